@@ -1,0 +1,15 @@
+// The Worker shell: one ActorHost, exposed to the gateway through comlink. Nothing else
+// lives here, so everything the host does is tested without a Worker.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { nodeEndpoint } from './comlink-node.js';
+import { ActorHost } from './host.js';
+
+export interface HostWorkerData {
+  index: number;
+  hosts: number;
+}
+
+const { index, hosts } = workerData as HostWorkerData;
+Comlink.expose(new ActorHost(index, hosts), nodeEndpoint(parentPort!));

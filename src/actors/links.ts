@@ -1,0 +1,67 @@
+// How the gateway reaches one actor host: through a Worker (comlink), or directly on the
+// main thread (the same host, for measuring what the thread hop costs).
+
+import { Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import { nodeEndpoint } from './comlink-node.js';
+import { ActorHost, type HostApi } from './host.js';
+import type { HostWorkerData } from './host.worker.js';
+
+export interface HostLink {
+  handle(batch: Envelope[]): Promise<Effect[]>;
+  restore(records: MemberRecord[]): Promise<void>;
+  /** Called once if the host dies on its own (not after close()). */
+  onExit(listener: (why: string) => void): void;
+  close(): Promise<void>;
+  /** Test hook: kill the host as a crash would. */
+  kill(): void;
+}
+
+export type LinkFactory = (index: number, hosts: number) => HostLink;
+
+const WORKER_FILE = new URL('./host.worker.js', import.meta.url);
+
+export const workerLink: LinkFactory = (index, hosts) => {
+  const workerData: HostWorkerData = { index, hosts };
+  const worker = new Worker(WORKER_FILE, { workerData });
+  const api = Comlink.wrap<HostApi>(nodeEndpoint(worker));
+  let closing = false;
+  let exitListener: ((why: string) => void) | null = null;
+  let exited = false;
+  const exit = (why: string): void => {
+    if (exited || closing) return;
+    exited = true;
+    exitListener?.(why);
+  };
+  worker.on('error', (err) => exit(`worker error: ${err instanceof Error ? err.message : String(err)}`));
+  worker.on('exit', (code) => exit(`worker exited with code ${code}`));
+  return {
+    handle: (batch) => api.handle(batch),
+    restore: (records) => api.restore(records),
+    onExit: (listener) => {
+      exitListener = listener;
+    },
+    close: async () => {
+      closing = true;
+      api[Comlink.releaseProxy]();
+      await worker.terminate();
+    },
+    kill: () => {
+      void worker.terminate();
+    },
+  };
+};
+
+export const inThreadLink: LinkFactory = (index, hosts) => {
+  const host = new ActorHost(index, hosts);
+  return {
+    handle: async (batch) => host.handle(batch),
+    restore: async (records) => host.restore(records),
+    onExit: () => {},
+    close: async () => {},
+    kill: () => {
+      throw new Error('an in-thread host cannot be killed');
+    },
+  };
+};

@@ -1,0 +1,161 @@
+// The gateway's side of the actor system: a pool of hosts, the batching of envelopes to
+// them, forwarding of actor-to-actor messages between hosts, and supervision.
+//
+// Supervision: a host's state is rebuilt from what the gateway learned through effects
+// (the `snapshot` callback), and every batch whose effects had not come back is sent again,
+// in order. Effects arrive whole per batch, so a batch is either fully applied or not at all:
+// each accepted line is delivered exactly once across a crash.
+
+import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import type { HostLink, LinkFactory } from './links.js';
+import { hostFor } from './placement.js';
+
+export interface PoolOptions {
+  hosts: number;
+  link: LinkFactory;
+  /** Effects of one batch, in order; `send` effects have already been forwarded. */
+  onEffects(effects: Effect[]): void;
+  /** Every named connection as the gateway knows it, to restore a restarted host. */
+  snapshot(): MemberRecord[];
+  /** A host was restarted; for logs and tests. */
+  onRestart?(index: number, why: string): void;
+}
+
+interface Batch {
+  envs: Envelope[];
+  tries: number;
+}
+
+interface Slot {
+  index: number;
+  link: HostLink;
+  generation: number;
+  queued: Envelope[];
+  inflight: Batch[];
+}
+
+/** A batch its host died on this often is split; an envelope that does so alone is dropped. */
+const MAX_TRIES = 3;
+
+export class ActorPool {
+  private readonly slots: Slot[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  restarts = 0;
+
+  constructor(private readonly options: PoolOptions) {
+    for (let i = 0; i < options.hosts; i++) {
+      const slot: Slot = { index: i, link: null!, generation: 0, queued: [], inflight: [] };
+      this.slots.push(slot);
+      this.attach(slot);
+    }
+  }
+
+  get hosts(): number {
+    return this.slots.length;
+  }
+
+  send(env: Envelope): void {
+    this.slots[hostFor(env.to, this.slots.length)]!.queued.push(env);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Envelopes sent but not yet answered, over all hosts (for stats and tests). */
+  get pending(): number {
+    let n = 0;
+    for (const s of this.slots) {
+      n += s.queued.length;
+      for (const b of s.inflight) n += b.envs.length;
+    }
+    return n;
+  }
+
+  /** Test hook: kill host `index` as a crash would. */
+  kill(index: number): void {
+    this.slots[index]!.link.kill();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.link.close()));
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    for (const slot of this.slots) {
+      if (slot.queued.length === 0) continue;
+      const batch: Batch = { envs: slot.queued, tries: 0 };
+      slot.queued = [];
+      slot.inflight.push(batch);
+      this.post(slot, batch);
+    }
+  };
+
+  private post(slot: Slot, batch: Batch): void {
+    const generation = slot.generation;
+    slot.link.handle(batch.envs).then(
+      (effects) => {
+        if (slot.generation !== generation || this.closed) return; // answered by a host we replaced
+        slot.inflight.shift();
+        this.apply(effects);
+      },
+      (err: unknown) => {
+        if (slot.generation !== generation || this.closed) return;
+        // An exception inside the host: its state may be half-changed, so treat it as a crash.
+        this.restart(slot, `host ${slot.index} threw: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  }
+
+  private apply(effects: Effect[]): void {
+    for (const e of effects) if (e.t === 'send') this.send(e.env);
+    this.options.onEffects(effects);
+  }
+
+  private attach(slot: Slot): void {
+    slot.link = this.options.link(slot.index, this.slots.length || this.options.hosts);
+    slot.link.onExit((why) => {
+      if (this.closed) return;
+      this.restart(slot, why);
+    });
+  }
+
+  private restart(slot: Slot, why: string): void {
+    // A host works through its batches in order, so the oldest unanswered one is the one it died on.
+    const suspect = slot.inflight[0];
+    if (suspect) suspect.tries++;
+    slot.generation++;
+    this.restarts++;
+    void slot.link.close().catch(() => {});
+    this.attach(slot);
+    void slot.link.restore(this.options.snapshot());
+    const again = slot.inflight;
+    slot.inflight = [];
+    for (const batch of this.triage(again)) {
+      slot.inflight.push(batch);
+      this.post(slot, batch);
+    }
+    this.options.onRestart?.(slot.index, why);
+  }
+
+  /** Batches to send again after a crash, with repeat offenders split or dropped. */
+  private triage(batches: Batch[]): Batch[] {
+    const out: Batch[] = [];
+    for (const b of batches) {
+      if (b.tries < MAX_TRIES) out.push(b);
+      else if (b.envs.length > 1) for (const env of b.envs) out.push({ envs: [env], tries: 0 });
+      else this.dropPoison(b.envs[0]!);
+    }
+    return out;
+  }
+
+  /** An envelope that crashes its host every time: give it up, and release whoever waits on it. */
+  private dropPoison(env: Envelope): void {
+    console.error(`node-chat: dropped a message that crashed its actor host ${MAX_TRIES} times (${env.to} ${env.msg.t})`);
+    this.options.onEffects([{ t: 'settled', conn: env.msg.conn }]);
+  }
+}

@@ -1,0 +1,146 @@
+// A room actor: the members of one room and every decision of who in it receives what.
+// It hands its decisions to the Outbox as deliveries (recipients + text) and never
+// touches a socket, so tests drive it as plain code.
+
+import { parseLine } from '../protocol/commands.js';
+import * as texts from '../protocol/texts.js';
+import type { ConnId, MemberRecord, RoomMsg } from '../protocol/messages.js';
+import { only, type Outbox } from './outbox.js';
+
+export class RoomActor {
+  /** conn → nickname, in join order (so /who reads in the order people arrived). */
+  private readonly members = new Map<ConnId, string>();
+  /**
+   * Every member's id, rebuilt only when membership changes. Each broadcast in a batch hands
+   * back this same array, and structured clone copies an object once per message however often
+   * it is referenced: a batch of k lines to n members costs n ids, not k × n.
+   */
+  private everyone: Int32Array | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly out: Outbox,
+  ) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  nicks(): string[] {
+    return [...this.members.values()];
+  }
+
+  restore(records: readonly MemberRecord[]): void {
+    this.members.clear();
+    for (const r of records) if (r.room === this.name) this.members.set(r.conn, r.nick);
+    this.everyone = null;
+  }
+
+  receive(msg: RoomMsg): void {
+    switch (msg.t) {
+      case 'join':
+        return this.join(msg.conn, msg.nick);
+      case 'line':
+        return this.line(msg.conn, msg.text);
+      case 'renamed':
+        return this.renamed(msg.conn, msg.nick);
+      case 'leave':
+        return this.leave(msg.conn);
+    }
+  }
+
+  private all(): Int32Array {
+    return (this.everyone ??= Int32Array.from(this.members.keys()));
+  }
+
+  private join(conn: ConnId, nick: string): void {
+    this.members.set(conn, nick);
+    this.everyone = null;
+    this.out.effect({ t: 'placed', conn, room: this.name });
+    this.out.deliver(this.all(), -1, texts.joined(nick, this.name));
+    this.out.effect({ t: 'settled', conn });
+  }
+
+  private leave(conn: ConnId, reason?: string): void {
+    const nick = this.members.get(conn);
+    if (nick === undefined) return;
+    this.members.delete(conn);
+    this.everyone = null;
+    this.out.effect({ t: 'placed', conn, room: null });
+    if (this.members.size > 0) this.out.deliver(this.all(), -1, texts.left(nick, this.name, reason));
+    this.out.send({ to: 'directory', msg: { t: 'release', conn } });
+  }
+
+  private renamed(conn: ConnId, nick: string): void {
+    const old = this.members.get(conn);
+    if (old !== undefined) {
+      this.members.set(conn, nick);
+      this.out.deliver(this.all(), -1, texts.renamed(old, nick));
+    }
+    this.out.effect({ t: 'settled', conn });
+  }
+
+  private line(conn: ConnId, text: string): void {
+    const nick = this.members.get(conn);
+    if (nick === undefined || text.trim() === '') return;
+    const parsed = parseLine(text);
+    if (parsed.kind === 'text') {
+      this.out.deliver(this.all(), conn, texts.message(nick, parsed.text));
+      return;
+    }
+    const { name, arg } = parsed;
+    switch (name) {
+      case 'who':
+        return this.cmdWho(conn);
+      case 'me':
+        return this.cmdMe(conn, nick, arg);
+      case 'msg':
+        return this.cmdMsg(conn, nick, arg);
+      case 'nick':
+        return this.cmdNick(conn, arg);
+      case 'quit':
+        return this.cmdQuit(conn, arg);
+      case 'help':
+        return this.tell(conn, texts.help());
+      default:
+        return this.tell(conn, texts.unknownCommand(name));
+    }
+  }
+
+  private tell(conn: ConnId, text: string): void {
+    this.out.deliver(only(conn), -1, text);
+  }
+
+  private cmdWho(conn: ConnId): void {
+    this.tell(conn, texts.whoLines(this.nicks()));
+  }
+
+  private cmdMe(conn: ConnId, nick: string, arg: string): void {
+    if (!arg) return this.tell(conn, texts.error('usage: /me ACTION'));
+    this.out.deliver(this.all(), conn, texts.action(nick, arg));
+  }
+
+  private cmdMsg(conn: ConnId, nick: string, arg: string): void {
+    const space = arg.search(/\s/);
+    const target = space < 0 ? arg : arg.slice(0, space);
+    const text = space < 0 ? '' : arg.slice(space + 1).trim();
+    if (!target || !text) return this.tell(conn, texts.error('usage: /msg NICK TEXT'));
+    this.out.send({ to: 'directory', msg: { t: 'private', conn, from: nick, target, text } });
+  }
+
+  private cmdNick(conn: ConnId, arg: string): void {
+    if (!arg) {
+      this.tell(conn, texts.error('usage: /nick NEWNAME'));
+      this.out.effect({ t: 'settled', conn });
+      return;
+    }
+    // The directory decides; it answers with `renamed` (which settles) or an error (which settles).
+    this.out.send({ to: 'directory', msg: { t: 'rename', conn, room: this.name, nick: arg } });
+  }
+
+  private cmdQuit(conn: ConnId, arg: string): void {
+    this.leave(conn, arg || undefined);
+    this.out.effect({ t: 'close', conn });
+    this.out.effect({ t: 'settled', conn });
+  }
+}

@@ -1,0 +1,105 @@
+// `node-chat connect [HOST[:PORT]]`: a terminal client for node-chat servers. The protocol is
+// telnet's (lines both ways), so the client only adds a good terminal: input never clobbered,
+// history, control bytes cleaned, a clean leave, and --reconnect.
+
+import { parseArgs } from 'node:util';
+import { parseAddress, type Address } from './address.js';
+import { Link, lingerThen } from './link.js';
+import { stripAll } from './sanitize.js';
+import { createTerminal, type Terminal, type TerminalStreams } from './terminal.js';
+
+export const CONNECT_HELP = `usage: node-chat connect [HOST[:PORT]] [options]
+
+A terminal client for node-chat servers (default localhost:3000). IPv6: [::1]:3000.
+The first line you type is your nickname; then every line goes to the room, and
+the server's commands work as in telnet (/who, /nick, /me, /msg, /quit, /help).
+In a pipe, each stdin line is sent and everything received is written to stdout.
+
+options:
+  --no-color    no colours (also when stdout is not a terminal, or NO_COLOR is set)
+  --reconnect   when the connection drops, connect again (with backoff) and resend the nickname
+  -h, --help    this text
+`;
+
+export const DEFAULT_PORT = 3000;
+
+export async function runConnect(argv: string[], streams: TerminalStreams): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'no-color': { type: 'boolean' },
+      reconnect: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    streams.output.write(CONNECT_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`connect takes one address, got: ${positionals.join(' ')}`);
+  const address: Address = parseAddress(positionals[0] ?? '', DEFAULT_PORT);
+
+  let nickname: string | undefined; // confirmed by the server's "NICK joined the room"
+  let candidate: string | undefined; // the last line sent before that
+  let received = ''; // plain text of the current incoming line, to spot the join
+  let leaving = false;
+
+  const link: Link = new Link({
+    address,
+    reconnect: Boolean(values.reconnect),
+    terminal: () => terminal,
+    onOpen: () => {
+      received = '';
+      candidate = undefined;
+      if (nickname !== undefined) {
+        terminal.notice(`node-chat: connected again to ${link.name}, as ${nickname}`);
+        candidate = nickname;
+        link.write(`${nickname}\r\n`);
+      }
+    },
+    onText: (text) => {
+      terminal.network(text);
+      if (candidate === undefined) return;
+      received += stripAll(text);
+      const lines = received.split('\n');
+      received = lines.pop() ?? '';
+      if (lines.some((l) => l.trimEnd() === ` > ${candidate} joined the room`)) nickname = candidate;
+      if (received.length > 4096) received = '';
+    },
+  });
+
+  const leave = (): void => {
+    if (leaving) return;
+    leaving = true;
+    terminal.close();
+    link.leave();
+  };
+
+  const terminal: Terminal = createTerminal(
+    streams,
+    {
+      line: (text) => {
+        if (!link.write(`${text}\r\n`)) {
+          terminal.notice('node-chat: not connected, line not sent');
+          return;
+        }
+        const trimmed = text.trim();
+        if (nickname === undefined && trimmed !== '') candidate = trimmed;
+        const rename = /^\/nick\s+(\S+)\s*$/.exec(trimmed);
+        if (rename && nickname !== undefined) nickname = rename[1];
+        if (/^\/quit(\s|$)/.test(trimmed)) leave();
+      },
+      end: () => (terminal.interactive ? leave() : lingerThen(link, leave)),
+      interrupt: leave,
+    },
+    Boolean(values['no-color']),
+  );
+
+  link.start();
+  const code = await link.done;
+  terminal.close();
+  return code;
+}
+
+export class UsageError extends Error {}

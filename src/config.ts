@@ -1,0 +1,102 @@
+// Every setting and limit, with its default and the reason for it. Each one can be set by
+// flag (--name) or environment variable; the flag wins. The README's "Limits and
+// guarantees" lists the same table.
+
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+interface Setting<T extends string | number> {
+  env: string;
+  default: T;
+  why: string;
+}
+
+const num = (env: string, value: number, why: string): Setting<number> => ({ env, default: value, why });
+const str = (env: string, value: string, why: string): Setting<string> => ({ env, default: value, why });
+
+/** Soft limit on open files, read from /proc (Node has no getrlimit); null where unknown. */
+function openFileLimit(): number | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line ? Number(line.split(/\s{2,}/)[1]) : NaN;
+    return Number.isFinite(soft) ? soft : null;
+  } catch {
+    return null;
+  }
+}
+
+const FD_HEADROOM = 64;
+
+export const SETTINGS = {
+  port: num('PORT', 3000, 'the classic node-chat port'),
+  host: str('HOST', '', 'empty: every interface, IPv4 and IPv6'),
+  workers: num('WORKERS', Math.max(1, availableParallelism() - 1), 'one core stays with the gateway thread, which does the socket work'),
+  actors: str('ACTORS', 'worker', '"in-thread" runs the same actors on the main thread, to measure what the Worker hop costs'),
+  'max-line': num('MAX_LINE', 4096, 'longest line accepted, in bytes as received; also bounds what an unfinished line can hold'),
+  'send-queue': num('SEND_QUEUE', 1 << 20, 'unsent bytes a client may fall behind before it is disconnected, so a stalled reader costs bounded memory'),
+  'flood-rate': num('FLOOD_RATE', 5, 'lines per second a connection may send on average (0: no limit, for load tests)'),
+  'flood-burst': num('FLOOD_BURST', 10, 'lines a connection may send at once before the rate applies'),
+  'flood-kick': num('FLOOD_KICK', 30, 'seconds a connection may stay throttled with lines still waiting before it is disconnected'),
+  'max-connections': num('MAX_CONNECTIONS', Math.max(16, (openFileLimit() ?? 1024) - FD_HEADROOM), 'open file limit less headroom for the listener, Workers and logs'),
+  'per-ip': num('PER_IP', 16, 'connections from one address (loopback exempt, so local load tests work)'),
+  'register-timeout': num('REGISTER_TIMEOUT', 60, 'seconds a connection may take to choose a valid nickname'),
+  'keepalive': num('KEEPALIVE', 60, 'seconds of silence before TCP keepalive probes look for a vanished peer'),
+  'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export interface Config {
+  port: number;
+  host: string;
+  workers: number;
+  actors: 'worker' | 'in-thread';
+  maxLine: number;
+  sendQueue: number;
+  floodRate: number;
+  floodBurst: number;
+  floodKickSeconds: number;
+  maxConnections: number;
+  perIp: number;
+  registerTimeoutSeconds: number;
+  keepAliveSeconds: number;
+  shutdownGraceSeconds: number;
+}
+
+/** Builds a Config from flag values (strings, as parseArgs gives them) over env over defaults. */
+export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: NodeJS.ProcessEnv = process.env): Config {
+  const value = <K extends SettingName>(name: K): (typeof SETTINGS)[K]['default'] => {
+    const setting = SETTINGS[name];
+    const raw = flags[name] ?? env[setting.env];
+    if (raw === undefined) return setting.default;
+    if (typeof setting.default === 'string') return raw;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a number >= 0, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const actors = value('actors');
+  if (actors !== 'worker' && actors !== 'in-thread') throw new Error(`--actors is "worker" or "in-thread", got ${JSON.stringify(actors)}`);
+  const workers = value('workers');
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers needs a whole number >= 1`);
+  return {
+    port: value('port'),
+    host: value('host'),
+    workers,
+    actors,
+    maxLine: value('max-line'),
+    sendQueue: value('send-queue'),
+    floodRate: value('flood-rate'),
+    floodBurst: Math.max(1, value('flood-burst')),
+    floodKickSeconds: value('flood-kick'),
+    maxConnections: value('max-connections'),
+    perIp: value('per-ip'),
+    registerTimeoutSeconds: value('register-timeout'),
+    keepAliveSeconds: value('keepalive'),
+    shutdownGraceSeconds: value('shutdown-grace'),
+  };
+}
+
+/** The defaults, for tests and the in-process server. */
+export const defaultConfig = (overrides: Partial<Config> = {}): Config => ({ ...resolveConfig({}, {}), ...overrides });

@@ -1,0 +1,55 @@
+// Entry point: flags, start, signals. `node dist/src/main.js --help` lists every flag.
+
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig, SETTINGS, type SettingName } from './config.js';
+import { Gateway } from './net/gateway.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function usage(): string {
+  const rows = Object.entries(SETTINGS).map(([name, s]) => `  --${name.padEnd(18)} ${s.why} (env ${s.env}, default ${JSON.stringify(s.default)})`);
+  return ['usage: node-chat serve [flags]', '', ...rows, '  --help             this text', '  --version          the version', ''].join('\n');
+}
+
+export async function serve(argv: string[]): Promise<void> {
+  const options = Object.fromEntries(Object.keys(SETTINGS).map((name) => [name, { type: 'string' as const }]));
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: 'boolean' }, version: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return void process.stdout.write(usage());
+  if (values.version) return void process.stdout.write(`node-chat ${VERSION}\n`);
+  const config = resolveConfig(values as Partial<Record<SettingName, string>>);
+  const gateway = new Gateway(config);
+  const address = await gateway.listen();
+  const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
+  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}, ${config.workers} actor host${config.workers === 1 ? '' : 's'} (${config.actors})`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`node-chat: ${signal}, telling ${gateway.stats().open} connected users and shutting down`);
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  serve(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`node-chat: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  });
+}

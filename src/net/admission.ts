@@ -1,0 +1,15 @@
+// Whether a new connection may come in: the total cap and the per-address cap.
+
+import type { Config } from '../config.js';
+
+export type Admission = { ok: true } | { ok: false; why: string };
+
+export function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+export function admit(config: Config, open: number, address: string, fromAddress: number): Admission {
+  if (open >= config.maxConnections) return { ok: false, why: `the server is full (${config.maxConnections} connections), try again later` };
+  if (!isLoopback(address) && fromAddress >= config.perIp) return { ok: false, why: `too many connections from your address (at most ${config.perIp})` };
+  return { ok: true };
+}

@@ -1,0 +1,48 @@
+// One client connection's state on the gateway: its socket, framer, the lines it sent that
+// wait for their turn, and the bytes waiting to be written to it.
+
+import type { Socket } from 'node:net';
+import type { ConnId } from '../protocol/messages.js';
+import { LineFramer } from './lines.js';
+
+export class Connection {
+  readonly framer: LineFramer;
+  /** Lines received but not yet forwarded: behind a barrier, or throttled by the flood limit. */
+  readonly held: string[] = [];
+  /** A line that can move this connection to another actor is in flight; later lines wait. */
+  awaiting = false;
+  /** The socket is gone; the connection lingers until its in-flight barrier settles. */
+  closed = false;
+  /** The server asked for the close (quit, kick, shutdown): no leave to announce twice. */
+  ending = false;
+
+  /** Output for this event-loop turn, written in one go by the gateway's flush. */
+  readonly out: Buffer[] = [];
+  outBytes = 0;
+  inFlushList = false;
+
+  /** Flood control: a token bucket, refilled lazily when a line arrives. */
+  tokens: number;
+  refilledAt = 0;
+  /** When the connection first had lines waiting for tokens (0: not throttled). */
+  throttledSince = 0;
+  floodTimer: NodeJS.Timeout | null = null;
+  registerTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: ConnId,
+    readonly socket: Socket,
+    readonly address: string,
+    maxLine: number,
+    floodBurst: number,
+  ) {
+    this.framer = new LineFramer(maxLine);
+    this.tokens = floodBurst;
+  }
+
+  clearTimers(): void {
+    if (this.floodTimer) clearTimeout(this.floodTimer);
+    if (this.registerTimer) clearTimeout(this.registerTimer);
+    this.floodTimer = this.registerTimer = null;
+  }
+}

@@ -1,0 +1,320 @@
+// The gateway: the main thread's whole job. It accepts sockets, frames their bytes into
+// lines, forwards each line to the actor that owns the connection's state, and writes
+// what the actors decide. It makes no chat decision itself: who receives what comes back
+// from the actors as effects.
+
+import net, { type AddressInfo, type Socket } from 'node:net';
+import type { Config } from '../config.js';
+import { ActorPool } from '../actors/pool.js';
+import { inThreadLink, workerLink, type LinkFactory } from '../actors/links.js';
+import { isBarrier } from '../protocol/commands.js';
+import { roomAddress, type ConnId, type Effect, type Envelope } from '../protocol/messages.js';
+import * as texts from '../protocol/texts.js';
+import { Connection } from './connection.js';
+import { admit, type Admission } from './admission.js';
+import { MemberMirror } from './members.js';
+
+export interface GatewayStats {
+  open: number;
+  named: number;
+  restarts: number;
+}
+
+export class Gateway {
+  readonly server: net.Server;
+  readonly pool: ActorPool;
+  private readonly conns = new Map<ConnId, Connection>();
+  private readonly mirror = new MemberMirror();
+  private readonly perIp = new Map<string, number>();
+  private readonly flushList: Connection[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private open = 0;
+  private stopping = false;
+
+  constructor(
+    readonly config: Config,
+    link: LinkFactory = config.actors === 'in-thread' ? inThreadLink : workerLink,
+  ) {
+    this.pool = new ActorPool({
+      hosts: config.workers,
+      link,
+      onEffects: (effects) => this.apply(effects),
+      snapshot: () => this.mirror.snapshot(),
+      onRestart: (index, why) => console.error(`node-chat: actor host ${index} restarted (${why})`),
+    });
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
+    this.server.on('error', (err) => console.error(`node-chat: listener error: ${err.message}`));
+  }
+
+  listen(port = this.config.port, host = this.config.host): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ port, host: host || undefined }, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  stats(): GatewayStats {
+    return { open: this.open, named: this.mirror.snapshot().length, restarts: this.pool.restarts };
+  }
+
+  /** Stop accepting, say goodbye to everyone, flush, and close. */
+  async close(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
+    this.stopping = true;
+    const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const goodbye = Buffer.from(texts.shuttingDown());
+    const closing: Promise<void>[] = [];
+    for (const conn of this.conns.values()) {
+      if (conn.closed) continue;
+      closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
+      this.enqueue(conn, goodbye);
+      this.end(conn);
+    }
+    this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(closing), deadline]);
+    clearTimeout(timer);
+    for (const conn of this.conns.values()) conn.socket.destroy();
+    await listenerClosed;
+    await this.pool.close();
+  }
+
+  // --- sockets in ---------------------------------------------------------------------
+
+  private accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const verdict: Admission = this.stopping
+      ? { ok: false, why: 'the server is shutting down' }
+      : admit(this.config, this.open, address, this.perIp.get(address) ?? 0);
+    if (!verdict.ok) {
+      socket.on('error', () => {});
+      socket.end(texts.error(verdict.why));
+      return;
+    }
+    const conn = new Connection(this.nextId++, socket, address, this.config.maxLine, this.config.floodBurst);
+    conn.refilledAt = performance.now();
+    this.conns.set(conn.id, conn);
+    this.open++;
+    this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
+    socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
+    if (this.config.registerTimeoutSeconds > 0) {
+      conn.registerTimer = setTimeout(() => this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`), this.config.registerTimeoutSeconds * 1000);
+      conn.registerTimer.unref();
+    }
+    const sink = {
+      line: (text: string) => this.onLine(conn, text),
+      tooLong: () => this.enqueue(conn, Buffer.from(texts.lineTooLong(this.config.maxLine))),
+      reply: (bytes: Buffer) => this.enqueue(conn, bytes),
+    };
+    socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
+    socket.on('error', () => {}); // ECONNRESET, EPIPE…: the 'close' that follows does the cleanup
+    socket.on('close', () => this.onClose(conn));
+    this.enqueue(conn, Buffer.from(texts.banner(this.open - 1)));
+  }
+
+  private onLine(conn: Connection, text: string): void {
+    if (conn.ending || text.trim() === '') return;
+    if (conn.held.length === 0 && !conn.awaiting && this.takeToken(conn)) this.forward(conn, text);
+    else {
+      conn.held.push(text);
+      this.pump(conn);
+    }
+  }
+
+  /** Forwards held lines while the connection may send: no barrier in flight and tokens left. */
+  private pump(conn: Connection): void {
+    while (conn.held.length > 0 && !conn.awaiting && !conn.ending) {
+      if (!this.takeToken(conn)) return this.throttle(conn);
+      this.forward(conn, conn.held.shift()!);
+    }
+    conn.throttledSince = 0;
+    if (conn.ending) return;
+    if (conn.held.length > 0 || conn.awaiting) conn.socket.pause();
+    else if (!conn.closed) conn.socket.resume();
+  }
+
+  private takeToken(conn: Connection): boolean {
+    const rate = this.config.floodRate;
+    if (rate <= 0) return true;
+    const now = performance.now();
+    conn.tokens = Math.min(this.config.floodBurst, conn.tokens + ((now - conn.refilledAt) / 1000) * rate);
+    conn.refilledAt = now;
+    if (conn.tokens < 1) return false;
+    conn.tokens -= 1;
+    return true;
+  }
+
+  /** Over the flood limit: stop reading until a token returns; disconnect a sender that never relents. */
+  private throttle(conn: Connection): void {
+    conn.socket.pause();
+    const now = performance.now();
+    if (conn.throttledSince === 0) conn.throttledSince = now;
+    else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, 'flooding: too many lines for too long, goodbye');
+    if (conn.floodTimer) return;
+    const wait = ((1 - conn.tokens) / this.config.floodRate) * 1000;
+    conn.floodTimer = setTimeout(() => {
+      conn.floodTimer = null;
+      this.pump(conn);
+    }, Math.ceil(wait));
+  }
+
+  private forward(conn: Connection, text: string): void {
+    const known = this.mirror.get(conn.id);
+    let env: Envelope;
+    if (!known || known.nick === null) env = { to: 'directory', msg: { t: 'claim', conn: conn.id, text } };
+    else if (known.room !== null) env = { to: roomAddress(known.room), msg: { t: 'line', conn: conn.id, text } };
+    else return; // between rooms, which only happens behind a barrier: cannot be reached
+    if (env.to === 'directory' || isBarrier(text)) {
+      conn.awaiting = true;
+      conn.socket.pause();
+    }
+    this.pool.send(env);
+  }
+
+  private onClose(conn: Connection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.clearTimers();
+    this.open--;
+    const n = (this.perIp.get(conn.address) ?? 1) - 1;
+    if (n > 0) this.perIp.set(conn.address, n);
+    else this.perIp.delete(conn.address);
+    conn.out.length = 0;
+    conn.outBytes = 0;
+    if (!conn.awaiting) this.depart(conn);
+  }
+
+  /** The socket is gone and nothing is in flight for it: tell its actor, and forget it. */
+  private depart(conn: Connection): void {
+    this.conns.delete(conn.id);
+    const known = this.mirror.get(conn.id);
+    if (known?.room) this.pool.send({ to: roomAddress(known.room), msg: { t: 'leave', conn: conn.id } });
+    else if (known?.nick) this.pool.send({ to: 'directory', msg: { t: 'release', conn: conn.id } });
+  }
+
+  // --- effects in, bytes out -------------------------------------------------------------
+
+  private apply(effects: Effect[]): void {
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
+      switch (e.t) {
+        case 'deliver':
+          this.deliver(e.to, e.except, e.text);
+          break;
+        case 'named': {
+          this.mirror.setNick(e.conn, e.nick);
+          const conn = this.conns.get(e.conn);
+          if (conn?.registerTimer && e.nick !== null) {
+            clearTimeout(conn.registerTimer);
+            conn.registerTimer = null;
+          }
+          break;
+        }
+        case 'placed':
+          this.mirror.setRoom(e.conn, e.room);
+          break;
+        case 'settled':
+          this.settle(e.conn);
+          break;
+        case 'close': {
+          const conn = this.conns.get(e.conn);
+          if (conn) this.end(conn);
+          break;
+        }
+        case 'send':
+          break; // forwarded by the pool
+      }
+    }
+  }
+
+  private settle(id: ConnId): void {
+    const conn = this.conns.get(id);
+    if (!conn) return;
+    conn.awaiting = false;
+    this.pump(conn);
+    if (conn.closed && !conn.awaiting) {
+      // Lines it sent before closing went out above; now its leave.
+      conn.held.length = 0;
+      this.depart(conn);
+    }
+  }
+
+  private deliver(to: Int32Array, except: ConnId, text: string): void {
+    const bytes = Buffer.from(text, 'utf8'); // rendered once, shared by every recipient
+    const conns = this.conns;
+    for (let i = 0; i < to.length; i++) {
+      const id = to[i]!;
+      if (id === except) continue;
+      const conn = conns.get(id);
+      if (conn !== undefined) this.enqueue(conn, bytes);
+    }
+  }
+
+  private enqueue(conn: Connection, bytes: Buffer): void {
+    if (conn.closed || conn.socket.writableEnded) return;
+    conn.out.push(bytes);
+    conn.outBytes += bytes.length;
+    if (!conn.inFlushList) {
+      conn.inFlushList = true;
+      this.flushList.push(conn);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    }
+  }
+
+  /** One write per socket per event-loop turn, whatever number of lines it carries. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const list = this.flushList;
+    const cap = this.config.sendQueue;
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[i]!;
+      conn.inFlushList = false;
+      if (conn.closed || conn.out.length === 0) continue;
+      const data = conn.out.length === 1 ? conn.out[0]! : Buffer.concat(conn.out, conn.outBytes);
+      conn.out.length = 0;
+      conn.outBytes = 0;
+      const socket = conn.socket;
+      socket.write(data);
+      if (socket.writableLength > cap && !conn.ending) this.kick(conn, `you fell more than ${cap} bytes behind, goodbye`, true);
+    }
+    list.length = 0;
+  };
+
+  /** Disconnect with a reason: the user sees why, the room sees an ordinary leave. */
+  private kick(conn: Connection, why: string, slow = false): void {
+    if (conn.closed || conn.ending) return;
+    if (slow) {
+      // It is not reading: the notice is best-effort, and nothing more is queued behind it.
+      conn.socket.write(texts.error(why));
+      conn.ending = true;
+      conn.socket.destroySoon();
+      setTimeout(() => conn.socket.destroy(), 1000).unref();
+      return;
+    }
+    this.enqueue(conn, Buffer.from(texts.error(why)));
+    this.end(conn);
+  }
+
+  /** Close after what is queued has been written. */
+  private end(conn: Connection): void {
+    if (conn.ending || conn.closed) return;
+    conn.ending = true;
+    conn.held.length = 0;
+    conn.socket.resume(); // read and drop until the peer closes, so its FIN is seen
+    const flushThenEnd = (): void => {
+      conn.socket.end();
+      setTimeout(() => conn.socket.destroy(), 2000).unref();
+    };
+    if (conn.inFlushList) setImmediate(flushThenEnd);
+    else flushThenEnd();
+  }
+}

@@ -1,0 +1,92 @@
+// Every text a user sees, in one place. The colours and wording follow the classic
+// node-chat; lines end with \r\n because telnet expects a carriage return.
+
+export const CRLF = '\r\n';
+
+export const GREEN = '\x1b[92m';
+export const GREY = '\x1b[90m';
+export const CYAN = '\x1b[96m';
+export const YELLOW = '\x1b[93m';
+export const MAGENTA = '\x1b[95m';
+export const RESET = '\x1b[39m';
+
+export const LOBBY = 'lobby';
+
+const grey = (text: string): string => `${GREY}${text}${RESET}${CRLF}`;
+const yellow = (text: string): string => `${YELLOW}${text}${RESET}${CRLF}`;
+
+/** Appended to classic join/leave lines outside the lobby, so the line still starts the classic way. */
+const inRoom = (room: string): string => (room === LOBBY ? '' : ` ${room}`);
+
+export const NICK_PROMPT = ' > please write your name and press enter: ';
+
+export function banner(others: number): string {
+  const count = others === 1 ? '1 other person is' : `${others} other people are`;
+  return `${CRLF} > welcome to ${GREEN}node-chat${RESET}!${CRLF} > ${count} connected at this time.${CRLF}${NICK_PROMPT}`;
+}
+
+export const nickTaken = (): string => `${YELLOW} > This nickname is already in use. Please try again:${RESET} `;
+
+/** An invalid first nickname: why, then the same prompt again. */
+export const nickInvalidPrompt = (why: string): string => `${yellow(` > ${why}`)}${NICK_PROMPT}`;
+
+export const joined = (nick: string, room: string): string => grey(` > ${nick} joined the room${inRoom(room)}`);
+
+export const left = (nick: string, room: string, reason?: string): string =>
+  grey(` > ${nick} left the room${inRoom(room)}${reason ? ` (${reason})` : ''}`);
+
+export const roomSize = (count: number, room: string): string =>
+  grey(` > ${count} ${count === 1 ? 'person' : 'people'} in ${room}`);
+
+export const message = (nick: string, text: string): string => `${CYAN} > ${nick}:${RESET} ${text}${CRLF}`;
+
+export const action = (nick: string, text: string): string => grey(` * ${nick} ${text}`);
+
+export const renamed = (from: string, to: string): string => grey(` > ${from} is now known as ${to}`);
+
+export const privateFrom = (from: string, text: string): string => `${MAGENTA} > ${from} (private):${RESET} ${text}${CRLF}`;
+
+export const privateTo = (to: string, text: string): string => grey(` > (to ${to}) ${text}`);
+
+/** A grey informational line to one user (/who, /rooms, /help). */
+export const info = (text: string): string => grey(` > ${text}`);
+
+/** A yellow error line to one user. */
+export const error = (text: string): string => yellow(` > ${text}`);
+
+export const noUser = (nick: string): string => error(`no user named ${nick}`);
+
+export const unknownCommand = (name: string): string => error(`unknown command /${name} (try /help)`);
+
+export const lineTooLong = (max: number): string => error(`line too long (at most ${max} bytes), not sent`);
+
+export const shuttingDown = (): string => error('the server is shutting down, goodbye');
+
+/** /who: the member list, wrapped into several lines when it is long. */
+export function whoLines(nicks: readonly string[], width = 400): string {
+  const head = ' > in the room: ';
+  let out = '';
+  let line = head;
+  for (let i = 0; i < nicks.length; i++) {
+    const piece = nicks[i] + (i < nicks.length - 1 ? ', ' : '');
+    if (line.length + piece.length > width && line !== head) {
+      out += grey(line.trimEnd());
+      line = ' >   ';
+    }
+    line += piece;
+  }
+  return out + grey(line.trimEnd());
+}
+
+export const HELP: readonly string[] = [
+  'commands:',
+  '/who            who is in the room',
+  '/nick NEW       change your nickname',
+  '/me ACTION      say what you are doing',
+  '/msg NICK TEXT  a private message to NICK',
+  '/quit [REASON]  leave the chat',
+  '/help           this list',
+  '//text          send a line that starts with /',
+];
+
+export const help = (): string => HELP.map((line) => grey(` > ${line}`)).join('');

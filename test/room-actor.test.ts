@@ -1,0 +1,199 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as texts from '../src/protocol/texts.js';
+import { Harness, kinds } from './helpers/actors.js';
+
+/** A harness with alice (1), bob (2) and carol (3) already in the lobby. */
+function room(): Harness {
+  const h = new Harness();
+  h.claim(1, 'alice');
+  h.claim(2, 'bob');
+  h.claim(3, 'carol');
+  return h;
+}
+
+const naming = suite('room actor: choosing a nickname');
+naming('an accepted name joins the lobby: everyone, the joiner included, sees it', () => {
+  const h = new Harness();
+  h.claim(1, 'alice');
+  const effects = h.claim(2, 'bob');
+  assert.equal(h.to(1), [texts.joined('bob', 'lobby')]);
+  assert.equal(h.to(2), [texts.joined('bob', 'lobby')]);
+  assert.equal(kinds(effects, 2), ['named', 'placed', 'settled']);
+});
+naming('a taken name, under any case or width, gets the taken prompt and settles', () => {
+  const h = room();
+  for (const name of ['alice', 'ALICE', 'Alice', 'ａｌｉｃｅ']) {
+    const effects = h.claim(9, name);
+    assert.equal(h.to(9), [texts.nickTaken()], name);
+    assert.equal(h.to(1), [], 'nobody else hears of it');
+    assert.equal(kinds(effects, 9), ['settled']);
+  }
+});
+naming('an invalid name says why and prompts again', () => {
+  const h = new Harness();
+  const cases: Array<[string, RegExp]> = [
+    ['x'.repeat(33), /too long \(at most 32 characters\)/],
+    ['two words', /spaces/],
+    ['/slash', /cannot start with \//],
+    ['zero\u200bwidth', /control or invisible/],
+  ];
+  for (const [name, why] of cases) {
+    h.claim(5, name);
+    const [text] = h.to(5);
+    assert.ok(why.test(text!), `${name}: ${text}`);
+    assert.ok(text!.endsWith(texts.NICK_PROMPT), 'then the same prompt');
+  }
+});
+naming('32 code points is fine even when it is more bytes', () => {
+  const h = new Harness();
+  h.claim(1, '😀'.repeat(32));
+  assert.equal(h.to(1), [texts.joined('😀'.repeat(32), 'lobby')]);
+});
+naming.run();
+
+const talk = suite('room actor: lines and commands');
+talk('a line goes to everyone else, never back to the sender', () => {
+  const h = room();
+  h.line(1, 'hello there');
+  assert.equal(h.to(1), []);
+  assert.equal(h.to(2), [texts.message('alice', 'hello there')]);
+  assert.equal(h.to(3), [texts.message('alice', 'hello there')]);
+});
+talk('blank lines are ignored', () => {
+  const h = room();
+  h.line(1, '   ');
+  assert.equal(h.effects, []);
+});
+talk('//text sends the literal /text', () => {
+  const h = room();
+  h.line(1, '//shrug');
+  assert.equal(h.to(2), [texts.message('alice', '/shrug')]);
+});
+talk('/who goes to the asker only, in join order', () => {
+  const h = room();
+  h.line(2, '/who');
+  assert.equal([...h.inbox().keys()], [2]);
+  assert.equal(h.to(2), [texts.whoLines(['alice', 'bob', 'carol'])]);
+  assert.match(h.to(2)[0]!, / > in the room: alice, bob, carol/);
+});
+talk('/who wraps a long list over several lines', () => {
+  const out = texts.whoLines(Array.from({ length: 100 }, (_, i) => `member${i}`));
+  assert.ok(out.split('\r\n').length > 3);
+});
+talk('/me reaches everyone else', () => {
+  const h = room();
+  h.line(1, '/me waves');
+  assert.equal(h.to(1), []);
+  assert.equal(h.to(2), [texts.action('alice', 'waves')]);
+});
+talk('/msg reaches only the target (any case) and echoes to the sender', () => {
+  const h = room();
+  h.line(1, '/msg BOB psst, a secret');
+  assert.equal(h.to(2), [texts.privateFrom('alice', 'psst, a secret')]);
+  assert.equal(h.to(1), [texts.privateTo('bob', 'psst, a secret')]);
+  assert.equal(h.to(3), []);
+});
+talk('/msg to nobody says so to the sender alone', () => {
+  const h = room();
+  h.line(1, '/msg dave hi');
+  assert.equal([...h.inbox().keys()], [1]);
+  assert.equal(h.to(1), [texts.noUser('dave')]);
+});
+talk('/nick renames: everyone sees it, the old name is free at once', () => {
+  const h = room();
+  const effects = h.line(1, '/nick alicia');
+  for (const c of [1, 2, 3]) assert.equal(h.to(c), [texts.renamed('alice', 'alicia')]);
+  assert.equal(kinds(effects, 1), ['named', 'settled']);
+  h.claim(4, 'alice');
+  assert.equal(h.to(4), [texts.joined('alice', 'lobby')]);
+  h.line(1, 'hi');
+  assert.equal(h.to(2), [texts.message('alicia', 'hi')]);
+});
+talk('/nick to a taken or invalid name: an error to the renamer only, and it settles', () => {
+  const h = room();
+  for (const wanted of ['BOB', 'two words', '']) {
+    const effects = h.line(1, `/nick ${wanted}`);
+    assert.equal([...h.inbox().keys()], [1], wanted);
+    assert.match(h.to(1)[0]!, texts.YELLOW);
+    assert.equal(kinds(effects, 1), ['settled']);
+  }
+});
+talk('/nick may change only the case of one\'s own name', () => {
+  const h = room();
+  h.line(1, '/nick Alice');
+  assert.equal(h.to(2), [texts.renamed('alice', 'Alice')]);
+});
+talk('/quit: one leave line with the reason to the rest, then close', () => {
+  const h = room();
+  const effects = h.line(2, '/quit off to bed');
+  assert.equal(h.to(2), []);
+  assert.equal(h.to(1), [texts.left('bob', 'lobby', 'off to bed')]);
+  assert.equal(kinds(effects, 2), ['placed', 'close', 'settled', 'named']);
+  h.claim(4, 'bob');
+  assert.equal(h.to(4), [texts.joined('bob', 'lobby')], 'the name is free again');
+});
+talk('a closed connection: the rest see it leave, the name is free', () => {
+  const h = room();
+  h.leave(3);
+  assert.equal(h.to(1), [texts.left('carol', 'lobby')]);
+  assert.equal(h.to(3), []);
+  h.claim(4, 'Carol');
+  assert.equal(h.to(4), [texts.joined('Carol', 'lobby')]);
+});
+talk('/help to the asker only; unknown commands say so', () => {
+  const h = room();
+  h.line(1, '/help');
+  assert.equal([...h.inbox().keys()], [1]);
+  assert.match(h.to(1)[0]!, /\/msg NICK TEXT/);
+  h.line(1, '/dance now');
+  assert.equal(h.to(1), [texts.unknownCommand('dance')]);
+  assert.equal([...h.inbox().keys()], [1]);
+});
+talk('command names are case-insensitive', () => {
+  const h = room();
+  h.line(1, '/WHO');
+  assert.match(h.to(1)[0]!, /in the room/);
+});
+talk.run();
+
+const order = suite('room actor: ordering');
+order('one batch: every member gets the room\'s lines in one order, each sender\'s in the order sent', () => {
+  const h = room();
+  const batch = [];
+  for (let i = 0; i < 50; i++) for (const c of [1, 2, 3]) batch.push({ to: 'room:lobby' as const, msg: { t: 'line' as const, conn: c, text: `${c}:${i}` } });
+  h.run(...batch);
+  const all = batch.map((b) => b.msg.text);
+  for (const c of [1, 2, 3]) {
+    const nick = ['alice', 'bob', 'carol'][c - 1]!;
+    const expected = all.filter((t) => !t.startsWith(`${c}:`)).map((t) => texts.message(['alice', 'bob', 'carol'][Number(t[0]) - 1]!, t));
+    assert.equal(h.to(c), expected, nick);
+  }
+});
+order('broadcasts in a batch share one recipients array (cloned once across threads)', () => {
+  const h = room();
+  const effects = h.run(
+    { to: 'room:lobby', msg: { t: 'line', conn: 1, text: 'a' } },
+    { to: 'room:lobby', msg: { t: 'line', conn: 2, text: 'b' } },
+  );
+  const arrays = effects.flatMap((e) => (e.t === 'deliver' ? [e.to] : []));
+  assert.is(arrays.length, 2);
+  assert.ok(arrays[0] === arrays[1]);
+});
+order.run();
+
+const restore = suite('room actor: restore');
+restore('a host rebuilt from member records behaves as before', () => {
+  const h = room();
+  const fresh = new Harness();
+  fresh.host.restore([
+    { conn: 1, nick: 'alice', room: 'lobby' },
+    { conn: 2, nick: 'bob', room: 'lobby' },
+  ]);
+  fresh.claim(5, 'BOB');
+  assert.equal(fresh.to(5), [texts.nickTaken()]);
+  fresh.line(2, 'hi');
+  assert.equal(fresh.to(1), [texts.message('bob', 'hi')]);
+  void h;
+});
+restore.run();
