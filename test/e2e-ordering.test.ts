@@ -1,0 +1,73 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TestClient } from './helpers/client.js';
+import { checkSequences, countNumbered, numbered } from './helpers/sequence.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let clients: TestClient[] = [];
+
+const order = suite('e2e: ordering under load');
+order.after.each(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await server.close();
+});
+
+async function room(size: number): Promise<TestClient[]> {
+  clients = [];
+  for (let i = 0; i < size; i++) clients.push(await TestClient.named(server.port, `u${i}`));
+  return clients;
+}
+
+function sendAll(sender: TestClient, count: number): void {
+  let batch = '';
+  for (let k = 0; k < count; k++) batch += `${k}\n`;
+  sender.send(batch);
+}
+
+order('20 clients, 5 sending 200 numbered lines at once: each line once, in order, one order for all', async () => {
+  server = await startServer();
+  const all = await room(20);
+  const senders = all.slice(0, 5);
+  for (const s of senders) sendAll(s, 200);
+  await Promise.all(all.map((c, i) => c.waitFor(() => countNumbered(c) >= (i < 5 ? 800 : 1000), 20_000)));
+  await TestClient.settle(200);
+  const problems = checkSequences(
+    all.map((c, i) => ({ own: i < 5 ? `u${i}` : null, lines: numbered(c) })),
+    senders.map((_, i) => `u${i}`),
+    200,
+  );
+  assert.equal(problems, []);
+});
+
+order('a worker killed mid-stream: restarted, restored, every line still once and in order', async () => {
+  server = await startServer();
+  const all = await room(10);
+  const senderNames = ['u0', 'u1', 'u2', 'u3'];
+  const perSender = 1500;
+  for (const s of all.slice(0, 4)) sendAll(s, perSender);
+  const watcher = all[9]!;
+  await watcher.waitFor(() => countNumbered(watcher) >= 300, 20_000);
+  assert.ok(countNumbered(watcher) < 4 * perSender, 'the kill lands mid-stream');
+  server.gateway.pool.kill(0);
+  await Promise.all(all.map((c, i) => c.waitFor(() => countNumbered(c) >= (i < 4 ? 3 * perSender : 4 * perSender), 30_000)));
+  await TestClient.settle(200);
+  assert.ok(server.gateway.pool.restarts >= 1, 'the worker was restarted');
+  const problems = checkSequences(
+    all.map((c, i) => ({ own: i < 4 ? `u${i}` : null, lines: numbered(c) })),
+    senderNames,
+    perSender,
+  );
+  assert.equal(problems, []);
+  // The restored room still knows everyone: names stay taken, chat goes on.
+  const late = await TestClient.connect(server.port);
+  clients.push(late);
+  await late.waitFor('press enter');
+  late.send('U5\n');
+  await late.waitFor('already in use');
+  all[5]!.send('after the crash\n');
+  await all[6]!.waitFor('after the crash');
+});
+
+order.run();

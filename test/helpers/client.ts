@@ -1,0 +1,98 @@
+// A raw TCP test client: sends bytes, keeps everything received, and waits for text.
+
+import net from 'node:net';
+import { once } from 'node:events';
+
+export class TestClient {
+  readonly socket: net.Socket;
+  private received = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+  closed = false;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', (d: Buffer) => {
+      this.received = Buffer.concat([this.received, d]);
+      this.wake();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  static async connect(port: number): Promise<TestClient> {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    await once(socket, 'connect');
+    return new TestClient(socket);
+  }
+
+  /** Connects, waits for the prompt, names itself and waits for its own join line. */
+  static async named(port: number, nick: string): Promise<TestClient> {
+    const c = await TestClient.connect(port);
+    await c.waitFor('please write your name');
+    c.send(`${nick}\r\n`);
+    await c.waitFor(`> ${nick} joined the room`);
+    return c;
+  }
+
+  get text(): string {
+    return this.received.toString('utf8');
+  }
+
+  get bytes(): Buffer {
+    return this.received;
+  }
+
+  /** Received lines, with colours stripped, for readable assertions. */
+  plainLines(): string[] {
+    return this.text.replace(/\x1b\[\d+m/g, '').split('\r\n');
+  }
+
+  clear(): void {
+    this.received = Buffer.alloc(0);
+  }
+
+  send(data: string | Uint8Array): void {
+    this.socket.write(data);
+  }
+
+  async waitFor(match: string | RegExp | ((text: string) => boolean), timeoutMs = 5000): Promise<void> {
+    const test = typeof match === 'function' ? match : typeof match === 'string' ? (t: string) => t.includes(match) : (t: string) => match.test(t);
+    const deadline = Date.now() + timeoutMs;
+    while (!test(this.text)) {
+      if (this.closed) throw new Error(`closed while waiting for ${String(match)}; got ${JSON.stringify(this.text.slice(-500))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${String(match)}; got ${JSON.stringify(this.text.slice(-500))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    await this.waitFor(() => this.closed, timeoutMs).catch((err: unknown) => {
+      if (!this.closed) throw err;
+    });
+  }
+
+  /** Gives the server time to have sent anything it was going to (for "nothing arrives" checks). */
+  static async settle(ms = 150): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,76 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ActorPool } from '../src/actors/pool.js';
+import { workerLink } from '../src/actors/links.js';
+import type { Effect, MemberRecord } from '../src/protocol/messages.js';
+import * as texts from '../src/protocol/texts.js';
+import { inboxOf } from './helpers/actors.js';
+
+/** A pool of real Workers, with effects collected the way the gateway would see them. */
+function pool(hosts: number, records: MemberRecord[] = []) {
+  const effects: Effect[] = [];
+  let wake: (() => void) | null = null;
+  const p = new ActorPool({
+    hosts,
+    link: workerLink,
+    onEffects: (batch) => {
+      effects.push(...batch);
+      wake?.();
+    },
+    snapshot: () => records,
+  });
+  const until = async (ok: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 5000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 50);
+      });
+    }
+  };
+  return { p, effects, until };
+}
+
+const worker = suite('actor host in a real Worker');
+worker('claims and lines cross the thread in batches and come back as deliveries', async () => {
+  const { p, effects, until } = pool(1);
+  try {
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, text: 'alice' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, text: 'bob' } });
+    await until(() => effects.filter((e) => e.t === 'settled').length === 2);
+    for (let i = 0; i < 100; i++) p.send({ to: 'room:lobby', msg: { t: 'line', conn: 1, text: `n${i}` } });
+    await until(() => (inboxOf(effects).get(2) ?? []).length >= 101);
+    const bob = inboxOf(effects).get(2)!;
+    assert.equal(bob.slice(1), Array.from({ length: 100 }, (_, i) => texts.message('alice', `n${i}`)));
+    assert.ok(effects.every((e) => e.t !== 'deliver' || e.to instanceof Int32Array), 'recipients stay an Int32Array');
+  } finally {
+    await p.close();
+  }
+});
+worker('with two hosts, the directory on one and rooms placed by hash still cooperate', async () => {
+  const { p, effects, until } = pool(2);
+  try {
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, text: 'alice' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, text: 'ALICE' } });
+    await until(() => effects.filter((e) => e.t === 'settled').length === 2);
+    assert.equal(inboxOf(effects).get(2), [texts.nickTaken()]);
+    assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'lobby')]);
+  } finally {
+    await p.close();
+  }
+});
+worker('a killed host comes back with the state it is given', async () => {
+  const records: MemberRecord[] = [{ conn: 7, nick: 'zoe', room: 'lobby' }];
+  const { p, effects, until } = pool(1, records);
+  try {
+    p.kill(0);
+    await until(() => p.restarts === 1);
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 8, text: 'Zoe' } });
+    await until(() => effects.some((e) => e.t === 'settled'));
+    assert.equal(inboxOf(effects).get(8), [texts.nickTaken()]);
+  } finally {
+    await p.close();
+  }
+});
+worker.run();
