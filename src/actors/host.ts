@@ -25,6 +25,8 @@ export class ActorHost implements HostApi, Outbox {
   constructor(
     readonly index: number,
     readonly hosts: number,
+    /** Test-only crash injection: a room line with exactly this text throws inside the host. */
+    private readonly crashOn: string | null = null,
   ) {
     this.directory = hostFor('directory', hosts) === index ? new Directory(this) : null;
   }
@@ -76,6 +78,7 @@ export class ActorHost implements HostApi, Outbox {
     const existing = this.rooms.get(name);
     if (!existing && msg.t !== 'join' && name !== LOBBY) return; // a stale message for a room that emptied
     const room = existing ?? this.room(name);
+    if (this.crashOn !== null && msg.t === 'line' && msg.text === this.crashOn) throw new Error('injected crash (test hook)');
     room.receive(msg);
     if (room.size === 0 && name !== LOBBY) this.rooms.delete(name);
   }

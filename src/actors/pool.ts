@@ -56,6 +56,7 @@ export class ActorPool {
   }
 
   send(env: Envelope): void {
+    this.pending++;
     this.slots[hostFor(env.to, this.slots.length)]!.queued.push(env);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -63,15 +64,8 @@ export class ActorPool {
     }
   }
 
-  /** Envelopes sent but not yet answered, over all hosts (for stats and tests). */
-  get pending(): number {
-    let n = 0;
-    for (const s of this.slots) {
-      n += s.queued.length;
-      for (const b of s.inflight) n += b.envs.length;
-    }
-    return n;
-  }
+  /** Envelopes sent but not yet answered, over all hosts: the gateway's measure of backpressure. */
+  pending = 0;
 
   /** Test hook: kill host `index` as a crash would. */
   kill(index: number): void {
@@ -101,6 +95,7 @@ export class ActorPool {
       (effects) => {
         if (slot.generation !== generation || this.closed) return; // answered by a host we replaced
         slot.inflight.shift();
+        this.pending -= batch.envs.length;
         this.apply(effects);
       },
       (err: unknown) => {
@@ -148,7 +143,10 @@ export class ActorPool {
     for (const b of batches) {
       if (b.tries < MAX_TRIES) out.push(b);
       else if (b.envs.length > 1) for (const env of b.envs) out.push({ envs: [env], tries: 0 });
-      else this.dropPoison(b.envs[0]!);
+      else {
+        this.pending--;
+        this.dropPoison(b.envs[0]!);
+      }
     }
     return out;
   }

@@ -6,7 +6,10 @@ export interface Address {
   readonly port: number;
 }
 
-export class AddressError extends Error {}
+/** A mistake on the command line: the CLI prints it with the usage hint and exits 2. */
+export class UsageError extends Error {}
+
+export class AddressError extends UsageError {}
 
 function parsePort(text: string, whole: string): number {
   if (!/^\d{1,5}$/.test(text)) throw new AddressError(`bad port in "${whole}": "${text}" is not a number`);

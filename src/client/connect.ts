@@ -3,7 +3,7 @@
 // history, control bytes cleaned, a clean leave, and --reconnect.
 
 import { parseArgs } from 'node:util';
-import { parseAddress, type Address } from './address.js';
+import { parseAddress, UsageError, type Address } from './address.js';
 import { Link, lingerThen } from './link.js';
 import { stripAll } from './sanitize.js';
 import { createTerminal, type Terminal, type TerminalStreams } from './terminal.js';
@@ -60,12 +60,18 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
     },
     onText: (text) => {
       terminal.network(text);
-      if (candidate === undefined) return;
+      // Follow our nickname, for --reconnect: the join line confirms it, a rename line changes it.
       received += stripAll(text);
       const lines = received.split('\n');
-      received = lines.pop() ?? '';
-      if (lines.some((l) => l.trimEnd() === ` > ${candidate} joined the room`)) nickname = candidate;
-      if (received.length > 4096) received = '';
+      received = (lines.pop() ?? '').slice(-4096);
+      for (const line of lines.map((l) => l.trimEnd())) {
+        if (candidate !== undefined && line === ` > ${candidate} joined the room`) {
+          nickname = candidate;
+          candidate = undefined;
+        }
+        const rename = / > (\S+) is now known as (\S+)$/.exec(line);
+        if (rename && nickname !== undefined && rename[1] === nickname) nickname = rename[2];
+      }
     },
   });
 
@@ -86,8 +92,6 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
         }
         const trimmed = text.trim();
         if (nickname === undefined && trimmed !== '') candidate = trimmed;
-        const rename = /^\/nick\s+(\S+)\s*$/.exec(trimmed);
-        if (rename && nickname !== undefined) nickname = rename[1];
         if (/^\/quit(\s|$)/.test(trimmed)) leave();
       },
       end: () => (terminal.interactive ? leave() : lingerThen(link, leave)),
@@ -101,5 +105,3 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
   terminal.close();
   return code;
 }
-
-export class UsageError extends Error {}

@@ -84,8 +84,9 @@ export class Link {
     });
   }
 
+  /** Sends text; while a connection is being made it is queued by the socket. False when there is none. */
   write(text: string): boolean {
-    if (!this.socket || !this.open) return false;
+    if (!this.socket || this.socket.destroyed || this.leaving) return false;
     this.socket.write(text);
     return true;
   }

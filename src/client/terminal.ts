@@ -74,6 +74,8 @@ function pipeTerminal(streams: TerminalStreams, handlers: TerminalHandlers, colo
     },
     setPrompt: () => {},
     close: () => {
+      if (closed) return;
+      if (!atLineStart) write('\n'); // finish a prompt line, so the shell's prompt starts on its own
       closed = true;
       rl.close();
       streams.input.pause();

@@ -11,6 +11,8 @@ export class Connection {
   readonly held: string[] = [];
   /** A line that can move this connection to another actor is in flight; later lines wait. */
   awaiting = false;
+  /** Paused because the actors are behind (see Gateway.releaseBacklog). */
+  backlogged = false;
   /** The socket is gone; the connection lingers until its in-flight barrier settles. */
   closed = false;
   /** The server asked for the close (quit, kick, shutdown): no leave to announce twice. */

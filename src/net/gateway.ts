@@ -14,6 +14,10 @@ import { Connection } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { MemberMirror } from './members.js';
 
+/** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
+const BACKLOG_HIGH = 50_000;
+const BACKLOG_LOW = 10_000;
+
 export interface GatewayStats {
   open: number;
   named: number;
@@ -28,6 +32,8 @@ export class Gateway {
   private readonly perIp = new Map<string, number>();
   private readonly flushList: Connection[] = [];
   private flushScheduled = false;
+  /** Connections paused because the actors are behind; resumed when they catch up. */
+  private readonly backlogged: Connection[] = [];
   private nextId = 1;
   private open = 0;
   private stopping = false;
@@ -135,7 +141,7 @@ export class Gateway {
     }
     conn.throttledSince = 0;
     if (conn.ending) return;
-    if (conn.held.length > 0 || conn.awaiting) conn.socket.pause();
+    if (conn.held.length > 0 || conn.awaiting || conn.backlogged) conn.socket.pause();
     else if (!conn.closed) conn.socket.resume();
   }
 
@@ -175,6 +181,22 @@ export class Gateway {
       conn.socket.pause();
     }
     this.pool.send(env);
+    if (this.pool.pending > BACKLOG_HIGH && !conn.backlogged) {
+      // The actors are behind: stop reading from whoever is sending until they catch up, so
+      // memory is bounded by the backlog, not by how fast clients can write.
+      conn.backlogged = true;
+      conn.socket.pause();
+      this.backlogged.push(conn);
+    }
+  }
+
+  private releaseBacklog(): void {
+    if (this.backlogged.length === 0 || this.pool.pending > BACKLOG_LOW) return;
+    for (const conn of this.backlogged) {
+      conn.backlogged = false;
+      this.pump(conn);
+    }
+    this.backlogged.length = 0;
   }
 
   private onClose(conn: Connection): void {
@@ -201,6 +223,7 @@ export class Gateway {
   // --- effects in, bytes out -------------------------------------------------------------
 
   private apply(effects: Effect[]): void {
+    this.releaseBacklog();
     for (let i = 0; i < effects.length; i++) {
       const e = effects[i]!;
       switch (e.t) {

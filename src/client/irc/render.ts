@@ -58,7 +58,12 @@ export function numericLine(message: IrcMessage): string | null {
   let text: string;
   if (message.command === '332') text = `topic of ${params[0] ?? ''}: ${last}`;
   else if (message.command === '331') text = `${params[0] ?? ''} has no topic`;
-  else text = middle ? `${middle}: ${last}` : last;
+  else if (params.length > 1 && params.slice(0, -1).every((x) => /^\d+$/.test(x))) {
+    // Counts (251–266): `254 me 2 :channels formed` reads "2 channels formed"; when the text
+    // already says the numbers (`265 me 1 1 :Current local users: 1, Max: 1`) they are not repeated.
+    const numbers = params.slice(0, -1);
+    text = numbers.every((n) => new RegExp(`\\b${n}\\b`).test(last)) ? last : `${middle} ${last}`;
+  } else text = middle ? `${middle}: ${last}` : last;
   if (text.trim() === '') return null;
   return code >= 400 && code < 600 ? yellow(text) : grey(text);
 }

@@ -245,6 +245,7 @@ export class IrcSession {
         this.io.show(grey(`${from} sets mode ${m.params.slice(1).join(' ')} on ${p(0)}`));
         return;
       case 'ERROR':
+        if (this.quitting) return; // the usual answer to our QUIT
         this.io.show(yellow(`the server closes the connection: ${last}`));
         return;
       case '353': {

@@ -1,0 +1,111 @@
+// End to end: two `node-chat connect` processes chat through our real server, over pipes.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isPlain, nodeChat, start, stopAll, type Proc } from './fixtures/processes.js';
+
+const SERVER = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+const e2e = suite('node-chat connect against our server');
+
+let server: Proc | undefined;
+let port = 0;
+
+// uvu 0.5.6 swallows an error thrown in a `before` hook (the run passes): the set-up keeps its
+// error, and every test starts by checking it.
+let setupError: string | undefined;
+const setUp = (): void => assert.ok(setupError === undefined, setupError);
+
+e2e.before(async () => {
+  if (!existsSync(SERVER)) {
+    setupError = `${SERVER} is missing: build first (npm run build)`;
+    return;
+  }
+  server = start(process.execPath, [SERVER, '--port', '0', '--host', '127.0.0.1'], 'server');
+  try {
+    await server.waitFor(/listening on (\S+):(\d+)/);
+  } catch (error) {
+    setupError = String(error);
+  }
+  port = Number(/listening on (\S+):(\d+)/.exec(server.stdout)?.[2]);
+});
+
+e2e.after(async () => {
+  server?.child.kill('SIGTERM');
+  await server?.exited;
+  await stopAll();
+});
+
+e2e('two clients chat through the real binary; ending stdin leaves cleanly', async () => {
+  setUp();
+  const alice = nodeChat(['connect', `127.0.0.1:${port}`], 'alice');
+  await alice.waitFor('please write your name and press enter: ');
+  alice.send('alice');
+  await alice.waitFor(' > alice joined the room\n');
+
+  const bob = nodeChat(['connect', `127.0.0.1:${port}`], 'bob');
+  await bob.waitFor('1 other person is connected at this time.');
+  bob.send('bob');
+  await alice.waitFor(' > bob joined the room\n');
+
+  alice.send('hello bob');
+  await bob.waitFor(' > alice: hello bob\n');
+  bob.send('hi alice, été ok 日本');
+  await alice.waitFor(' > bob: hi alice, été ok 日本\n');
+  bob.send('/me waves');
+  await alice.waitFor(' * bob waves\n');
+  bob.send('/who');
+  await bob.waitFor(/ > in the room: (alice, bob|bob, alice)\n/);
+
+  // Escape injection: the server cleans it; whatever arrives, a pipe gets no control byte.
+  alice.send('title \x1b]0;pwned\x07 bell \x07 end');
+  await bob.waitFor(/ > alice: title .*end\n/);
+
+  alice.child.stdin?.end(); // Ctrl-D
+  assert.is(await alice.exit(), 0);
+  await bob.waitFor(' > alice left the room\n');
+
+  for (const p of [alice, bob]) {
+    assert.ok(isPlain(p.stdout), `${p.name}'s output holds control bytes: ${JSON.stringify(p.stdout)}`);
+    assert.not.match(p.stdout, /\x1b/);
+  }
+  assert.is(alice.stderr, '');
+
+  bob.send('/quit bye');
+  assert.is(await bob.exit(), 0);
+});
+
+e2e('a dropped connection is said plainly, with a non-zero exit', async () => {
+  setUp();
+  const carol = nodeChat(['connect', `127.0.0.1:${port}`], 'carol');
+  carol.send('carol');
+  await carol.waitFor(' > carol joined the room\n');
+  server?.child.kill('SIGTERM'); // the server shuts down: the connection drops under the client
+  const code = await carol.exit();
+  assert.is(code, 1);
+  assert.match(carol.stderr, /connection to 127\.0\.0\.1:\d+ was (closed by the server|lost)/);
+  carol.child.stdin?.end();
+});
+
+e2e('a refused connection is an error, exit 1', async () => {
+  setUp();
+  const dave = nodeChat(['connect', '127.0.0.1:1'], 'dave');
+  assert.is(await dave.exit(), 1);
+  assert.match(dave.stderr, /cannot connect to 127\.0\.0\.1:1/);
+});
+
+e2e('--help and --version', async () => {
+  const help = nodeChat(['connect', '--help'], 'help');
+  assert.is(await help.exit(), 0);
+  assert.match(help.stdout, 'usage: node-chat connect');
+  const version = nodeChat(['--version'], 'version');
+  assert.is(await version.exit(), 0);
+  assert.match(version.stdout, /^node-chat \d+\.\d+\.\d+/);
+  const bad = nodeChat(['connect', 'host:99999'], 'bad');
+  assert.is(await bad.exit(), 2);
+  assert.match(bad.stderr, 'bad port');
+});
+
+e2e.run();

@@ -1,0 +1,142 @@
+// End to end: `node-chat irc` against a real IRC server, Debian's ngircd, started here on a free
+// port with test/fixtures/ngircd.conf. ngircd must be installed (CI's .ci/run installs it): without
+// it this test fails and says so, it does not pass silently.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, isPlain, nodeChat, start, stopAll, waitForPort, type Proc } from './fixtures/processes.js';
+
+const CONFIG = fileURLToPath(new URL('../../test/fixtures/ngircd.conf', import.meta.url));
+
+/** ngircd's path, or null: on Debian it is /usr/sbin/ngircd, not always on a user's PATH. */
+function findNgircd(): string | null {
+  for (const candidate of ['ngircd', '/usr/sbin/ngircd', '/usr/local/sbin/ngircd']) {
+    const r = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+    if (!r.error && /ngircd/i.test(`${r.stdout}${r.stderr}`)) return candidate;
+  }
+  return null;
+}
+
+const irc = suite('node-chat irc against ngircd');
+
+let ngircd: Proc | undefined;
+let dir = '';
+let port = 0;
+
+// uvu 0.5.6 swallows an error thrown in a `before` hook (the run passes): the set-up keeps its
+// error, and every test starts by checking it, so a missing ngircd fails the run and says why.
+let setupError: string | undefined;
+const setUp = (): void => assert.ok(setupError === undefined, setupError);
+
+irc.before(async () => {
+  const binary = findNgircd();
+  if (!binary) {
+    setupError = 'ngircd is not installed: this test needs a real IRC server (apt-get install -y ngircd; .ci/run installs it)';
+    return;
+  }
+  port = await freePort();
+  dir = mkdtempSync(join(tmpdir(), 'node-chat-ngircd-'));
+  const config = join(dir, 'ngircd.conf');
+  writeFileSync(config, readFileSync(CONFIG, 'utf8').replaceAll('@PORT@', String(port)));
+  ngircd = start(binary, ['-n', '-f', config], 'ngircd');
+  try {
+    await waitForPort(port);
+  } catch (error) {
+    setupError = `ngircd did not start: ${String(error)}\n${ngircd.stdout}${ngircd.stderr}`;
+  }
+});
+
+irc.after(async () => {
+  ngircd?.child.kill('SIGTERM');
+  await ngircd?.exited;
+  await stopAll();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+irc('two clients join a channel, exchange messages, rename and quit', async () => {
+  setUp();
+  const alice = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'alice', '--join', '#node-chat'], 'alice');
+  await alice.waitFor(' > alice joined the room #node-chat\n');
+
+  const bob = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'bob', '--join', 'node-chat'], 'bob');
+  await bob.waitFor(' > bob joined the room #node-chat\n');
+  await alice.waitFor(' > bob joined the room #node-chat\n');
+  await bob.waitFor(/ > in #node-chat: .*alice/);
+
+  alice.send('hello bob');
+  await bob.waitFor(' > alice: hello bob\n');
+  bob.send('hi alice, été 日本 😀');
+  await alice.waitFor(' > bob: hi alice, été 日本 😀\n');
+  bob.send('/me waves');
+  await alice.waitFor(' * bob waves\n');
+  alice.send('/msg bob just for you');
+  await bob.waitFor(' > alice (private): just for you\n');
+  await alice.waitFor(' > (to bob) just for you\n');
+
+  // A line over the 512-byte limit arrives whole, in several messages, none cut mid-character.
+  const long = `${'é'.repeat(300)}|${'語'.repeat(200)}`;
+  alice.send(long);
+  const pieces = (text: string): string[] => [...text.matchAll(/ > alice: ([é|語]+)\n/g)].map((m) => m[1] ?? '');
+  await bob.waitFor((text) => pieces(text).join('') === long);
+  assert.ok(pieces(bob.stdout).length >= 2, `expected several pieces, got ${pieces(bob.stdout).length}`);
+
+  // A CR in the input cannot inject a command: it ends a line (as in a terminal), and the rest is
+  // text in a PRIVMSG of its own; alice is still there.
+  alice.send('before\rQUIT :injected');
+  await bob.waitFor(' > alice: before\n > alice: QUIT :injected\n');
+  assert.ok(alice.alive);
+
+  bob.send('/nick bobby');
+  await alice.waitFor(' > bob is now known as bobby\n');
+  await bob.waitFor(' > bob is now known as bobby\n');
+
+  // The nickname is taken: the third client registers as alice_ and talks in the channel.
+  const third = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'alice', '--join', '#node-chat'], 'third');
+  await third.waitFor(' > alice_ joined the room #node-chat\n');
+  await bobWaitJoin(bob);
+  third.child.stdin?.end(); // Ctrl-D in a pipe: QUIT, then exit 0
+  assert.is(await third.exit(), 0);
+  await bob.waitFor(/ > alice_ left the chat/);
+
+  alice.send('/quit see you');
+  assert.is(await alice.exit(), 0);
+  await bob.waitFor(/ > alice left the chat \(.*see you.*\)\n/);
+
+  bob.child.stdin?.end();
+  assert.is(await bob.exit(), 0);
+
+  for (const p of [alice, bob, third]) {
+    assert.ok(isPlain(p.stdout), `${p.name}'s output holds control bytes`);
+    assert.is(p.stderr, '', `${p.name} wrote to stderr`);
+  }
+});
+
+async function bobWaitJoin(bob: Proc): Promise<void> {
+  await bob.waitFor(' > alice_ joined the room #node-chat\n');
+}
+
+irc('plain lines with no channel joined are a local error', async () => {
+  setUp();
+  const loner = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'loner'], 'loner');
+  loner.send('anyone?');
+  await loner.waitFor('you are in no channel');
+  loner.child.stdin?.end();
+  assert.is(await loner.exit(), 0);
+});
+
+irc('the server going away is a plain message and exit 1', async () => {
+  setUp();
+  const last = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'last', '--join', '#x'], 'last');
+  await last.waitFor(' > last joined the room #x\n');
+  ngircd?.child.kill('SIGTERM');
+  assert.is(await last.exit(), 1);
+  assert.match(last.stderr, /connection to 127\.0\.0\.1:\d+ was (closed by the server|lost)/);
+  last.child.stdin?.end();
+});
+
+irc.run();
