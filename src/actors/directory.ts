@@ -11,13 +11,19 @@ import { only, type Outbox } from './outbox.js';
 interface Entry {
   nick: string;
   key: string;
+  /** The room the user is in, as its room last told us; null between rooms. */
+  room: string | null;
 }
 
 export class Directory {
   private readonly owners = new Map<string, ConnId>();
   private readonly names = new Map<ConnId, Entry>();
+  /** Members per room, kept in step with `names` so /rooms costs the number of rooms. */
+  private readonly counts = new Map<string, number>();
 
-  constructor(private readonly out: Outbox) {}
+  constructor(private readonly out: Outbox) {
+    this.counts.set(LOBBY, 0);
+  }
 
   get size(): number {
     return this.names.size;
@@ -34,7 +40,12 @@ export class Directory {
   restore(records: readonly MemberRecord[]): void {
     this.owners.clear();
     this.names.clear();
-    for (const r of records) this.set(r.conn, r.nick, nickKey(r.nick));
+    this.counts.clear();
+    this.counts.set(LOBBY, 0);
+    for (const r of records) {
+      this.set(r.conn, r.nick, nickKey(r.nick));
+      this.locate(r.conn, r.room);
+    }
   }
 
   receive(msg: DirectoryMsg): void {
@@ -45,6 +56,10 @@ export class Directory {
         return this.rename(msg.conn, msg.room, msg.nick);
       case 'private':
         return this.private(msg.conn, msg.from, msg.target, msg.text);
+      case 'located':
+        return this.locate(msg.conn, msg.room);
+      case 'rooms':
+        return this.out.deliver(only(msg.conn), -1, texts.roomList(this.counts));
       case 'release':
       case 'leave':
         return this.release(msg.conn);
@@ -104,14 +119,36 @@ export class Directory {
   private release(conn: ConnId): void {
     const entry = this.names.get(conn);
     if (!entry) return;
+    this.locate(conn, null);
     this.names.delete(conn);
     this.owners.delete(entry.key);
     this.out.effect({ t: 'named', conn, nick: null });
   }
 
   private set(conn: ConnId, nick: string, key: string): void {
-    this.names.set(conn, { nick, key });
+    const entry = this.names.get(conn);
+    if (entry) {
+      entry.nick = nick;
+      entry.key = key;
+    } else this.names.set(conn, { nick, key, room: null });
     this.owners.set(key, conn);
+  }
+
+  private locate(conn: ConnId, room: string | null): void {
+    const entry = this.names.get(conn);
+    if (!entry || entry.room === room) return;
+    if (entry.room !== null) {
+      const n = (this.counts.get(entry.room) ?? 1) - 1;
+      if (n > 0 || entry.room === LOBBY) this.counts.set(entry.room, n);
+      else this.counts.delete(entry.room);
+    }
+    entry.room = room;
+    if (room !== null) this.counts.set(room, (this.counts.get(room) ?? 0) + 1);
+  }
+
+  /** Members per room, as the directory knows them (for tests). */
+  roomCounts(): ReadonlyMap<string, number> {
+    return this.counts;
   }
 
   private settle(conn: ConnId): void {

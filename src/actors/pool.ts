@@ -112,7 +112,7 @@ export class ActorPool {
   }
 
   private attach(slot: Slot): void {
-    slot.link = this.options.link(slot.index, this.slots.length || this.options.hosts);
+    slot.link = this.options.link(slot.index, this.options.hosts);
     slot.link.onExit((why) => {
       if (this.closed) return;
       this.restart(slot, why);

@@ -3,8 +3,9 @@
 // touches a socket, so tests drive it as plain code.
 
 import { parseLine } from '../protocol/commands.js';
+import { checkRoom } from '../protocol/rooms.js';
 import * as texts from '../protocol/texts.js';
-import type { ConnId, MemberRecord, RoomMsg } from '../protocol/messages.js';
+import { roomAddress, type ConnId, type MemberRecord, type RoomMsg } from '../protocol/messages.js';
 import { only, type Outbox } from './outbox.js';
 
 export class RoomActor {
@@ -39,7 +40,7 @@ export class RoomActor {
   receive(msg: RoomMsg): void {
     switch (msg.t) {
       case 'join':
-        return this.join(msg.conn, msg.nick);
+        return this.join(msg.conn, msg.nick, msg.moved === true);
       case 'line':
         return this.line(msg.conn, msg.text);
       case 'renamed':
@@ -53,22 +54,26 @@ export class RoomActor {
     return (this.everyone ??= Int32Array.from(this.members.keys()));
   }
 
-  private join(conn: ConnId, nick: string): void {
+  private join(conn: ConnId, nick: string, moved: boolean): void {
     this.members.set(conn, nick);
     this.everyone = null;
     this.out.effect({ t: 'placed', conn, room: this.name });
+    this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name } });
     this.out.deliver(this.all(), -1, texts.joined(nick, this.name));
+    if (moved) this.tell(conn, texts.roomSize(this.members.size, this.name));
     this.out.effect({ t: 'settled', conn });
   }
 
-  private leave(conn: ConnId, reason?: string): void {
+  /** The member leaves this room: gone from the chat, or (`to`) moving to another room. */
+  private leave(conn: ConnId, reason?: string, to?: string): void {
     const nick = this.members.get(conn);
     if (nick === undefined) return;
     this.members.delete(conn);
     this.everyone = null;
     this.out.effect({ t: 'placed', conn, room: null });
     if (this.members.size > 0) this.out.deliver(this.all(), -1, texts.left(nick, this.name, reason));
-    this.out.send({ to: 'directory', msg: { t: 'release', conn } });
+    if (to === undefined) this.out.send({ to: 'directory', msg: { t: 'release', conn } });
+    else this.out.send({ to: roomAddress(to), msg: { t: 'join', conn, nick, moved: true } });
   }
 
   private renamed(conn: ConnId, nick: string): void {
@@ -100,6 +105,12 @@ export class RoomActor {
         return this.cmdNick(conn, arg);
       case 'quit':
         return this.cmdQuit(conn, arg);
+      case 'join':
+        return this.cmdJoin(conn, arg);
+      case 'leave':
+        return this.cmdJoin(conn, texts.LOBBY);
+      case 'rooms':
+        return this.out.send({ to: 'directory', msg: { t: 'rooms', conn } });
       case 'help':
         return this.tell(conn, texts.help());
       default:
@@ -141,6 +152,14 @@ export class RoomActor {
   private cmdQuit(conn: ConnId, arg: string): void {
     this.leave(conn, arg || undefined);
     this.out.effect({ t: 'close', conn });
+    this.out.effect({ t: 'settled', conn });
+  }
+
+  private cmdJoin(conn: ConnId, arg: string): void {
+    const check = checkRoom(arg);
+    if (!check.ok) this.tell(conn, texts.error(check.why));
+    else if (check.room === this.name) this.tell(conn, texts.info(`you are already in ${this.name}`));
+    else return this.leave(conn, undefined, check.room); // the new room settles once it has the member
     this.out.effect({ t: 'settled', conn });
   }
 }

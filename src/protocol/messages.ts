@@ -20,6 +20,10 @@ export type DirectoryMsg =
   | { t: 'rename'; conn: ConnId; room: string; nick: string }
   /** /msg: the directory knows where every nickname is. */
   | { t: 'private'; conn: ConnId; from: string; target: string; text: string }
+  /** The connection is now in `room` (for /rooms). */
+  | { t: 'located'; conn: ConnId; room: string }
+  /** /rooms: the directory knows where everyone is. */
+  | { t: 'rooms'; conn: ConnId }
   /** The named user is gone; the name is free again. */
   | { t: 'release'; conn: ConnId }
   /** A connection closed before it chose a name (or while its claim was pending). */
@@ -27,7 +31,8 @@ export type DirectoryMsg =
 
 /** Messages a room actor understands. */
 export type RoomMsg =
-  | { t: 'join'; conn: ConnId; nick: string }
+  /** `moved`: from another room (/join, /leave), rather than a new name entering the lobby. */
+  | { t: 'join'; conn: ConnId; nick: string; moved?: boolean }
   | { t: 'line'; conn: ConnId; text: string }
   | { t: 'renamed'; conn: ConnId; nick: string }
   /** The connection closed. */

@@ -62,6 +62,12 @@ export const lineTooLong = (max: number): string => error(`line too long (at mos
 
 export const shuttingDown = (): string => error('the server is shutting down, goodbye');
 
+/** /rooms: one line per room, the lobby first. */
+export function roomList(rooms: ReadonlyMap<string, number>): string {
+  const names = [...rooms.keys()].filter((r) => r !== LOBBY).sort();
+  return [LOBBY, ...names].map((r) => info(`${r} (${rooms.get(r) ?? 0})`)).join('');
+}
+
 /** /who: the member list, wrapped into several lines when it is long. */
 export function whoLines(nicks: readonly string[], width = 400): string {
   const head = ' > in the room: ';
@@ -84,6 +90,9 @@ export const HELP: readonly string[] = [
   '/nick NEW       change your nickname',
   '/me ACTION      say what you are doing',
   '/msg NICK TEXT  a private message to NICK',
+  '/join ROOM      move to ROOM (created if new)',
+  '/leave          back to the lobby',
+  '/rooms          the rooms and how many are in each',
   '/quit [REASON]  leave the chat',
   '/help           this list',
   '//text          send a line that starts with /',

@@ -6,6 +6,7 @@ import { ActorHost } from '../../src/actors/host.js';
 import type { ConnId, Effect, Envelope } from '../../src/protocol/messages.js';
 import { roomAddress } from '../../src/protocol/messages.js';
 import { LOBBY } from '../../src/protocol/texts.js';
+import { hostFor } from '../../src/actors/placement.js';
 
 export class Harness {
   readonly host: ActorHost;
@@ -59,3 +60,44 @@ export function inboxOf(effects: readonly Effect[]): Map<ConnId, string[]> {
 
 export const kinds = (effects: readonly Effect[], conn: ConnId): string[] =>
   effects.filter((e) => e.t !== 'deliver' && e.t !== 'send' && e.conn === conn).map((e) => e.t);
+
+/**
+ * Several hosts wired the way the pool wires Workers: `send` effects are forwarded to the
+ * host the placement names, until nothing is left in flight. Synchronous, for unit tests.
+ */
+export class HostGroup {
+  readonly hosts: ActorHost[];
+  effects: Effect[] = [];
+
+  constructor(count: number) {
+    this.hosts = Array.from({ length: count }, (_, i) => new ActorHost(i, count));
+  }
+
+  run(...batch: Envelope[]): Effect[] {
+    const all: Effect[] = [];
+    let pending = batch;
+    while (pending.length > 0) {
+      const next: Envelope[] = [];
+      for (const env of pending) {
+        const effects = this.hosts[hostFor(env.to, this.hosts.length)]!.handle([env]);
+        for (const e of effects) if (e.t === 'send') next.push(e.env);
+        all.push(...effects);
+      }
+      pending = next;
+    }
+    this.effects = all;
+    return all;
+  }
+
+  claim(conn: ConnId, text: string): Effect[] {
+    return this.run({ to: 'directory', msg: { t: 'claim', conn, text } });
+  }
+
+  line(conn: ConnId, text: string, room = LOBBY): Effect[] {
+    return this.run({ to: roomAddress(room), msg: { t: 'line', conn, text } });
+  }
+
+  to(conn: ConnId): string[] {
+    return inboxOf(this.effects).get(conn) ?? [];
+  }
+}
