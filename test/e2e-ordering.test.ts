@@ -50,10 +50,10 @@ order('a worker killed mid-stream: restarted, restored, every line still once an
   const watcher = all[9]!;
   await watcher.waitFor(() => countNumbered(watcher) >= 300, 20_000);
   assert.ok(countNumbered(watcher) < 4 * perSender, 'the kill lands mid-stream');
-  server.gateway.pool.kill(0);
+  server.gateway.system.kill(0);
   await Promise.all(all.map((c, i) => c.waitFor(() => countNumbered(c) >= (i < 4 ? 3 * perSender : 4 * perSender), 30_000)));
   await TestClient.settle(200);
-  assert.ok(server.gateway.pool.restarts >= 1, 'the worker was restarted');
+  assert.ok(server.gateway.system.restarts >= 1, 'the worker was restarted');
   const problems = checkSequences(
     all.map((c, i) => ({ own: i < 4 ? `u${i}` : null, lines: numbered(c) })),
     senderNames,

@@ -106,11 +106,11 @@ rooms('killing one Worker: rooms on the other see nothing; its own rooms come ba
   s1.send(lines);
   d1.send(lines);
   await d2.waitFor(() => countNumbered(d2) >= 100, 10_000);
-  server.gateway.pool.kill(1);
+  server.gateway.system.kill(1);
   await s2.waitFor(() => countNumbered(s2) >= 1000, 20_000);
   await d2.waitFor(() => countNumbered(d2) >= 1000, 20_000);
   await TestClient.settle(200);
-  assert.is(server.gateway.pool.restarts, 1);
+  assert.is(server.gateway.system.restarts, 1);
   for (const [c, from] of [[s2, 's1'], [d2, 'd1']] as const) {
     const nums = numbered(c).map((l) => Number(l.slice(from.length + 1)));
     assert.equal(nums, Array.from({ length: 1000 }, (_, i) => i), `${from}'s lines: once each, in order`);

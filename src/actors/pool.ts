@@ -6,20 +6,28 @@
 // in order. Effects arrive whole per batch, so a batch is either fully applied or not at all:
 // each accepted line is delivered exactly once across a crash.
 
-import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
-import type { HostLink, LinkFactory } from './links.js';
+import type { Effect, Envelope } from '../protocol/messages.js';
+import { inThreadLink, workerLink, type HostLink, type LinkFactory } from './links.js';
 import { hostFor } from './placement.js';
+import type { ActorSystem, SystemFactory, SystemHooks } from './system.js';
 
-export interface PoolOptions {
+export interface PoolOptions extends Omit<SystemHooks, 'openHere'> {
   hosts: number;
   link: LinkFactory;
-  /** Effects of one batch, in order; `send` effects have already been forwarded. */
-  onEffects(effects: Effect[]): void;
-  /** Every named connection as the gateway knows it, to restore a restarted host. */
-  snapshot(): MemberRecord[];
   /** A host was restarted; for logs and tests. */
   onRestart?(index: number, why: string): void;
 }
+
+/** The single-process actor system: `hosts` Workers (or in-thread hosts) in this process. */
+export const localSystem =
+  (hosts: number, mode: 'worker' | 'in-thread'): SystemFactory =>
+  (hooks) =>
+    new ActorPool({
+      ...hooks,
+      hosts,
+      link: mode === 'worker' ? workerLink : inThreadLink,
+      onRestart: (index, why) => console.error(`node-chat: actor host ${index} restarted (${why})`),
+    });
 
 interface Batch {
   envs: Envelope[];
@@ -37,7 +45,7 @@ interface Slot {
 /** A batch its host died on this often is split; an envelope that does so alone is dropped. */
 const MAX_TRIES = 3;
 
-export class ActorPool {
+export class ActorPool implements ActorSystem {
   private readonly slots: Slot[] = [];
   private flushScheduled = false;
   private closed = false;
@@ -53,6 +61,10 @@ export class ActorPool {
 
   get hosts(): number {
     return this.slots.length;
+  }
+
+  openElsewhere(): number {
+    return 0;
   }
 
   send(env: Envelope): void {

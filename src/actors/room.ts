@@ -2,8 +2,7 @@
 // It hands its decisions to the Outbox as deliveries (recipients + text) and never
 // touches a socket, so tests drive it as plain code.
 
-import { parseLine } from '../protocol/commands.js';
-import { checkRoom } from '../protocol/rooms.js';
+import { interpret } from '../protocol/intents.js';
 import * as texts from '../protocol/texts.js';
 import { roomAddress, type ConnId, type MemberRecord, type RoomMsg } from '../protocol/messages.js';
 import { only, type Outbox } from './outbox.js';
@@ -87,79 +86,37 @@ export class RoomActor {
 
   private line(conn: ConnId, text: string): void {
     const nick = this.members.get(conn);
-    if (nick === undefined || text.trim() === '') return;
-    const parsed = parseLine(text);
-    if (parsed.kind === 'text') {
-      this.out.deliver(this.all(), conn, texts.message(nick, parsed.text));
-      return;
-    }
-    const { name, arg } = parsed;
-    switch (name) {
+    if (nick === undefined) return;
+    const intent = interpret(text, this.name);
+    if (intent === null) return;
+    switch (intent.kind) {
+      case 'say':
+        return this.out.deliver(this.all(), conn, texts.message(nick, intent.text));
+      case 'action':
+        return this.out.deliver(this.all(), conn, texts.action(nick, intent.text));
       case 'who':
-        return this.cmdWho(conn);
-      case 'me':
-        return this.cmdMe(conn, nick, arg);
-      case 'msg':
-        return this.cmdMsg(conn, nick, arg);
-      case 'nick':
-        return this.cmdNick(conn, arg);
+        return this.tell(conn, texts.whoLines(this.nicks()));
+      case 'private':
+        return this.out.send({ to: 'directory', msg: { t: 'private', conn, from: nick, target: intent.target, text: intent.text } });
+      case 'rename':
+        // The directory decides; it answers with `renamed` (which settles) or an error (which settles).
+        return this.out.send({ to: 'directory', msg: { t: 'rename', conn, room: this.name, nick: intent.nick } });
       case 'quit':
-        return this.cmdQuit(conn, arg);
-      case 'join':
-        return this.cmdJoin(conn, arg);
-      case 'leave':
-        return this.cmdJoin(conn, texts.LOBBY);
+        this.leave(conn, intent.reason);
+        this.out.effect({ t: 'close', conn });
+        return this.out.effect({ t: 'settled', conn });
+      case 'move':
+        return this.leave(conn, undefined, intent.room); // the new room settles once it has the member
       case 'rooms':
         return this.out.send({ to: 'directory', msg: { t: 'rooms', conn } });
-      case 'help':
-        return this.tell(conn, texts.help());
-      default:
-        return this.tell(conn, texts.unknownCommand(name));
+      case 'reply':
+        this.tell(conn, intent.text);
+        if (intent.settle) this.out.effect({ t: 'settled', conn });
+        return;
     }
   }
 
   private tell(conn: ConnId, text: string): void {
     this.out.deliver(only(conn), -1, text);
-  }
-
-  private cmdWho(conn: ConnId): void {
-    this.tell(conn, texts.whoLines(this.nicks()));
-  }
-
-  private cmdMe(conn: ConnId, nick: string, arg: string): void {
-    if (!arg) return this.tell(conn, texts.error('usage: /me ACTION'));
-    this.out.deliver(this.all(), conn, texts.action(nick, arg));
-  }
-
-  private cmdMsg(conn: ConnId, nick: string, arg: string): void {
-    const space = arg.search(/\s/);
-    const target = space < 0 ? arg : arg.slice(0, space);
-    const text = space < 0 ? '' : arg.slice(space + 1).trim();
-    if (!target || !text) return this.tell(conn, texts.error('usage: /msg NICK TEXT'));
-    this.out.send({ to: 'directory', msg: { t: 'private', conn, from: nick, target, text } });
-  }
-
-  private cmdNick(conn: ConnId, arg: string): void {
-    if (!arg) {
-      this.tell(conn, texts.error('usage: /nick NEWNAME'));
-      this.out.effect({ t: 'settled', conn });
-      return;
-    }
-    // The directory decides; it answers with `renamed` (which settles) or an error (which settles).
-    this.out.send({ to: 'directory', msg: { t: 'rename', conn, room: this.name, nick: arg } });
-  }
-
-  private cmdQuit(conn: ConnId, arg: string): void {
-    this.leave(conn, arg || undefined);
-    this.out.effect({ t: 'close', conn });
-    this.out.effect({ t: 'settled', conn });
-  }
-
-  private cmdJoin(conn: ConnId, arg: string): void {
-    const check = checkRoom(arg);
-    if (!check.ok) this.tell(conn, texts.error(check.why));
-    else if (check.room === this.name) this.tell(conn, texts.info(`you are already in ${this.name}`));
-    else return this.leave(conn, undefined, check.room); // the new room settles once it has the member
-    this.out.effect({ t: 'settled', conn });
   }
 }

@@ -5,8 +5,8 @@
 
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
-import { ActorPool } from '../actors/pool.js';
-import { inThreadLink, workerLink, type LinkFactory } from '../actors/links.js';
+import { localSystem } from '../actors/pool.js';
+import type { ActorSystem, SystemFactory } from '../actors/system.js';
 import { isBarrier } from '../protocol/commands.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../protocol/messages.js';
 import * as texts from '../protocol/texts.js';
@@ -26,7 +26,7 @@ export interface GatewayStats {
 
 export class Gateway {
   readonly server: net.Server;
-  readonly pool: ActorPool;
+  readonly system: ActorSystem;
   private readonly conns = new Map<ConnId, Connection>();
   private readonly mirror = new MemberMirror();
   private readonly perIp = new Map<string, number>();
@@ -40,14 +40,12 @@ export class Gateway {
 
   constructor(
     readonly config: Config,
-    link: LinkFactory = config.actors === 'in-thread' ? inThreadLink : workerLink,
+    system: SystemFactory = localSystem(config.workers, config.actors),
   ) {
-    this.pool = new ActorPool({
-      hosts: config.workers,
-      link,
+    this.system = system({
       onEffects: (effects) => this.apply(effects),
       snapshot: () => this.mirror.snapshot(),
-      onRestart: (index, why) => console.error(`node-chat: actor host ${index} restarted (${why})`),
+      openHere: () => this.open,
     });
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
@@ -66,7 +64,7 @@ export class Gateway {
   }
 
   stats(): GatewayStats {
-    return { open: this.open, named: this.mirror.snapshot().length, restarts: this.pool.restarts };
+    return { open: this.open, named: this.mirror.snapshot().length, restarts: this.system.restarts };
   }
 
   /** Stop accepting, say goodbye to everyone, flush, and close. */
@@ -88,7 +86,7 @@ export class Gateway {
     clearTimeout(timer);
     for (const conn of this.conns.values()) conn.socket.destroy();
     await listenerClosed;
-    await this.pool.close();
+    await this.system.close();
   }
 
   // --- sockets in ---------------------------------------------------------------------
@@ -121,7 +119,7 @@ export class Gateway {
     socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
     socket.on('error', () => {}); // ECONNRESET, EPIPE…: the 'close' that follows does the cleanup
     socket.on('close', () => this.onClose(conn));
-    this.enqueue(conn, Buffer.from(texts.banner(this.open - 1)));
+    this.enqueue(conn, Buffer.from(texts.banner(this.open - 1 + this.system.openElsewhere())));
   }
 
   private onLine(conn: Connection, text: string): void {
@@ -180,8 +178,8 @@ export class Gateway {
       conn.awaiting = true;
       conn.socket.pause();
     }
-    this.pool.send(env);
-    if (this.pool.pending > BACKLOG_HIGH && !conn.backlogged) {
+    this.system.send(env);
+    if (this.system.pending > BACKLOG_HIGH && !conn.backlogged) {
       // The actors are behind: stop reading from whoever is sending until they catch up, so
       // memory is bounded by the backlog, not by how fast clients can write.
       conn.backlogged = true;
@@ -191,7 +189,7 @@ export class Gateway {
   }
 
   private releaseBacklog(): void {
-    if (this.backlogged.length === 0 || this.pool.pending > BACKLOG_LOW) return;
+    if (this.backlogged.length === 0 || this.system.pending > BACKLOG_LOW) return;
     for (const conn of this.backlogged) {
       conn.backlogged = false;
       this.pump(conn);
@@ -216,8 +214,8 @@ export class Gateway {
   private depart(conn: Connection): void {
     this.conns.delete(conn.id);
     const known = this.mirror.get(conn.id);
-    if (known?.room) this.pool.send({ to: roomAddress(known.room), msg: { t: 'leave', conn: conn.id } });
-    else if (known?.nick) this.pool.send({ to: 'directory', msg: { t: 'release', conn: conn.id } });
+    if (known?.room) this.system.send({ to: roomAddress(known.room), msg: { t: 'leave', conn: conn.id } });
+    else if (known?.nick) this.system.send({ to: 'directory', msg: { t: 'release', conn: conn.id } });
   }
 
   // --- effects in, bytes out -------------------------------------------------------------
@@ -251,7 +249,7 @@ export class Gateway {
           break;
         }
         case 'send':
-          break; // forwarded by the pool
+          break; // forwarded by the actor system
       }
     }
   }
