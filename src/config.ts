@@ -43,6 +43,8 @@ export const SETTINGS = {
   'per-ip': num('PER_IP', 16, 'connections from one address (loopback exempt, so local load tests work)'),
   'register-timeout': num('REGISTER_TIMEOUT', 60, 'seconds a connection may take to choose a valid nickname'),
   'keepalive': num('KEEPALIVE', 60, 'seconds of silence before TCP keepalive probes look for a vanished peer'),
+  redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
+  retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
 } as const;
 
@@ -63,6 +65,8 @@ export interface Config {
   registerTimeoutSeconds: number;
   keepAliveSeconds: number;
   shutdownGraceSeconds: number;
+  redis: string;
+  retention: number;
 }
 
 /** Builds a Config from flag values (strings, as parseArgs gives them) over env over defaults. */
@@ -95,6 +99,8 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     registerTimeoutSeconds: value('register-timeout'),
     keepAliveSeconds: value('keepalive'),
     shutdownGraceSeconds: value('shutdown-grace'),
+    redis: value('redis'),
+    retention: Math.max(100, value('retention')),
   };
 }
 

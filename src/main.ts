@@ -24,11 +24,14 @@ export async function serve(argv: string[]): Promise<void> {
   if (values.help) return void process.stdout.write(usage());
   if (values.version) return void process.stdout.write(`node-chat ${VERSION}\n`);
   const config = resolveConfig(values as Partial<Record<SettingName, string>>);
-  const gateway = new Gateway(config);
+  // The cluster adapter (and ioredis) load only when asked for: alone, the server needs nothing else.
+  const system = config.redis ? (await import('./cluster/redis-system.js')).clusterSystem({ url: config.redis, retention: config.retention }) : undefined;
+  const gateway = new Gateway(config, system);
   const address = await gateway.listen();
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
-  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}, ${config.workers} actor host${config.workers === 1 ? '' : 's'} (${config.actors})`);
+  const actors = config.redis ? `cluster node on ${config.redis}` : `${config.workers} actor host${config.workers === 1 ? '' : 's'} (${config.actors})`;
+  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}, ${actors}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

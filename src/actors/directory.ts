@@ -93,11 +93,11 @@ export class Directory {
     }
     const owner = this.owners.get(check.key);
     if (owner !== undefined && owner !== conn) {
-      this.out.deliver(only(conn), -1, texts.error(`the nickname ${check.nick} is already in use`));
+      this.out.deliver(only(conn), -1, texts.nickInUse(check.nick));
       return this.settle(conn);
     }
     if (check.nick === current.nick) {
-      this.out.deliver(only(conn), -1, texts.info(`you are already known as ${check.nick}`));
+      this.out.deliver(only(conn), -1, texts.alreadyKnownAs(check.nick));
       return this.settle(conn);
     }
     this.owners.delete(current.key);

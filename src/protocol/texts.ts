@@ -54,6 +54,10 @@ export const info = (text: string): string => grey(` > ${text}`);
 /** A yellow error line to one user. */
 export const error = (text: string): string => yellow(` > ${text}`);
 
+export const nickInUse = (nick: string): string => error(`the nickname ${nick} is already in use`);
+
+export const alreadyKnownAs = (nick: string): string => info(`you are already known as ${nick}`);
+
 export const noUser = (nick: string): string => error(`no user named ${nick}`);
 
 export const unknownCommand = (name: string): string => error(`unknown command /${name} (try /help)`);

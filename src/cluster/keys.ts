@@ -1,0 +1,28 @@
+// Every Redis key node-chat uses, in one place. One Redis (or a primary with replicas), not
+// Redis Cluster: the scripts touch keys they derive (a dead node's rooms), which Cluster forbids.
+
+const P = 'nc:';
+
+export const keys = {
+  /** Set when the first node meets this Redis; a different or missing value means Redis lost its data. */
+  epoch: `${P}epoch`,
+  /** The nodes that have registered (a set); a member whose `alive` key expired is reaped. */
+  nodes: `${P}nodes`,
+  /** node → connections open there (a hash), for the banner's count. */
+  load: `${P}load`,
+  /** room → member count (a hash), for /rooms. */
+  rooms: `${P}rooms`,
+  alive: (node: string) => `${P}alive:${node}`,
+  /** gid → "room\tnick" for every named connection of a node (a hash): what is reaped if it dies. */
+  conns: (node: string) => `${P}conns:${node}`,
+  /** Private messages for a node's connections (a stream). */
+  inbox: (node: string) => `${P}inbox:${node}`,
+  /** Folded nickname → gid of its holder. */
+  nick: (key: string) => `${P}nick:${key}`,
+  /** gid → nick of a room's members (a hash). */
+  members: (room: string) => `${P}members:${room}`,
+  /** The room's ordered, replayable event log (a stream). */
+  log: (room: string) => `${P}log:${room}`,
+} as const;
+
+export const LOG_PREFIX = `${P}log:`;

@@ -1,0 +1,354 @@
+// The cluster adapter: the same ActorSystem the gateway uses in a single process, carried
+// out by several node-chat processes sharing one Redis.
+//
+// Shape (and why):
+// - Each room has its own log, a Redis Stream (XADD / XREAD). A node reads only the logs of
+//   rooms its users are in, from the last id it applied, so recovery after a reconnect reads
+//   what was missed in those rooms and nothing else (unlike one stream for every event).
+//   The log's order is the room's order on every node.
+// - Decisions that must be made in one place (a nickname claim, a rename, a leave, a move, the
+//   reaping of a dead node) are Lua scripts (scripts.ts): atomic next to the log, with no lease
+//   to hand over when a node dies, because no node owns a room.
+// - A node's liveness is a key with a short expiry it keeps renewing; any node that sees it
+//   gone runs the reaping script, which announces the dead node's users' leaves exactly once.
+// - Redis round trips per chat line: one XADD (pipelined by ioredis), whatever the number of
+//   recipients; each node then reads the line once and fans it out to its own sockets.
+
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { ActorSystem, SystemFactory, SystemHooks } from '../actors/system.js';
+import { interpret } from '../protocol/intents.js';
+import { roomOf, type ConnId, type Effect, type Envelope } from '../protocol/messages.js';
+import { checkNick, nickKey } from '../protocol/nicknames.js';
+import * as texts from '../protocol/texts.js';
+import { before, gidOf, idLess, type InboxEvent, type RoomEvent } from './events.js';
+import { keys, LOG_PREFIX } from './keys.js';
+import { Replica } from './replica.js';
+import { SCRIPTS, type ScriptName } from './scripts.js';
+
+export interface ClusterOptions {
+  url: string;
+  /** Entries kept per room log (XADD MAXLEN ~). */
+  retention: number;
+}
+
+const HEARTBEAT_MS = 1000;
+/** A node not heard from for this long is dead; its users' leaves are announced. */
+const ALIVE_MS = 3000;
+const INBOX_RETENTION = 1000;
+
+export const clusterSystem =
+  (options: ClusterOptions): SystemFactory =>
+  (hooks) =>
+    new ClusterSystem(options, hooks);
+
+type Scripted = Record<ScriptName, (...args: Array<string | number>) => Promise<string | null>>;
+
+export class ClusterSystem implements ActorSystem {
+  readonly node = randomBytes(6).toString('hex');
+  readonly restarts = 0;
+  pending = 0;
+  private readonly redis: Redis;
+  private readonly reader: Redis;
+  private readonly scripts: Scripted;
+  private readonly replica: Replica;
+  private readerId: number | null = null;
+  private inboxPos = '0-0';
+  private elsewhere = 0;
+  private epoch: string | null = null;
+  private degraded = false;
+  private closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    private readonly options: ClusterOptions,
+    private readonly hooks: SystemHooks,
+  ) {
+    this.replica = new Replica(this.node);
+    // maxRetriesPerRequest null: while Redis is away, commands wait in order instead of failing;
+    // the gateway's backlog limit pauses senders so the wait is bounded.
+    const settings = { maxRetriesPerRequest: null, connectionName: `node-chat:${this.node}` };
+    this.redis = new Redis(options.url, settings);
+    this.reader = new Redis(options.url, settings);
+    for (const [name, def] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, def);
+    // defineCommand adds methods that ioredis' types cannot know about: the one cast is here.
+    this.scripts = this.redis as unknown as Scripted;
+    this.redis.on('error', () => {}); // reported through 'close' / 'ready' below; ioredis reconnects
+    this.reader.on('error', () => {});
+    this.redis.on('close', () => this.down());
+    this.redis.on('ready', () => void this.up());
+    this.reader.on('ready', () => {
+      void this.reader.client('ID').then((id) => (this.readerId = Number(id)));
+    });
+    this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS), setInterval(() => void this.reap(), HEARTBEAT_MS));
+    void this.heartbeat();
+    void this.readLoop();
+  }
+
+  openElsewhere(): number {
+    return this.elsewhere;
+  }
+
+  kill(): void {
+    throw new Error('a cluster node has no actor host to kill; kill the process instead');
+  }
+
+  send(env: Envelope): void {
+    this.pending++;
+    this.handle(env)
+      .catch((err: unknown) => console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => this.pending--);
+  }
+
+  async close(): Promise<void> {
+    // Let the leaves of the users the gateway just said goodbye to reach the logs.
+    for (let i = 0; i < 20 && this.pending > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.redis
+      .multi()
+      .srem(keys.nodes, this.node)
+      .hdel(keys.load, this.node)
+      .del(keys.alive(this.node), keys.conns(this.node), keys.inbox(this.node))
+      .exec()
+      .catch(() => {});
+    this.reader.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  // --- what the gateway sends -----------------------------------------------------------
+
+  private async handle(env: Envelope): Promise<void> {
+    const msg = env.msg;
+    if (env.to === 'directory') {
+      if (msg.t === 'claim') return this.claim(msg.conn, msg.text);
+      if (msg.t === 'release' || msg.t === 'leave') return this.leave(msg.conn, false, '');
+      return;
+    }
+    const room = roomOf(env.to)!;
+    if (msg.t === 'line') return this.line(msg.conn, room, msg.text);
+    if (msg.t === 'leave') return this.leave(msg.conn, false, '');
+  }
+
+  private async claim(conn: ConnId, text: string): Promise<void> {
+    const check = checkNick(text);
+    if (!check.ok) return this.reply(conn, texts.nickInvalidPrompt(check.why), true);
+    const id = await this.scripts.ncEnter(gidOf(this.node, conn), this.node, texts.LOBBY, check.key, check.nick, this.options.retention);
+    if (id === null) return this.reply(conn, texts.nickTaken(), true);
+    this.emit({ t: 'named', conn, nick: check.nick });
+    this.follow(texts.LOBBY, before(id)); // the join itself settles the connection
+  }
+
+  private async line(conn: ConnId, room: string, text: string): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    if (!me) return;
+    const intent = interpret(text, room);
+    if (intent === null) return;
+    const gid = gidOf(this.node, conn);
+    const retention = this.options.retention;
+    switch (intent.kind) {
+      case 'say':
+        return this.append(room, { t: 'msg', g: gid, n: me.nick, x: intent.text });
+      case 'action':
+        return this.append(room, { t: 'act', g: gid, n: me.nick, x: intent.text });
+      case 'who':
+        return this.reply(conn, texts.whoLines(await this.redis.hvals(keys.members(room))), false);
+      case 'private': {
+        const target = await this.scripts.ncPrivate(nickKey(intent.target), me.nick, intent.text, INBOX_RETENTION);
+        return this.reply(conn, target === null ? texts.noUser(intent.target) : texts.privateTo(target, intent.text), false);
+      }
+      case 'rename': {
+        const check = checkNick(intent.nick);
+        if (!check.ok) return this.reply(conn, texts.error(check.why), true);
+        if (check.nick === me.nick) return this.reply(conn, texts.alreadyKnownAs(check.nick), true);
+        const id = await this.scripts.ncRename(gid, this.node, room, me.key, check.key, me.nick, check.nick, retention);
+        if (id === null) return this.reply(conn, texts.nickInUse(check.nick), true);
+        return; // the rename, read back from the log, settles
+      }
+      case 'quit':
+        return this.leave(conn, true, intent.reason ?? '');
+      case 'move': {
+        const id = await this.scripts.ncMove(gid, this.node, room, intent.room, me.key, me.nick, retention);
+        if (id !== null) this.follow(intent.room, before(id));
+        return;
+      }
+      case 'rooms': {
+        const counts = await this.redis.hgetall(keys.rooms);
+        return this.reply(conn, texts.roomList(new Map(Object.entries(counts).map(([r, n]) => [r, Number(n)]))), false);
+      }
+      case 'reply':
+        return this.reply(conn, intent.text, intent.settle);
+    }
+  }
+
+  private async leave(conn: ConnId, quit: boolean, reason: string): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    if (!me) return;
+    await this.scripts.ncLeave(gidOf(this.node, conn), this.node, me.room, me.key, me.nick, reason, quit ? '1' : '0', this.options.retention);
+  }
+
+  private async append(room: string, e: RoomEvent): Promise<void> {
+    await this.redis.xadd(keys.log(room), 'MAXLEN', '~', this.options.retention, '*', 'e', JSON.stringify(e));
+  }
+
+  private reply(conn: ConnId, text: string, settle: boolean): void {
+    this.replica.deliver(Int32Array.of(conn), -1, text);
+    if (settle) this.replica.effects.push({ t: 'settled', conn });
+    this.scheduleFlush();
+  }
+
+  private emit(effect: Effect): void {
+    this.replica.effects.push(effect);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      const effects = this.replica.take();
+      if (effects.length > 0) this.hooks.onEffects(effects);
+    });
+  }
+
+  // --- reading the logs --------------------------------------------------------------------
+
+  private follow(room: string, pos: string): void {
+    if (this.replica.follow(room, pos)) this.wakeReader();
+  }
+
+  /** The reader blocks in XREAD on the rooms it had; a new room must interrupt it. */
+  private wakeReader(): void {
+    if (this.readerId !== null) void this.redis.client('UNBLOCK', this.readerId).catch(() => {});
+  }
+
+  private async readLoop(): Promise<void> {
+    while (!this.closed) {
+      const rooms = [...this.replica.rooms];
+      const streams = [keys.inbox(this.node), ...rooms.map(([r]) => keys.log(r))];
+      const ids = [this.inboxPos, ...rooms.map(([, f]) => f.pos)];
+      let result: Array<[string, Array<[string, string[]]>]> | null;
+      try {
+        result = (await this.reader.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', ...streams, ...ids)) as typeof result;
+      } catch {
+        if (!this.closed) await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      if (!result) continue;
+      for (const [key, entries] of result) {
+        for (const [id, fields] of entries) {
+          const json = fields[1];
+          if (json === undefined) continue;
+          if (key.startsWith(LOG_PREFIX)) this.replica.apply(key.slice(LOG_PREFIX.length), id, JSON.parse(json) as RoomEvent);
+          else {
+            this.inboxPos = id;
+            this.replica.applyInbox(JSON.parse(json) as InboxEvent);
+          }
+        }
+      }
+      const effects = this.replica.take();
+      if (effects.length > 0) this.hooks.onEffects(effects);
+    }
+  }
+
+  // --- liveness, failures and Redis outages -------------------------------------------------
+
+  private async heartbeat(): Promise<void> {
+    if (this.closed || this.redis.status !== 'ready') return;
+    try {
+      const replies = await this.redis
+        .multi()
+        .set(keys.alive(this.node), '1', 'PX', ALIVE_MS)
+        .sadd(keys.nodes, this.node)
+        .hset(keys.load, this.node, this.hooks.openHere())
+        .hgetall(keys.load)
+        .exists(keys.conns(this.node))
+        .exec();
+      const load = (replies?.[3]?.[1] ?? {}) as Record<string, string>;
+      this.elsewhere = Object.entries(load).reduce((n, [node, open]) => (node === this.node ? n : n + Number(open)), 0);
+      // Our users are gone from the shared state (we were reaped while stalled, or Redis lost
+      // its data): put them back, so the rest of the cluster sees them again.
+      if (replies?.[4]?.[1] === 0 && this.replica.locals.size > 0) await this.reassert('this server lost touch with the chat for a while');
+    } catch {
+      // Redis is away: 'close' has told the users; 'ready' will pick up from here.
+    }
+  }
+
+  private async reap(): Promise<void> {
+    if (this.closed || this.redis.status !== 'ready') return;
+    try {
+      const nodes = (await this.redis.smembers(keys.nodes)).filter((n) => n !== this.node);
+      if (nodes.length === 0) return;
+      const alive = await Promise.all(nodes.map((n) => this.redis.exists(keys.alive(n))));
+      for (const [i, n] of nodes.entries()) if (alive[i] === 0) await this.scripts.ncReap(n, this.options.retention);
+    } catch {
+      // next round
+    }
+  }
+
+  private down(): void {
+    if (this.degraded || this.closed) return;
+    this.degraded = true;
+    this.replica.deliver(this.replica.everyLocal(), -1, texts.error('the chat is degraded: its message store is unreachable; your lines will go out when it is back'));
+    this.scheduleFlush();
+  }
+
+  private async up(): Promise<void> {
+    if (this.closed) return;
+    const epoch = await this.ensureEpoch();
+    const wasDegraded = this.degraded;
+    this.degraded = false;
+    if (this.epoch !== null && epoch !== this.epoch) {
+      // Redis came back empty: its logs start again, and our users must be registered again.
+      this.epoch = epoch;
+      for (const room of this.replica.rooms.values()) room.pos = '0-0';
+      this.inboxPos = '0-0';
+      await this.reassert('the message store restarted and lost recent history; lines sent just before may be lost');
+      this.wakeReader();
+      return;
+    }
+    this.epoch = epoch;
+    if (!wasDegraded) return;
+    const missed = await this.missedRooms();
+    const notice = missed.length === 0 ? 'the chat is back: nothing was missed' : `the chat is back, but some lines in ${missed.join(', ')} were missed (older than the store keeps)`;
+    this.replica.deliver(this.replica.everyLocal(), -1, texts.info(notice));
+    this.scheduleFlush();
+  }
+
+  private async ensureEpoch(): Promise<string> {
+    await this.redis.set(keys.epoch, randomBytes(8).toString('hex'), 'NX');
+    return (await this.redis.get(keys.epoch)) ?? '';
+  }
+
+  /** Rooms whose log was trimmed past the point this node had read. */
+  private async missedRooms(): Promise<string[]> {
+    const missed: string[] = [];
+    for (const [room, followed] of this.replica.rooms) {
+      const info = (await this.redis.xinfo('STREAM', keys.log(room)).catch(() => null)) as unknown[] | null;
+      if (!info) continue;
+      const at = info.indexOf('max-deleted-entry-id');
+      const maxDeleted = at >= 0 ? String(info[at + 1]) : '0-0';
+      if (idLess(followed.pos, maxDeleted)) missed.push(room);
+    }
+    return missed;
+  }
+
+  private async reassert(why: string): Promise<void> {
+    const everyone = this.replica.everyLocal();
+    this.replica.deliver(everyone, -1, texts.error(why));
+    for (const [conn, me] of this.replica.locals) {
+      const id = await this.scripts.ncEnter(gidOf(this.node, conn), this.node, me.room, me.key, me.nick, this.options.retention);
+      if (id === null) {
+        // Someone else took the name while we were away: this user has to come back under another.
+        this.replica.deliver(Int32Array.of(conn), -1, texts.error(`your nickname ${me.nick} was taken while this server was away; please reconnect`));
+        this.replica.locals.delete(conn);
+        this.replica.effects.push({ t: 'close', conn });
+      } else if (this.replica.rooms.get(me.room)?.pos === '0-0') {
+        // a fresh log: reading from the start picks up the join just written
+      } else this.follow(me.room, before(id));
+    }
+    this.scheduleFlush();
+  }
+}

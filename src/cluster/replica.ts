@@ -1,0 +1,111 @@
+// What one node knows of the shared rooms, and what each logged event means for its own
+// connections. Pure: events in, effects out (the same effects a local actor host returns),
+// so the gateway cannot tell a cluster from a single process. Tested without Redis.
+
+import { nickKey } from '../protocol/nicknames.js';
+import * as texts from '../protocol/texts.js';
+import type { ConnId, Effect } from '../protocol/messages.js';
+import { localConn, type InboxEvent, type RoomEvent } from './events.js';
+
+export interface Local {
+  nick: string;
+  key: string;
+  room: string;
+}
+
+interface Followed {
+  /** The id of the last event applied: reading resumes after it. */
+  pos: string;
+  /** This node's connections in the room. */
+  members: Map<ConnId, string>;
+  everyone: Int32Array | null;
+}
+
+export class Replica {
+  /** Rooms with at least one of this node's connections in them (or about to be). */
+  readonly rooms = new Map<string, Followed>();
+  /** This node's named connections, as the logs last said. */
+  readonly locals = new Map<ConnId, Local>();
+  effects: Effect[] = [];
+
+  constructor(readonly node: string) {}
+
+  /** Starts following `room` just after `pos`, unless it is followed already. */
+  follow(room: string, pos: string): boolean {
+    if (this.rooms.has(room)) return false;
+    this.rooms.set(room, { pos, members: new Map(), everyone: null });
+    return true;
+  }
+
+  take(): Effect[] {
+    const out = this.effects;
+    this.effects = [];
+    return out;
+  }
+
+  apply(roomName: string, id: string, e: RoomEvent): void {
+    const room = this.rooms.get(roomName);
+    if (!room) return;
+    room.pos = id;
+    const conn = localConn(e.g, this.node);
+    switch (e.t) {
+      case 'join':
+        if (conn >= 0) {
+          room.members.set(conn, e.n);
+          room.everyone = null;
+          this.locals.set(conn, { nick: e.n, key: nickKey(e.n), room: roomName });
+        }
+        this.deliver(this.all(room), -1, texts.joined(e.n, roomName));
+        if (conn >= 0) {
+          if (e.moved) this.deliver(Int32Array.of(conn), -1, texts.roomSize(e.size, roomName));
+          this.effects.push({ t: 'placed', conn, room: roomName }, { t: 'settled', conn });
+        }
+        return;
+      case 'leave':
+        if (conn >= 0 && room.members.delete(conn)) room.everyone = null;
+        if (room.members.size > 0) this.deliver(this.all(room), -1, texts.left(e.n, roomName, e.r));
+        if (conn >= 0 && e.to === undefined && this.locals.get(conn)?.room === roomName) {
+          this.locals.delete(conn);
+          this.effects.push({ t: 'placed', conn, room: null }, { t: 'named', conn, nick: null });
+          if (e.quit) this.effects.push({ t: 'close', conn }, { t: 'settled', conn });
+        }
+        if (room.members.size === 0) this.rooms.delete(roomName);
+        return;
+      case 'msg':
+        return this.deliver(this.all(room), conn, texts.message(e.n, e.x));
+      case 'act':
+        return this.deliver(this.all(room), conn, texts.action(e.n, e.x));
+      case 'ren':
+        if (conn >= 0) {
+          room.members.set(conn, e.n);
+          const local = this.locals.get(conn);
+          if (local) {
+            local.nick = e.n;
+            local.key = nickKey(e.n);
+          }
+          this.effects.push({ t: 'named', conn, nick: e.n });
+        }
+        this.deliver(this.all(room), -1, texts.renamed(e.o, e.n));
+        if (conn >= 0) this.effects.push({ t: 'settled', conn });
+        return;
+    }
+  }
+
+  applyInbox(e: InboxEvent): void {
+    const conn = localConn(e.to, this.node);
+    if (conn >= 0 && this.locals.has(conn)) this.deliver(Int32Array.of(conn), -1, texts.privateFrom(e.f, e.x));
+  }
+
+  /** Every named connection of this node, for notices about the cluster itself. */
+  everyLocal(): Int32Array {
+    return Int32Array.from(this.locals.keys());
+  }
+
+  deliver(to: Int32Array, except: ConnId, text: string): void {
+    if (to.length > 0) this.effects.push({ t: 'deliver', to, except, text });
+  }
+
+  private all(room: Followed): Int32Array {
+    return (room.everyone ??= Int32Array.from(room.members.keys()));
+  }
+}

@@ -1,0 +1,120 @@
+// The cluster's decisions, made atomically next to the logs by Lua scripts: a nickname claim
+// and the join it causes, a rename, a leave, a move between rooms, the reaping of a dead
+// node. Each script changes the shared state and appends the event that says so in one
+// step, so two nodes racing for a name cannot both win, and a name is free exactly when its
+// holder's leave is in the log.
+
+const PRELUDE = `
+local P = 'nc:'
+local function count(room)
+  local n = redis.call('HLEN', P..'members:'..room)
+  if n == 0 and room ~= 'lobby' then redis.call('HDEL', P..'rooms', room) else redis.call('HSET', P..'rooms', room, n) end
+  return n
+end
+local function append(room, ev, maxlen)
+  return redis.call('XADD', P..'log:'..room, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode(ev))
+end
+local function enter(gid, node, room, key, nick)
+  redis.call('SET', P..'nick:'..key, gid)
+  redis.call('HSET', P..'members:'..room, gid, nick)
+  redis.call('HSET', P..'conns:'..node, gid, room..'\\t'..key..'\\t'..nick)
+  return count(room)
+end
+local function release(gid, node, key)
+  if redis.call('GET', P..'nick:'..key) == gid then redis.call('DEL', P..'nick:'..key) end
+  redis.call('HDEL', P..'conns:'..node, gid)
+end
+local function part(gid, room)
+  redis.call('HDEL', P..'members:'..room, gid)
+  count(room)
+end
+`;
+
+const script = (numberOfKeys: number, body: string) => ({ numberOfKeys, lua: PRELUDE + body });
+
+export const SCRIPTS = {
+  /** ARGV: gid node room key nick maxlen → the join's log id, or nil when the name is taken. */
+  ncEnter: script(
+    0,
+    `
+local gid, node, room, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local owner = redis.call('GET', P..'nick:'..key)
+if owner and owner ~= gid then return false end
+local size = enter(gid, node, room, key, nick)
+return append(room, {t='join', g=gid, n=nick, size=size}, maxlen)
+`,
+  ),
+  /** ARGV: gid node room oldKey newKey oldNick newNick maxlen → log id, or nil when taken. */
+  ncRename: script(
+    0,
+    `
+local gid, node, room, oldKey, newKey, oldNick, newNick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local owner = redis.call('GET', P..'nick:'..newKey)
+if owner and owner ~= gid then return false end
+release(gid, node, oldKey)
+enter(gid, node, room, newKey, newNick)
+return append(room, {t='ren', g=gid, o=oldNick, n=newNick}, maxlen)
+`,
+  ),
+  /** ARGV: gid node room key nick reason quit maxlen → log id. */
+  ncLeave: script(
+    0,
+    `
+local gid, node, room, key, nick, reason, quit, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+release(gid, node, key)
+part(gid, room)
+local ev = {t='leave', g=gid, n=nick}
+if reason ~= '' then ev.r = reason end
+if quit == '1' then ev.quit = 1 end
+return append(room, ev, maxlen)
+`,
+  ),
+  /** ARGV: gid node from to key nick maxlen → the join's log id in `to`. */
+  ncMove: script(
+    0,
+    `
+local gid, node, from, to, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+part(gid, from)
+append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
+local size = enter(gid, node, to, key, nick)
+return append(to, {t='join', g=gid, n=nick, moved=1, size=size}, maxlen)
+`,
+  ),
+  /** ARGV: targetKey fromNick text maxlen → the target's nickname, or nil when nobody has it. */
+  ncPrivate: script(
+    0,
+    `
+local targetKey, from, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local owner = redis.call('GET', P..'nick:'..targetKey)
+if not owner then return false end
+local node = string.match(owner, '^(.*):[^:]*$')
+local info = redis.call('HGET', P..'conns:'..node, owner)
+if not info then return false end
+local nick = string.match(info, '\\t([^\\t]*)$')
+redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode({t='priv', to=owner, f=from, x=text}))
+return nick
+`,
+  ),
+  /** ARGV: node maxlen → how many of its users were announced gone (0 if it is alive or already reaped). */
+  ncReap: script(
+    0,
+    `
+local node, maxlen = ARGV[1], ARGV[2]
+if redis.call('EXISTS', P..'alive:'..node) == 1 then return 0 end
+local conns = redis.call('HGETALL', P..'conns:'..node)
+for i = 1, #conns, 2 do
+  local gid, info = conns[i], conns[i + 1]
+  local room, key, nick = string.match(info, '^([^\\t]*)\\t([^\\t]*)\\t(.*)$')
+  release(gid, node, key)
+  part(gid, room)
+  append(room, {t='leave', g=gid, n=nick, r='connection lost'}, maxlen)
+end
+redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
+redis.call('HDEL', P..'load', node)
+redis.call('SREM', P..'nodes', node)
+return #conns / 2
+`,
+  ),
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;

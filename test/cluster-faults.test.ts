@@ -1,0 +1,95 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { clusterSystem } from '../src/cluster/redis-system.js';
+import { defaultConfig } from '../src/config.js';
+import { Gateway } from '../src/net/gateway.js';
+import * as texts from '../src/protocol/texts.js';
+import { TestClient } from './helpers/client.js';
+import { startNode, type NodeProcess } from './helpers/node-process.js';
+import { startRedis, type TestRedis } from './helpers/redis.js';
+import { countNumbered, numbered } from './helpers/sequence.js';
+
+let redis: TestRedis | null = null;
+let procs: NodeProcess[] = [];
+let gateways: Gateway[] = [];
+let clients: TestClient[] = [];
+
+const faults = suite('cluster: faults');
+faults.after.each(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await Promise.all(procs.map((p) => p.kill()));
+  procs = [];
+  await Promise.all(gateways.map((g) => g.close(200)));
+  gateways = [];
+  await redis?.stop();
+  redis = null;
+});
+
+async function named(port: number, nick: string): Promise<TestClient> {
+  const c = await TestClient.named(port, nick);
+  clients.push(c);
+  return c;
+}
+
+faults('SIGKILL of a node mid-stream: leaves announced within seconds; every logged line once, in order, one order for all', async () => {
+  redis = await startRedis();
+  procs = [await startNode(['--redis', redis.url]), await startNode(['--redis', redis.url]), await startNode(['--redis', redis.url])];
+  const [doomed, b, c] = procs as [NodeProcess, NodeProcess, NodeProcess];
+  const senders = [await named(doomed.port, 'sa'), await named(b.port, 'sb'), await named(c.port, 'sc')];
+  const receivers = [await named(b.port, 'rb'), await named(c.port, 'rc')];
+  const perSender = 1500;
+  let burst = '';
+  for (let i = 0; i < perSender; i++) burst += `${i}\n`;
+  for (const s of senders) s.send(burst);
+  await receivers[0]!.waitFor(() => countNumbered(receivers[0]!) >= 300, 20_000);
+  await doomed.kill('SIGKILL');
+  const killedAt = Date.now();
+  for (const r of receivers) await r.waitFor(texts.left('sa', 'lobby', 'connection lost'), 15_000);
+  const announcedAfter = Date.now() - killedAt;
+  assert.ok(announcedAfter < 10_000, `leave announced after ${announcedAfter} ms`);
+  for (const r of receivers) await r.waitFor(() => numbered(r).filter((l) => !l.startsWith('sa#')).length >= 2 * perSender, 20_000);
+  await TestClient.settle(300);
+  const seen = receivers.map((r) => numbered(r));
+  assert.equal(seen[0], seen[1], 'both survivors saw the same lines in the same order');
+  for (const sender of ['sb', 'sc']) {
+    const nums = seen[0]!.filter((l) => l.startsWith(`${sender}#`)).map((l) => Number(l.split('#')[1]));
+    assert.equal(nums, Array.from({ length: perSender }, (_, i) => i), `${sender}: all, once, in order`);
+  }
+  const fromDead = seen[0]!.filter((l) => l.startsWith('sa#')).map((l) => Number(l.split('#')[1]));
+  assert.equal(fromDead, Array.from({ length: fromDead.length }, (_, i) => i), 'the dead node\'s logged lines: a gap-free prefix, once each');
+  assert.ok(fromDead.length >= 1, 'some of them had been logged');
+  // Its name is free again, and the cluster goes on.
+  const again = await named(b.port, 'sa');
+  again.send('back\n');
+  await receivers[1]!.waitFor(texts.message('sa', 'back'));
+});
+
+faults('Redis restarted (empty) mid-run: users are told, re-registered, and the chat goes on', async () => {
+  redis = await startRedis();
+  for (let i = 0; i < 2; i++) {
+    const g = new Gateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 1000 }));
+    await g.listen();
+    gateways.push(g);
+  }
+  const port = (g: Gateway) => (g.server.address() as { port: number }).port;
+  const alice = await named(port(gateways[0]!), 'alice');
+  const bob = await named(port(gateways[1]!), 'bob');
+  await alice.waitFor(texts.joined('bob', 'lobby'));
+  alice.clear();
+  await redis.restart();
+  await alice.waitFor('message store is unreachable', 10_000);
+  await alice.waitFor('message store restarted', 15_000);
+  await bob.waitFor('message store restarted', 15_000);
+  await alice.waitFor(texts.joined('bob', 'lobby'), 5000);
+  bob.clear();
+  alice.send('after the restart\n');
+  await bob.waitFor(texts.message('alice', 'after the restart'), 10_000);
+  const carol = await TestClient.connect(port(gateways[0]!));
+  clients.push(carol);
+  await carol.waitFor('press enter');
+  carol.send('Bob\n');
+  await carol.waitFor(texts.nickTaken(), 5000);
+});
+
+faults.run();
