@@ -25,7 +25,7 @@ export async function serve(argv: string[]): Promise<void> {
   if (values.version) return void process.stdout.write(`node-chat ${VERSION}\n`);
   const config = resolveConfig(values as Partial<Record<SettingName, string>>);
   // The cluster adapter (and ioredis) load only when asked for: alone, the server needs nothing else.
-  const system = config.redis ? (await import('./cluster/redis-system.js')).clusterSystem({ url: config.redis, retention: config.retention }) : undefined;
+  const system = config.redis ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention }) : undefined;
   const gateway = new Gateway(config, system);
   const address = await gateway.listen();
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clusterSystem } from '../src/cluster/redis-system.js';
+import { clusterSystem } from '../src/cluster/remote.js';
 import { defaultConfig } from '../src/config.js';
 import { Gateway } from '../src/net/gateway.js';
 import * as texts from '../src/protocol/texts.js';

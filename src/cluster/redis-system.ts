@@ -16,9 +16,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ActorSystem, SystemFactory, SystemHooks } from '../actors/system.js';
+import type { ActorSystem, SystemHooks } from '../actors/system.js';
 import { interpret } from '../protocol/intents.js';
-import { roomOf, type ConnId, type Effect, type Envelope } from '../protocol/messages.js';
+import { roomOf, type ConnId, type Envelope, type MemberRecord } from '../protocol/messages.js';
 import { checkNick, nickKey } from '../protocol/nicknames.js';
 import * as texts from '../protocol/texts.js';
 import { before, gidOf, idLess, type InboxEvent, type RoomEvent } from './events.js';
@@ -30,6 +30,8 @@ export interface ClusterOptions {
   url: string;
   /** Entries kept per room log (XADD MAXLEN ~). */
   retention: number;
+  /** This node's id; made fresh when absent. Kept across a restart of the cluster Worker. */
+  node?: string;
 }
 
 const HEARTBEAT_MS = 1000;
@@ -37,17 +39,14 @@ const HEARTBEAT_MS = 1000;
 const ALIVE_MS = 3000;
 const INBOX_RETENTION = 1000;
 
-export const clusterSystem =
-  (options: ClusterOptions): SystemFactory =>
-  (hooks) =>
-    new ClusterSystem(options, hooks);
-
 type Scripted = Record<ScriptName, (...args: Array<string | number>) => Promise<string | null>>;
 
 export class ClusterSystem implements ActorSystem {
-  readonly node = randomBytes(6).toString('hex');
+  readonly node: string;
   readonly restarts = 0;
   pending = 0;
+  /** Envelopes fully handled so far (the Worker shell reports it, for the gateway's backlog). */
+  completed = 0;
   private readonly redis: Redis;
   private readonly reader: Redis;
   private readonly scripts: Scripted;
@@ -65,6 +64,7 @@ export class ClusterSystem implements ActorSystem {
     private readonly options: ClusterOptions,
     private readonly hooks: SystemHooks,
   ) {
+    this.node = options.node ?? randomBytes(6).toString('hex');
     this.replica = new Replica(this.node);
     // maxRetriesPerRequest null: while Redis is away, commands wait in order instead of failing;
     // the gateway's backlog limit pauses senders so the wait is bounded.
@@ -98,7 +98,34 @@ export class ClusterSystem implements ActorSystem {
     this.pending++;
     this.handle(env)
       .catch((err: unknown) => console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => this.pending--);
+      .finally(() => {
+        this.pending--;
+        this.completed++;
+      });
+  }
+
+  /**
+   * After a restart of the Worker this runs in: take back the node's users as the gateway knows
+   * them, and read on from the end of their rooms' logs. Lines logged while the Worker was down
+   * are not delivered to this node's users (at most once, across that restart).
+   */
+  async restore(records: MemberRecord[]): Promise<void> {
+    const rooms = new Set<string>();
+    for (const r of records) {
+      if (r.room === null) continue;
+      this.replica.locals.set(r.conn, { nick: r.nick, key: nickKey(r.nick), room: r.room });
+      rooms.add(r.room);
+    }
+    for (const room of rooms) {
+      const last = await this.redis.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
+      this.replica.follow(room, last[0]?.[0] ?? '0-0');
+      const followed = this.replica.rooms.get(room)!;
+      for (const r of records) if (r.room === room) followed.members.set(r.conn, r.nick);
+      followed.everyone = null;
+    }
+    this.wakeReader();
+    this.replica.deliver(this.replica.everyLocal(), -1, texts.error('this server had a hiccup: lines sent in the last moment may not have reached you'));
+    this.scheduleFlush();
   }
 
   async close(): Promise<void> {
@@ -136,8 +163,7 @@ export class ClusterSystem implements ActorSystem {
     if (!check.ok) return this.reply(conn, texts.nickInvalidPrompt(check.why), true);
     const id = await this.scripts.ncEnter(gidOf(this.node, conn), this.node, texts.LOBBY, check.key, check.nick, this.options.retention);
     if (id === null) return this.reply(conn, texts.nickTaken(), true);
-    this.emit({ t: 'named', conn, nick: check.nick });
-    this.follow(texts.LOBBY, before(id)); // the join itself settles the connection
+    this.follow(texts.LOBBY, before(id)); // the join, read back from the log, names and settles the connection
   }
 
   private async line(conn: ConnId, room: string, text: string): Promise<void> {
@@ -195,11 +221,6 @@ export class ClusterSystem implements ActorSystem {
   private reply(conn: ConnId, text: string, settle: boolean): void {
     this.replica.deliver(Int32Array.of(conn), -1, text);
     if (settle) this.replica.effects.push({ t: 'settled', conn });
-    this.scheduleFlush();
-  }
-
-  private emit(effect: Effect): void {
-    this.replica.effects.push(effect);
     this.scheduleFlush();
   }
 

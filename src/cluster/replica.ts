@@ -58,6 +58,9 @@ export class Replica {
         this.deliver(this.all(room), -1, texts.joined(e.n, roomName));
         if (conn >= 0) {
           if (e.moved) this.deliver(Int32Array.of(conn), -1, texts.roomSize(e.size, roomName));
+          // `named` here, not when the claim's script returns: the log is read on another Redis
+          // connection, and the gateway must learn the name no later than the settle.
+          else this.effects.push({ t: 'named', conn, nick: e.n });
           this.effects.push({ t: 'placed', conn, room: roomName }, { t: 'settled', conn });
         }
         return;

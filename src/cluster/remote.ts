@@ -1,0 +1,113 @@
+// The gateway's side of cluster mode: the ActorSystem it talks to, backed by the cluster
+// Worker (cluster.worker.ts). Envelopes go over in batches, one comlink call per event-loop
+// turn; effects come back on a MessagePort as the Worker reads them from the logs.
+// Supervised: a dead cluster Worker is restarted with the same node id and given back this
+// node's users from what the gateway knows.
+
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
+import * as Comlink from 'comlink';
+import { nodeEndpoint } from '../actors/comlink-node.js';
+import type { ActorSystem, SystemFactory, SystemHooks } from '../actors/system.js';
+import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import type { ClusterOptions } from './redis-system.js';
+
+export interface ClusterApi {
+  send(batch: Envelope[]): void;
+  setOpen(n: number): void;
+  restore(records: MemberRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ClusterPush = { t: 'effects'; effects: Effect[] } | { t: 'status'; completed: number; elsewhere: number };
+
+const WORKER_FILE = new URL('./cluster.worker.js', import.meta.url);
+
+export const clusterSystem =
+  (options: ClusterOptions): SystemFactory =>
+  (hooks) =>
+    new RemoteCluster({ ...options, node: options.node ?? randomBytes(6).toString('hex') }, hooks);
+
+export class RemoteCluster implements ActorSystem {
+  restarts = 0;
+  private worker!: Worker;
+  private api!: Comlink.Remote<ClusterApi>;
+  private port!: MessagePort;
+  private queued: Envelope[] = [];
+  private flushScheduled = false;
+  private sent = 0;
+  private completed = 0;
+  private elsewhere = 0;
+  private closing = false;
+  private readonly loadTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly options: ClusterOptions,
+    private readonly hooks: SystemHooks,
+  ) {
+    this.start();
+    this.loadTimer = setInterval(() => void this.api.setOpen(hooks.openHere()), 250);
+  }
+
+  get pending(): number {
+    return this.sent - this.completed;
+  }
+
+  openElsewhere(): number {
+    return this.elsewhere;
+  }
+
+  send(env: Envelope): void {
+    this.queued.push(env);
+    this.sent++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        const batch = this.queued;
+        this.queued = [];
+        void this.api.send(batch);
+      });
+    }
+  }
+
+  kill(): void {
+    void this.worker.terminate();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.loadTimer);
+    if (this.queued.length > 0) void this.api.send(this.queued.splice(0));
+    // Bounded: with Redis away, the Worker's goodbye to it could wait for ever.
+    await Promise.race([this.api.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000).unref())]);
+    this.closing = true;
+    this.port.close();
+    await this.worker.terminate();
+  }
+
+  private start(): void {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.completed = 0;
+    this.sent = this.queued.length;
+    this.worker = new Worker(WORKER_FILE, { workerData: { options: this.options, port: port2 }, transferList: [port2] });
+    this.api = Comlink.wrap<ClusterApi>(nodeEndpoint(this.worker));
+    void this.api.setOpen(this.hooks.openHere());
+    port1.on('message', (m: ClusterPush) => {
+      if (m.t === 'effects') this.hooks.onEffects(m.effects);
+      else {
+        this.completed = m.completed;
+        this.elsewhere = m.elsewhere;
+      }
+    });
+    this.worker.on('error', (err) => console.error(`node-chat: cluster worker error: ${err.message}`));
+    this.worker.on('exit', () => {
+      if (this.closing) return;
+      this.restarts++;
+      console.error('node-chat: cluster worker died; restarting it');
+      this.port.close();
+      this.start();
+      void this.api.restore(this.hooks.snapshot());
+    });
+  }
+}
