@@ -2,7 +2,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { ClientPool } from './client-pool.js';
-import type { FromPool, PoolApi, ToPool } from './pool-messages.js';
+import type { FromPool, ToPool } from './pool-messages.js';
 
 const port = parentPort;
 if (port === null) throw new Error('pool-worker.js runs inside a Worker');
@@ -29,5 +29,3 @@ port.on('message', (msg: ToPool) => {
   );
   if (msg.method === 'close') setImmediate(() => port.close());
 });
-
-export type { PoolApi };

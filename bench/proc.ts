@@ -79,6 +79,8 @@ export function cpuBetween(a: ProcSample, b: ProcSample): CpuUse {
 }
 
 export class ServerProcess {
+  /** Every server this process started and that still runs: stopped on our own exit. */
+  static readonly running = new Set<ServerProcess>();
   private exited = false;
   private log = '';
 
@@ -88,7 +90,16 @@ export class ServerProcess {
     readonly host: string,
     readonly port: number,
   ) {
-    child.once('exit', () => (this.exited = true));
+    ServerProcess.running.add(this);
+    child.once('exit', () => {
+      this.exited = true;
+      ServerProcess.running.delete(this);
+    });
+  }
+
+  /** Last resort on our own exit: SIGKILL, synchronously, to the PIDs we started. */
+  static killAll(): void {
+    for (const p of ServerProcess.running) p.child.kill('SIGKILL');
   }
 
   get pid(): number {
@@ -162,4 +173,14 @@ export class ServerProcess {
       this.child.kill('SIGTERM');
     });
   }
+}
+
+/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
+export function machineTicks(): { busy: number; softirq: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
+  // softirq: loopback TCP delivery runs there and is charged to no process.
+  return { busy: total - idle, softirq: v[6] ?? 0, total };
 }

@@ -91,6 +91,11 @@ export class Pools {
     return Promise.all(this.pools.map((p) => p.call(method, args)));
   }
 
+  /** Calls one pool (its own arguments, e.g. a per-thread nick prefix). */
+  one<M extends PoolMethod>(index: number, method: M, ...args: Parameters<PoolApi[M]>): Promise<Answer<M>> {
+    return this.pools[index]!.call(method, args);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.pools.map((p) => p.call('close', [])));
   }

@@ -109,6 +109,10 @@ cap('counted as received: telnet bytes count toward the cap', () => {
   const { out } = frame([iacs, 'ok\n']);
   assert.equal(out, [{ tooLong: true }]);
 });
+cap('a subnegotiation that never ends is given up at the cap, and lines flow again', () => {
+  const { out } = frame([Uint8Array.of(0x62, 0x0a, IAC, SB, 24), Buffer.alloc(5000, 0x61), 'x\r\nafter\r\n']);
+  assert.equal(out, [{ line: 'b' }, { tooLong: true }, { line: 'after' }]);
+});
 cap('a client that never sends a newline holds at most the cap', () => {
   const { framer } = frame([Buffer.alloc(100_000, 0x62)]);
   assert.ok(framer.heldBytes <= 4096);
@@ -125,6 +129,9 @@ clean('ESC sequences are removed whole', () => {
 });
 clean('C0 (but tab), DEL and C1 controls are removed', () => {
   assert.is(cleanText('a\x00b\x07c\td\x1fe\x7ff\x85g\x9fh'), 'abc\tdefgh');
+});
+clean('bidi override and isolate controls are removed', () => {
+  assert.is(cleanText('abc\u202edef\u2066x\u2069'), 'abcdefx');
 });
 clean('plain text and Unicode pass untouched', () => {
   const text = 'héllo ☃ 😀 ｆｕｌｌ width';

@@ -6,6 +6,7 @@
 //   node dist/bench/baselines/classic.js --port 0 --host 127.0.0.1
 
 import net from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LineFramer, type LineSink } from '../../src/net/lines.js';
 import { checkNick } from '../../src/protocol/nicknames.js';
@@ -94,4 +95,4 @@ function main(): void {
   process.once('SIGINT', () => process.exit(0));
 }
 
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -141,6 +141,12 @@ export class LineFramer {
         return false;
       case Telnet.Sub:
         if (b === IAC) this.telnet = Telnet.SubCommand;
+        else if (this.received > this.maxLine) {
+          // A subnegotiation that never ends would swallow the connection for good: past the
+          // line cap, give it up and drop the line it was in.
+          this.telnet = Telnet.Data;
+          this.overflow = true;
+        }
         return false;
       case Telnet.SubCommand:
         this.telnet = b === SE ? Telnet.Data : Telnet.Sub;

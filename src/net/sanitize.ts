@@ -1,13 +1,15 @@
 // Text from one user is shown on other users' terminals, so nothing in it may act as a
 // terminal command: ESC sequences go whole (so no stray "[31m" is left behind), then
-// every remaining C0 control but tab, DEL and every C1 control go.
+// every remaining C0 control but tab, DEL, every C1 control and the bidi controls go.
 
 // CSI (ESC [) with its parameters and final byte; OSC/DCS/PM/APC/SOS strings (ESC ] P X ^ _) up to
 // BEL or ST; any other ESC with the one character that follows it. 8-bit C1 introducers are
 // removed one character at a time below: what follows them is then inert text.
 const ESCAPE_SEQUENCE = /\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[\s\S]?/g;
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
-const ANY_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+// Bidirectional embedding, override and isolate controls too: they would reorder how the rest of
+// another user's terminal line reads ("Trojan Source").
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const ANY_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 /** Removes escape sequences and control characters (tab survives). */
 export function cleanText(text: string): string {

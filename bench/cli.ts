@@ -1,0 +1,181 @@
+// npm run bench -- [scenario…|all] [flags]: starts the servers, runs the scenarios against each,
+// prints a summary table, writes JSON (and SVG charts) under bench/results/.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ServerProcess } from './proc.js';
+import { ProgressLine, machine, summaryText, writeJson } from './report.js';
+import type { CaseResult } from './result-types.js';
+import { SCENARIOS, scenarioByName, type RunContext } from './scenarios.js';
+import { externalTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
+import { deliveriesChart, latencyCdfChart } from './svg.js';
+import { writeFileSync, mkdirSync } from 'node:fs';
+
+const HELP = `usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')}|all]… [flags]
+
+${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.describe}`).join('\n')}
+
+flags:
+  --quick            a few clients for about a second per case (smoke run)
+  --duration S       seconds of sending (fanout, rate, churn; default 10)
+  --clients N        clients (fanout/rate: N; connections: N; churn: concurrent churners)
+  --servers LIST     comma-separated: ours, baseline, ours-inthread (default: ours,baseline)
+  --workers N        pass --workers N to ours
+  --host H --port P  measure an already running server instead (127.0.0.1 only; no /proc figures)
+  --rate R           total lines/s for 'rate' (default: half the baseline's fanout figure)
+  --threads T        load-generator worker threads (0 = main thread; default 2)
+  --joins J          joins in flight (default 100)
+  --timeout S        bound for joining/settling phases (default 60)
+  --line-bytes B     bytes per sent line, newline included (default 64)
+  --out DIR          results directory (default bench/results)
+  --no-svg           do not write the SVG charts
+`;
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WANT_FILES = 20_000;
+
+/** Node cannot setrlimit: re-run ourselves under `sh -c 'ulimit -n …'` when the soft limit is low. */
+function reexecWithMoreFiles(): boolean {
+  if (process.env.NODE_CHAT_BENCH_ULIMIT === '1') return false;
+  let soft = 0;
+  let hard = 0;
+  try {
+    const m = /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m === null) return false;
+    soft = m[1] === 'unlimited' ? Infinity : Number(m[1]);
+    hard = m[2] === 'unlimited' ? Infinity : Number(m[2]);
+  } catch {
+    return false;
+  }
+  if (soft >= WANT_FILES || hard <= soft) return false;
+  const want = String(Math.min(WANT_FILES, hard));
+  const child = spawn('sh', ['-c', 'ulimit -n "$1" || exit 111; shift; exec "$@"', 'sh', want, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_CHAT_BENCH_ULIMIT: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      clients: { type: 'string' },
+      servers: { type: 'string' },
+      workers: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      rate: { type: 'string' },
+      threads: { type: 'string', default: '2' },
+      joins: { type: 'string', default: '100' },
+      timeout: { type: 'string', default: '60' },
+      'line-bytes': { type: 'string', default: '64' },
+      out: { type: 'string' },
+      'no-svg': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+  const names = positionals.length === 0 || positionals.includes('all') ? SCENARIOS.map((s) => s.name) : positionals;
+  const scenarios = names.map(scenarioByName);
+
+  let servers: Target[];
+  let baseline: Target | null = startedTarget(serverSpec('baseline'));
+  if (values.port !== undefined) {
+    servers = [externalTarget(values.host ?? '127.0.0.1', Number(values.port))];
+    baseline = null;
+  } else {
+    const workers = num(values.workers);
+    const wanted = (values.servers ?? 'ours,baseline').split(',').filter(Boolean);
+    servers = [];
+    for (const name of wanted) {
+      if (!serverAvailable(name)) {
+        process.stderr.write(`bench: skipping ${name}: ${serverSpec(name).script} not built\n`);
+        continue;
+      }
+      const t = name === 'baseline' ? baseline : startedTarget(serverSpec(name, workers === undefined ? {} : { workers }));
+      servers.push(t);
+    }
+  }
+
+  const progress = new ProgressLine();
+  const ctx: RunContext = {
+    servers,
+    baseline,
+    threads: Number(values.threads),
+    quick: values.quick === true,
+    durationS: num(values.duration),
+    clients: num(values.clients),
+    rate: num(values.rate),
+    joinsInFlight: Number(values.joins),
+    timeoutS: Number(values.timeout),
+    lineBytes: Number(values['line-bytes']),
+    progress: (t) => progress.set(t),
+    baselineMsgs: new Map(),
+  };
+
+  const results: CaseResult[] = [];
+  const started = new Date();
+  for (const s of scenarios) {
+    results.push(...(await s.run(ctx)));
+    progress.done();
+    process.stdout.write(`${summaryText(results.filter((r) => r.scenario === s.name))}\n`);
+  }
+
+  const outDir = values.out ?? path.join(ROOT, 'bench', 'results');
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const json = writeJson(outDir, `${stamp}-${names.join('-')}${ctx.quick ? '-quick' : ''}.json`, {
+    machine: machine(),
+    argv: process.argv.slice(2),
+    settings: { threads: ctx.threads, joinsInFlight: ctx.joinsInFlight, timeoutS: ctx.timeoutS, lineBytes: ctx.lineBytes },
+    results,
+  });
+  process.stdout.write(`\nresults: ${path.relative(process.cwd(), json)}\n`);
+  if (!values['no-svg'] && !ctx.quick) {
+    mkdirSync(outDir, { recursive: true });
+    const written: string[] = [];
+    if (results.some((r) => r.scenario === 'fanout')) {
+      const f = path.join(outDir, 'fanout-deliveries.svg');
+      writeFileSync(f, deliveriesChart(results, 'fanout: deliveries/s (one room, 10 senders, window 8)'));
+      written.push(f);
+    }
+    const cdfFrom = results.some((r) => r.scenario === 'rate') ? 'rate' : results.some((r) => r.scenario === 'fanout') ? 'fanout' : null;
+    if (cdfFrom !== null) {
+      const f = path.join(outDir, 'latency-cdf.svg');
+      writeFileSync(f, latencyCdfChart(results, cdfFrom, `${cdfFrom}: latency CDF`));
+      written.push(f);
+    }
+    for (const f of written) process.stdout.write(`chart: ${path.relative(process.cwd(), f)}\n`);
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) process.stdout.write(`\n${failed.length} case(s) did not pass their checks: ${failed.map((r) => `${r.scenario} ${r.label} ${r.server}`).join(', ')}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+if (!reexecWithMoreFiles()) {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      ServerProcess.killAll();
+      process.exit(130);
+    });
+  }
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      ServerProcess.killAll();
+      process.stderr.write(`\nbench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}
