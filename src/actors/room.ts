@@ -16,6 +16,9 @@ export class RoomActor {
    * it is referenced: a batch of k lines to n members costs n ids, not k × n.
    */
   private everyone: Int32Array | null = null;
+  /** Member ids packed for a fast copy (swap-removed, so unordered), and each id's slot in it. */
+  private ids = new Int32Array(16);
+  private readonly slot = new Map<ConnId, number>();
 
   constructor(
     readonly name: string,
@@ -32,7 +35,8 @@ export class RoomActor {
 
   restore(records: readonly MemberRecord[]): void {
     this.members.clear();
-    for (const r of records) if (r.room === this.name) this.members.set(r.conn, r.nick);
+    this.slot.clear();
+    for (const r of records) if (r.room === this.name) this.add(r.conn, r.nick);
     this.everyone = null;
   }
 
@@ -50,12 +54,37 @@ export class RoomActor {
   }
 
   private all(): Int32Array {
-    return (this.everyone ??= Int32Array.from(this.members.keys()));
+    return (this.everyone ??= this.ids.slice(0, this.slot.size));
+  }
+
+  private add(conn: ConnId, nick: string): void {
+    this.members.set(conn, nick);
+    this.everyone = null;
+    if (this.slot.has(conn)) return;
+    const n = this.slot.size;
+    if (n === this.ids.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[n] = conn;
+    this.slot.set(conn, n);
+  }
+
+  private remove(conn: ConnId): void {
+    this.members.delete(conn);
+    this.everyone = null;
+    const at = this.slot.get(conn);
+    if (at === undefined) return;
+    const last = this.slot.size - 1;
+    const moved = this.ids[last]!;
+    this.ids[at] = moved;
+    this.slot.set(moved, at);
+    this.slot.delete(conn);
   }
 
   private join(conn: ConnId, nick: string, moved: boolean): void {
-    this.members.set(conn, nick);
-    this.everyone = null;
+    this.add(conn, nick);
     this.out.effect({ t: 'placed', conn, room: this.name });
     this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name } });
     this.out.deliver(this.all(), -1, texts.joined(nick, this.name));
@@ -67,8 +96,7 @@ export class RoomActor {
   private leave(conn: ConnId, reason?: string, to?: string): void {
     const nick = this.members.get(conn);
     if (nick === undefined) return;
-    this.members.delete(conn);
-    this.everyone = null;
+    this.remove(conn);
     this.out.effect({ t: 'placed', conn, room: null });
     if (this.members.size > 0) this.out.deliver(this.all(), -1, texts.left(nick, this.name, reason));
     if (to === undefined) this.out.send({ to: 'directory', msg: { t: 'release', conn } });
