@@ -347,19 +347,24 @@ export class Gateway {
     for (let i = 0; i < list.length; i++) {
       const conn = list[i]!;
       conn.inFlushList = false;
-      if (conn.closed || conn.out.length === 0) continue;
-      const data = conn.out.length === 1 ? conn.out[0]! : Buffer.concat(conn.out, conn.outBytes);
-      conn.out.length = 0;
-      conn.outBytes = 0;
-      const socket = conn.socket;
-      // write() says false once the socket holds more than its high-water mark: only then is the
-      // (not free) writableLength worth reading.
-      if (!socket.write(data) && socket.writableLength > cap && !conn.ending) this.kick(conn, `you fell more than ${cap} bytes behind, goodbye`, true);
+      this.writeOut(conn, cap);
     }
     list.length = 0;
     const now = performance.now();
     this.nextFlushAt = now + (now - started);
   };
+
+  /** Writes what is queued for one connection, in one write. */
+  private writeOut(conn: Connection, cap: number): void {
+    if (conn.closed || conn.out.length === 0) return;
+    const data = conn.out.length === 1 ? conn.out[0]! : Buffer.concat(conn.out, conn.outBytes);
+    conn.out.length = 0;
+    conn.outBytes = 0;
+    const socket = conn.socket;
+    // write() says false once the socket holds more than its high-water mark: only then is the
+    // (not free) writableLength worth reading.
+    if (!socket.write(data) && socket.writableLength > cap && !conn.ending) this.kick(conn, `you fell more than ${cap} bytes behind, goodbye`, true);
+  }
 
   /** Disconnect with a reason: the user sees why, the room sees an ordinary leave. */
   private kick(conn: Connection, why: string, slow = false): void {
@@ -382,11 +387,8 @@ export class Gateway {
     conn.ending = true;
     conn.held.length = 0;
     conn.socket.resume(); // read and drop until the peer closes, so its FIN is seen
-    const flushThenEnd = (): void => {
-      conn.socket.end();
-      setTimeout(() => conn.socket.destroy(), 2000).unref();
-    };
-    if (conn.inFlushList) setImmediate(flushThenEnd);
-    else flushThenEnd();
+    this.writeOut(conn, Infinity); // now, not at the next (possibly delayed) flush
+    conn.socket.end();
+    setTimeout(() => conn.socket.destroy(), 2000).unref();
   }
 }
