@@ -97,7 +97,11 @@ export class ClusterSystem implements ActorSystem {
   send(env: Envelope): void {
     this.pending++;
     this.handle(env)
-      .catch((err: unknown) => console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => {
+        console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`);
+        // Whatever the line was, its sender must not wait for ever for an answer that cannot come.
+        this.reply(env.msg.conn, texts.error('that could not be done just now (the chat store failed); please try again'), true);
+      })
       .finally(() => {
         this.pending--;
         this.completed++;
