@@ -1,4 +1,5 @@
 import { suite } from 'uvu';
+import { Redis } from 'ioredis';
 import * as assert from 'uvu/assert';
 import { clusterSystem } from '../src/cluster/remote.js';
 import { defaultConfig } from '../src/config.js';
@@ -90,6 +91,44 @@ faults('Redis restarted (empty) mid-run: users are told, re-registered, and the 
   await carol.waitFor('press enter');
   carol.send('Bob\n');
   await carol.waitFor(texts.nickTaken(), 5000);
+});
+
+faults('Redis connections dropped mid-stream: users told, then every line once and in order (replays are not repeated)', async () => {
+  redis = await startRedis();
+  for (let i = 0; i < 2; i++) {
+    const g = new Gateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 10_000 }));
+    await g.listen();
+    gateways.push(g);
+  }
+  const port = (g: Gateway) => (g.server.address() as { port: number }).port;
+  const s1 = await named(port(gateways[0]!), 's1');
+  const s2 = await named(port(gateways[1]!), 's2');
+  const r1 = await named(port(gateways[0]!), 'r1');
+  const r2 = await named(port(gateways[1]!), 'r2');
+  const perSender = 2000;
+  let burst = '';
+  for (let i = 0; i < perSender; i++) burst += `${i}\n`;
+  s1.send(burst);
+  s2.send(burst);
+  const admin = new Redis(redis.url);
+  try {
+    for (let k = 0; k < 4; k++) {
+      await TestClient.settle(150);
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    }
+  } finally {
+    admin.disconnect();
+  }
+  for (const r of [r1, r2]) await r.waitFor(() => countNumbered(r) >= 2 * perSender, 30_000);
+  await TestClient.settle(300);
+  assert.match(r1.text, 'message store is unreachable', 'users were told');
+  assert.match(r1.text, 'the chat is back');
+  const seen = [r1, r2].map((r) => numbered(r));
+  assert.equal(seen[0], seen[1], 'one order for both nodes');
+  for (const sender of ['s1', 's2']) {
+    const nums = seen[0]!.filter((l) => l.startsWith(`${sender}#`)).map((l) => Number(l.split('#')[1]));
+    assert.equal(nums, Array.from({ length: perSender }, (_, i) => i), `${sender}: all, once, in order`);
+  }
 });
 
 faults.run();

@@ -11,8 +11,9 @@
 //   to hand over when a node dies, because no node owns a room.
 // - A node's liveness is a key with a short expiry it keeps renewing; any node that sees it
 //   gone runs the reaping script, which announces the dead node's users' leaves exactly once.
-// - Redis round trips per chat line: one XADD (pipelined by ioredis), whatever the number of
-//   recipients; each node then reads the line once and fans it out to its own sockets.
+// - Redis round trips per chat line: one script call that XADDs it (pipelined by ioredis),
+//   whatever the number of recipients; each node then reads the line once and fans it out to
+//   its own sockets. The script makes the XADD safe to send twice (see scripts.ts).
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -59,6 +60,11 @@ export class ClusterSystem implements ActorSystem {
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private flushScheduled = false;
+  /**
+   * Operation numbers for the scripts' replay check (see scripts.ts): increasing for every gid,
+   * and past any number an earlier run of this node (a restarted Worker) can have used.
+   */
+  private op = Date.now() * 1000;
 
   constructor(
     private readonly options: ClusterOptions,
@@ -165,7 +171,7 @@ export class ClusterSystem implements ActorSystem {
   private async claim(conn: ConnId, text: string): Promise<void> {
     const check = checkNick(text);
     if (!check.ok) return this.reply(conn, texts.nickInvalidPrompt(check.why), true);
-    const id = await this.scripts.ncEnter(gidOf(this.node, conn), this.node, texts.LOBBY, check.key, check.nick, this.options.retention);
+    const id = await this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, texts.LOBBY, check.key, check.nick, this.options.retention);
     if (id === null) return this.reply(conn, texts.nickTaken(), true);
     this.follow(texts.LOBBY, before(id)); // the join, read back from the log, names and settles the connection
   }
@@ -185,21 +191,21 @@ export class ClusterSystem implements ActorSystem {
       case 'who':
         return this.reply(conn, texts.whoLines(await this.redis.hvals(keys.members(room))), false);
       case 'private': {
-        const target = await this.scripts.ncPrivate(nickKey(intent.target), me.nick, intent.text, INBOX_RETENTION);
+        const target = await this.scripts.ncPrivate(gid, ++this.op, nickKey(intent.target), me.nick, intent.text, INBOX_RETENTION);
         return this.reply(conn, target === null ? texts.noUser(intent.target) : texts.privateTo(target, intent.text), false);
       }
       case 'rename': {
         const check = checkNick(intent.nick);
         if (!check.ok) return this.reply(conn, texts.error(check.why), true);
         if (check.nick === me.nick) return this.reply(conn, texts.alreadyKnownAs(check.nick), true);
-        const id = await this.scripts.ncRename(gid, this.node, room, me.key, check.key, me.nick, check.nick, retention);
+        const id = await this.scripts.ncRename(gid, ++this.op, this.node, room, me.key, check.key, me.nick, check.nick, retention);
         if (id === null) return this.reply(conn, texts.nickInUse(check.nick), true);
         return; // the rename, read back from the log, settles
       }
       case 'quit':
         return this.leave(conn, true, intent.reason ?? '');
       case 'move': {
-        const id = await this.scripts.ncMove(gid, this.node, room, intent.room, me.key, me.nick, retention);
+        const id = await this.scripts.ncMove(gid, ++this.op, this.node, room, intent.room, me.key, me.nick, retention);
         if (id !== null) this.follow(intent.room, before(id));
         return;
       }
@@ -215,11 +221,11 @@ export class ClusterSystem implements ActorSystem {
   private async leave(conn: ConnId, quit: boolean, reason: string): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return;
-    await this.scripts.ncLeave(gidOf(this.node, conn), this.node, me.room, me.key, me.nick, reason, quit ? '1' : '0', this.options.retention);
+    await this.scripts.ncLeave(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, reason, quit ? '1' : '0', this.options.retention);
   }
 
-  private async append(room: string, e: RoomEvent): Promise<void> {
-    await this.redis.xadd(keys.log(room), 'MAXLEN', '~', this.options.retention, '*', 'e', JSON.stringify(e));
+  private async append(room: string, e: RoomEvent & { g: string }): Promise<void> {
+    await this.scripts.ncSay(e.g, ++this.op, room, JSON.stringify(e), this.options.retention);
   }
 
   private reply(conn: ConnId, text: string, settle: boolean): void {
@@ -364,7 +370,7 @@ export class ClusterSystem implements ActorSystem {
     const everyone = this.replica.everyLocal();
     this.replica.deliver(everyone, -1, texts.error(why));
     for (const [conn, me] of this.replica.locals) {
-      const id = await this.scripts.ncEnter(gidOf(this.node, conn), this.node, me.room, me.key, me.nick, this.options.retention);
+      const id = await this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, this.options.retention);
       if (id === null) {
         // Someone else took the name while we were away: this user has to come back under another.
         this.replica.deliver(Int32Array.of(conn), -1, texts.error(`your nickname ${me.nick} was taken while this server was away; please reconnect`));

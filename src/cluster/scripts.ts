@@ -3,6 +3,10 @@
 // node. Each script changes the shared state and appends the event that says so in one
 // step, so two nodes racing for a name cannot both win, and a name is free exactly when its
 // holder's leave is in the log.
+//
+// Every script a connection causes carries that connection's operation number. ioredis sends a
+// command again when the connection to Redis drops before the reply; the number makes the
+// second run return the first run's result instead of acting twice, so a line is logged once.
 
 const PRELUDE = `
 local P = 'nc:'
@@ -24,6 +28,19 @@ local function release(gid, node, key)
   if redis.call('GET', P..'nick:'..key) == gid then redis.call('DEL', P..'nick:'..key) end
   redis.call('HDEL', P..'conns:'..node, gid)
 end
+-- The earlier result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil.
+local function replay(gid, seq)
+  local v = redis.call('GET', P..'op:'..gid)
+  if not v then return nil end
+  local s, r = string.match(v, '^(%d+) (.*)$')
+  if tonumber(s) >= tonumber(seq) then return r end
+  return nil
+end
+local function done(gid, seq, result)
+  redis.call('SET', P..'op:'..gid, seq..' '..(result or ''), 'PX', 600000)
+  if result == nil or result == '' then return false end
+  return result
+end
 local function part(gid, room)
   redis.call('HDEL', P..'members:'..room, gid)
   count(room)
@@ -33,66 +50,86 @@ end
 const script = (numberOfKeys: number, body: string) => ({ numberOfKeys, lua: PRELUDE + body });
 
 export const SCRIPTS = {
-  /** ARGV: gid node room key nick maxlen → the join's log id, or nil when the name is taken. */
+  /** ARGV: gid seq node room key nick maxlen → the join's log id, or nil when the name is taken. */
   ncEnter: script(
     0,
     `
-local gid, node, room, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local gid, seq, node, room, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local earlier = replay(gid, seq)
+if earlier then if earlier == '' then return false end return earlier end
 local owner = redis.call('GET', P..'nick:'..key)
-if owner and owner ~= gid then return false end
+if owner and owner ~= gid then return done(gid, seq, nil) end
 local size = enter(gid, node, room, key, nick)
-return append(room, {t='join', g=gid, n=nick, size=size}, maxlen)
+return done(gid, seq, append(room, {t='join', g=gid, n=nick, size=size}, maxlen))
 `,
   ),
-  /** ARGV: gid node room oldKey newKey oldNick newNick maxlen → log id, or nil when taken. */
+  /** ARGV: gid seq node room oldKey newKey oldNick newNick maxlen → log id, or nil when taken. */
   ncRename: script(
     0,
     `
-local gid, node, room, oldKey, newKey, oldNick, newNick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local gid, seq, node, room, oldKey, newKey, oldNick, newNick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local earlier = replay(gid, seq)
+if earlier then if earlier == '' then return false end return earlier end
 local owner = redis.call('GET', P..'nick:'..newKey)
-if owner and owner ~= gid then return false end
+if owner and owner ~= gid then return done(gid, seq, nil) end
 release(gid, node, oldKey)
 enter(gid, node, room, newKey, newNick)
-return append(room, {t='ren', g=gid, o=oldNick, n=newNick}, maxlen)
+return done(gid, seq, append(room, {t='ren', g=gid, o=oldNick, n=newNick}, maxlen))
 `,
   ),
-  /** ARGV: gid node room key nick reason quit maxlen → log id. */
+  /** ARGV: gid seq node room key nick reason quit maxlen → log id. */
   ncLeave: script(
     0,
     `
-local gid, node, room, key, nick, reason, quit, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local gid, seq, node, room, key, nick, reason, quit, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local earlier = replay(gid, seq)
+if earlier then return earlier end
 release(gid, node, key)
 part(gid, room)
 local ev = {t='leave', g=gid, n=nick}
 if reason ~= '' then ev.r = reason end
 if quit == '1' then ev.quit = 1 end
-return append(room, ev, maxlen)
+return done(gid, seq, append(room, ev, maxlen))
 `,
   ),
-  /** ARGV: gid node from to key nick maxlen → the join's log id in `to`. */
+  /** ARGV: gid seq node from to key nick maxlen → the join's log id in `to`. */
   ncMove: script(
     0,
     `
-local gid, node, from, to, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local gid, seq, node, from, to, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local earlier = replay(gid, seq)
+if earlier then return earlier end
 part(gid, from)
 append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
 local size = enter(gid, node, to, key, nick)
-return append(to, {t='join', g=gid, n=nick, moved=1, size=size}, maxlen)
+return done(gid, seq, append(to, {t='join', g=gid, n=nick, moved=1, size=size}, maxlen))
 `,
   ),
-  /** ARGV: targetKey fromNick text maxlen → the target's nickname, or nil when nobody has it. */
+  /** ARGV: gid seq room event-json maxlen → log id: a chat line or action, logged once. */
+  ncSay: script(
+    0,
+    `
+local gid, seq, room, json, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local earlier = replay(gid, seq)
+if earlier then return earlier end
+return done(gid, seq, redis.call('XADD', P..'log:'..room, 'MAXLEN', '~', maxlen, '*', 'e', json))
+`,
+  ),
+  /** ARGV: gid seq targetKey fromNick text maxlen → the target's nickname, or nil when nobody has it. */
   ncPrivate: script(
     0,
     `
-local targetKey, from, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local gid, seq, targetKey, from, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local earlier = replay(gid, seq)
+if earlier then if earlier == '' then return false end return earlier end
 local owner = redis.call('GET', P..'nick:'..targetKey)
-if not owner then return false end
+if not owner then return done(gid, seq, nil) end
 local node = string.match(owner, '^(.*):[^:]*$')
 local info = redis.call('HGET', P..'conns:'..node, owner)
-if not info then return false end
+if not info then return done(gid, seq, nil) end
 local nick = string.match(info, '\\t([^\\t]*)$')
 redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode({t='priv', to=owner, f=from, x=text}))
-return nick
+return done(gid, seq, nick)
 `,
   ),
   /** ARGV: node maxlen → how many of its users were announced gone (0 if it is alive or already reaped). */
