@@ -1,0 +1,96 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { before, idLess, localConn } from '../src/cluster/events.js';
+import { Replica } from '../src/cluster/replica.js';
+import * as texts from '../src/protocol/texts.js';
+import { inboxOf, kinds } from './helpers/actors.js';
+
+const ids = suite('cluster: stream ids and gids');
+ids('before() is the id just below, so an exclusive XREAD starts at the id itself', () => {
+  assert.is(before('5-3'), '5-2');
+  assert.is(before('5-0'), '4-18446744073709551615');
+  assert.is(before('0-0'), '0-0');
+  assert.ok(idLess(before('1700000000000-0'), '1700000000000-0'));
+  assert.ok(idLess('9-99', '10-0'), 'compared as numbers, not text');
+});
+ids('a gid is local only to its own node', () => {
+  assert.is(localConn('abc:12', 'abc'), 12);
+  assert.is(localConn('abcd:12', 'abc'), -1);
+  assert.is(localConn('xyz:12', 'abc'), -1);
+});
+ids.run();
+
+/** Node "n1" with local connections 1 (alice) and 2 (bob) in the lobby; carol is on node n2. */
+function replica(): Replica {
+  const r = new Replica('n1');
+  r.follow('lobby', '0-0');
+  r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
+  r.apply('lobby', '2-0', { t: 'join', g: 'n1:2', n: 'bob', size: 2 });
+  r.apply('lobby', '3-0', { t: 'join', g: 'n2:7', n: 'carol', size: 3 });
+  r.take();
+  return r;
+}
+
+const events = suite('cluster: what a logged event means for this node');
+events('a local join names, places and settles the joiner; every local member sees it', () => {
+  const r = new Replica('n1');
+  r.follow('lobby', '0-0');
+  r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
+  const effects = r.take();
+  assert.equal(kinds(effects, 1), ['named', 'placed', 'settled']);
+  assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'lobby')]);
+});
+events('a line from another node reaches every local member; a local sender does not get its own', () => {
+  const r = replica();
+  r.apply('lobby', '4-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'hi' });
+  r.apply('lobby', '5-0', { t: 'msg', g: 'n1:1', n: 'alice', x: 'yo' });
+  const box = inboxOf(r.take());
+  assert.equal(box.get(1), [texts.message('carol', 'hi')]);
+  assert.equal(box.get(2), [texts.message('carol', 'hi'), texts.message('alice', 'yo')]);
+});
+events('a quit: the rest see the leave with its reason; the quitter is unnamed, closed and settled', () => {
+  const r = replica();
+  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:2', n: 'bob', r: 'bye', quit: 1 });
+  const effects = r.take();
+  assert.equal(inboxOf(effects).get(1), [texts.left('bob', 'lobby', 'bye')]);
+  assert.equal(inboxOf(effects).get(2), undefined);
+  assert.equal(kinds(effects, 2), ['placed', 'named', 'close', 'settled']);
+  assert.not.ok(r.locals.has(2));
+});
+events('a move: the old room sees a leave, the mover stays named and is settled by the join', () => {
+  const r = replica();
+  r.follow('dev', '0-0');
+  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice', to: 'dev' });
+  r.apply('dev', '1-0', { t: 'join', g: 'n1:1', n: 'alice', moved: 1, size: 1 });
+  const effects = r.take();
+  assert.equal(inboxOf(effects).get(2), [texts.left('alice', 'lobby')]);
+  assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'dev'), texts.roomSize(1, 'dev')]);
+  assert.equal(kinds(effects, 1), ['placed', 'settled']);
+  assert.is(r.locals.get(1)?.room, 'dev');
+});
+events('a room with no local member left is no longer followed', () => {
+  const r = replica();
+  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice' });
+  r.apply('lobby', '5-0', { t: 'leave', g: 'n1:2', n: 'bob' });
+  assert.not.ok(r.rooms.has('lobby'));
+});
+events('a rename: everyone local sees it; the renamer is renamed and settled', () => {
+  const r = replica();
+  r.apply('lobby', '4-0', { t: 'ren', g: 'n1:1', o: 'alice', n: 'alicia' });
+  const effects = r.take();
+  assert.equal(inboxOf(effects).get(2), [texts.renamed('alice', 'alicia')]);
+  assert.equal(kinds(effects, 1), ['named', 'settled']);
+  assert.is(r.locals.get(1)?.nick, 'alicia');
+});
+events('a private message reaches only its local target', () => {
+  const r = replica();
+  r.applyInbox({ t: 'priv', to: 'n1:2', f: 'carol', x: 'psst' });
+  r.applyInbox({ t: 'priv', to: 'n1:99', f: 'carol', x: 'nobody home' });
+  assert.equal([...inboxOf(r.take())], [[2, [texts.privateFrom('carol', 'psst')]]]);
+});
+events('events of rooms this node does not follow are ignored', () => {
+  const r = replica();
+  r.apply('elsewhere', '1-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'hi' });
+  assert.equal(r.take(), []);
+});
+events.run();
