@@ -20,6 +20,14 @@ const BACKLOG_LOW = 10_000;
 
 type DeliverEffect = Extract<Effect, { t: 'deliver' }>;
 
+/** Whether recipient list `b` starts with all of `a` (the same array, or `a` plus newcomers). */
+function extends_(a: Int32Array, b: Int32Array): boolean {
+  if (a === b) return true;
+  if (a.length > b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export interface GatewayStats {
   open: number;
   named: number;
@@ -230,12 +238,12 @@ export class Gateway {
       const e = effects[i]!;
       switch (e.t) {
         case 'deliver': {
-          // Consecutive broadcasts to the same recipients (the same array: structured clone keeps
-          // identity within a message) go out as one buffer: a per-recipient cost per run, not per line.
+          // Consecutive broadcasts to the same members, or to members that only grew (a join
+          // storm), go out as one buffer: a per-recipient cost per run, not per line.
           let end = i + 1;
           while (end < effects.length) {
             const next = effects[end]!;
-            if (next.t !== 'deliver' || next.to !== e.to) break;
+            if (next.t !== 'deliver' || !extends_((effects[end - 1] as DeliverEffect).to, next.to)) break;
             end++;
           }
           if (end - i === 1) this.deliver(e.to, e.except, e.text);
@@ -292,28 +300,38 @@ export class Gateway {
     }
   }
 
-  /** effects[from..end) are deliveries sharing one `to` array. */
+  /**
+   * effects[from..end) are deliveries whose recipient lists each extend the one before. The
+   * member at index i of the last list gets every line from the first list that reaches index i
+   * on: a suffix of one shared buffer, without a copy (senders get theirs without their own lines).
+   */
   private deliverRun(effects: DeliverEffect[], from: number, end: number): void {
-    const to = effects[from]!.to;
     const parts: Buffer[] = [];
+    const starts: number[] = [];
     const senders = new Set<ConnId>();
+    let offset = 0;
     for (let k = from; k < end; k++) {
-      parts.push(Buffer.from(effects[k]!.text, 'utf8'));
+      const part = Buffer.from(effects[k]!.text, 'utf8');
+      parts.push(part);
+      starts.push(offset);
+      offset += part.length;
       if (effects[k]!.except >= 0) senders.add(effects[k]!.except);
     }
-    const all = Buffer.concat(parts);
+    const all = Buffer.concat(parts, offset);
+    const to = effects[end - 1]!.to;
     const conns = this.conns;
+    let first = from; // the first delivery whose list reaches index i
     for (let i = 0; i < to.length; i++) {
+      while (effects[first]!.to.length <= i) first++;
       const id = to[i]!;
       const conn = conns.get(id);
       if (conn === undefined) continue;
       if (!senders.has(id)) {
-        this.enqueue(conn, all);
+        this.enqueue(conn, first === from ? all : all.subarray(starts[first - from]));
         continue;
       }
-      // A sender gets the run without its own lines.
       const own: Buffer[] = [];
-      for (let k = from; k < end; k++) if (effects[k]!.except !== id) own.push(parts[k - from]!);
+      for (let k = first; k < end; k++) if (effects[k]!.except !== id) own.push(parts[k - from]!);
       if (own.length > 0) this.enqueue(conn, Buffer.concat(own));
     }
   }
