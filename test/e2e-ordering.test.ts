@@ -70,4 +70,24 @@ order('a worker killed mid-stream: restarted, restored, every line still once an
   await all[6]!.waitFor('after the crash');
 });
 
+order('a join storm: everyone sees exactly the joins from their own on, in the one order', async () => {
+  server = await startServer();
+  clients = [];
+  const watcher = await TestClient.named(server.port, 'watcher');
+  clients.push(watcher);
+  const storm = await Promise.all(Array.from({ length: 40 }, () => TestClient.connect(server.port)));
+  clients.push(...storm);
+  await Promise.all(storm.map((c) => c.waitFor('press enter')));
+  storm.forEach((c, i) => c.send(`j${i}\n`));
+  const joins = (c: TestClient) => [...c.text.matchAll(/ > (j\d+) joined the room/g)].map((m) => m[1]!);
+  await watcher.waitFor(() => joins(watcher).length === 40);
+  await Promise.all(storm.map((c, i) => c.waitFor(`j${i} joined the room`)));
+  await TestClient.settle(200);
+  const order = joins(watcher);
+  storm.forEach((c, i) => {
+    const from = order.indexOf(`j${i}`);
+    assert.equal(joins(c), order.slice(from), `j${i} sees its own join and every later one, once, in order`);
+  });
+});
+
 order.run();

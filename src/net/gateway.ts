@@ -234,46 +234,59 @@ export class Gateway {
 
   private apply(effects: Effect[]): void {
     this.releaseBacklog();
-    for (let i = 0; i < effects.length; i++) {
+    let i = 0;
+    while (i < effects.length) {
       const e = effects[i]!;
-      switch (e.t) {
-        case 'deliver': {
-          // Consecutive broadcasts to the same members, or to members that only grew (a join
-          // storm), go out as one buffer: a per-recipient cost per run, not per line.
-          let end = i + 1;
-          while (end < effects.length) {
-            const next = effects[end]!;
-            if (next.t !== 'deliver' || !extends_((effects[end - 1] as DeliverEffect).to, next.to)) break;
-            end++;
-          }
-          if (end - i === 1) this.deliver(e.to, e.except, e.text);
-          else this.deliverRun(effects as DeliverEffect[], i, end);
-          i = end - 1;
-          break;
-        }
-        case 'named': {
-          this.mirror.setNick(e.conn, e.nick);
-          const conn = this.conns.get(e.conn);
-          if (conn?.registerTimer && e.nick !== null) {
-            clearTimeout(conn.registerTimer);
-            conn.registerTimer = null;
-          }
-          break;
-        }
-        case 'placed':
-          this.mirror.setRoom(e.conn, e.room);
-          break;
-        case 'settled':
-          this.settle(e.conn);
-          break;
-        case 'close': {
-          const conn = this.conns.get(e.conn);
-          if (conn) this.end(conn);
-          break;
-        }
-        case 'send':
-          break; // forwarded by the actor system
+      if (e.t !== 'deliver') {
+        this.applyOne(e);
+        i++;
+        continue;
       }
+      // Broadcasts to the same members, or to members that only grew (a join storm), go out as
+      // one buffer: a per-recipient cost per run, not per line. Bookkeeping effects between them
+      // (named, placed, settled) write nothing, so they wait until the run is out; a close
+      // ends the run, so that the closing connection gets exactly what came before it.
+      const run: DeliverEffect[] = [e];
+      const after: Array<Exclude<Effect, DeliverEffect>> = [];
+      let j = i + 1;
+      for (; j < effects.length; j++) {
+        const next = effects[j]!;
+        if (next.t === 'close') break;
+        if (next.t !== 'deliver') after.push(next);
+        else if (extends_(run[run.length - 1]!.to, next.to)) run.push(next);
+        else break;
+      }
+      if (run.length === 1) this.deliver(e.to, e.except, e.text);
+      else this.deliverRun(run);
+      for (const a of after) this.applyOne(a);
+      i = j;
+    }
+  }
+
+  private applyOne(e: Exclude<Effect, DeliverEffect>): void {
+    switch (e.t) {
+      case 'named': {
+        this.mirror.setNick(e.conn, e.nick);
+        const conn = this.conns.get(e.conn);
+        if (conn?.registerTimer && e.nick !== null) {
+          clearTimeout(conn.registerTimer);
+          conn.registerTimer = null;
+        }
+        break;
+      }
+      case 'placed':
+        this.mirror.setRoom(e.conn, e.room);
+        break;
+      case 'settled':
+        this.settle(e.conn);
+        break;
+      case 'close': {
+        const conn = this.conns.get(e.conn);
+        if (conn) this.end(conn);
+        break;
+      }
+      case 'send':
+        break; // forwarded by the actor system
     }
   }
 
@@ -301,11 +314,13 @@ export class Gateway {
   }
 
   /**
-   * effects[from..end) are deliveries whose recipient lists each extend the one before. The
+   * `effects` are deliveries whose recipient lists each extend the one before. The
    * member at index i of the last list gets every line from the first list that reaches index i
    * on: a suffix of one shared buffer, without a copy (senders get theirs without their own lines).
    */
-  private deliverRun(effects: DeliverEffect[], from: number, end: number): void {
+  private deliverRun(effects: DeliverEffect[]): void {
+    const from = 0;
+    const end = effects.length;
     const parts: Buffer[] = [];
     const starts: number[] = [];
     const senders = new Set<ConnId>();
