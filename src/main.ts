@@ -9,8 +9,9 @@ import { Gateway } from './net/gateway.js';
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function usage(): string {
-  const rows = Object.entries(SETTINGS).map(([name, s]) => `  --${name.padEnd(18)} ${s.why} (env ${s.env}, default ${JSON.stringify(s.default)})`);
-  return ['usage: node-chat serve [flags]', '', ...rows, '  --help             this text', '  --version          the version', ''].join('\n');
+  const row = (flag: string, text: string): string => `  --${flag.padEnd(18)} ${text}`;
+  const rows = Object.entries(SETTINGS).map(([name, s]) => row(name, `${s.why} (env ${s.env}, default ${JSON.stringify(s.default)})`));
+  return ['usage: node-chat serve [flags]', '', ...rows, row('help', 'this text'), row('version', 'the version'), ''].join('\n');
 }
 
 export async function serve(argv: string[]): Promise<void> {
@@ -37,7 +38,8 @@ export async function serve(argv: string[]): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`node-chat: ${signal}, telling ${gateway.stats().open} connected users and shutting down`);
+    const open = gateway.stats().open;
+    console.log(`node-chat: ${signal}, telling ${open} connected user${open === 1 ? '' : 's'} and shutting down`);
     gateway.close().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -77,6 +77,23 @@ e2e('two clients chat through the real binary; ending stdin leaves cleanly', asy
   assert.is(await bob.exit(), 0);
 });
 
+e2e('a whole script piped at once, ending in /quit: every line goes out before the quit', async () => {
+  setUp();
+  const watcher = nodeChat(['connect', `127.0.0.1:${port}`], 'watcher');
+  await watcher.waitFor('please write your name and press enter: ');
+  watcher.send('watcher');
+  await watcher.waitFor(' > watcher joined the room\n');
+  const bot = nodeChat(['connect', `127.0.0.1:${port}`], 'bot');
+  bot.child.stdin?.end('bot\nfirst\nsecond\n/quit done\n'); // all written before the connection is even made
+  assert.is(await bot.exit(), 0);
+  assert.match(bot.stdout, ' > bot joined the room\n');
+  await watcher.waitFor(' > bot: second\n');
+  await watcher.waitFor(' > bot left the room (done)\n');
+  assert.match(watcher.stdout, ' > bot: first\n > bot: second\n');
+  watcher.child.stdin?.end();
+  assert.is(await watcher.exit(), 0);
+});
+
 e2e('a dropped connection is said plainly, with a non-zero exit', async () => {
   setUp();
   const carol = nodeChat(['connect', `127.0.0.1:${port}`], 'carol');

@@ -5,6 +5,10 @@ import { CYAN, RESET } from '../src/protocol/texts.js';
 
 const clean = suite('terminal output cleaning');
 
+clean('bidi override and isolate controls from the network never reach the terminal', () => {
+  for (const colour of [true, false]) assert.is(new TerminalSanitizer(colour).push('bidi\u202eabc\u2066d\u2069\n'), 'bidiabcd\n');
+});
+
 /** Nothing but printable text, \n and \t. */
 const plainOnly = (text: string): boolean => !/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(text);
 

@@ -121,6 +121,16 @@ chat('every command over the wire', async () => {
   assert.is(alice.text.split(' left the room').length, 2, 'one leave line only');
   assert.not.match(bob.text, 'unknown command');
 });
+chat('answers to a user\'s own commands arrive in the order they were typed', async () => {
+  const alice = await named('alice');
+  alice.clear();
+  alice.send('/rooms\n/who\n/msg alice note to self\n/help\n/rooms\n/msg nobody x\n/who\n');
+  await alice.waitFor(/no user named nobody[\s\S]*in the room: alice[^\n]*\n/);
+  const kinds = alice.plainLines().flatMap((l) =>
+    l.startsWith(' > lobby (') ? ['rooms'] : l.startsWith(' > in the room') ? ['who'] : l.startsWith(' > (to alice)') ? ['msg'] : l.startsWith(' > commands:') ? ['help'] : l.includes('no user named') ? ['nouser'] : [],
+  );
+  assert.equal(kinds, ['rooms', 'who', 'msg', 'help', 'rooms', 'nouser', 'who']);
+});
 chat('the line after /nick already carries the new name', async () => {
   const alice = await named('alice');
   const bob = await named('bob');

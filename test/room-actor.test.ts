@@ -37,6 +37,7 @@ naming('an invalid name says why and prompts again', () => {
     ['two words', /spaces/],
     ['/slash', /cannot start with \//],
     ['zero\u200bwidth', /control or invisible/],
+    ['bad\ufffdbytes', /invalid characters/],
   ];
   for (const [name, why] of cases) {
     h.claim(5, name);

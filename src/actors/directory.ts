@@ -59,7 +59,8 @@ export class Directory {
       case 'located':
         return this.locate(msg.conn, msg.room);
       case 'rooms':
-        return this.out.deliver(only(msg.conn), -1, texts.roomList(this.counts));
+        this.out.deliver(only(msg.conn), -1, texts.roomList(this.counts));
+        return this.settle(msg.conn);
       case 'release':
       case 'leave':
         return this.release(msg.conn);
@@ -108,12 +109,12 @@ export class Directory {
 
   private private(conn: ConnId, from: string, target: string, text: string): void {
     const owner = this.owners.get(nickKey(target));
-    if (owner === undefined) {
-      this.out.deliver(only(conn), -1, texts.noUser(target));
-      return;
+    if (owner === undefined) this.out.deliver(only(conn), -1, texts.noUser(target));
+    else {
+      this.out.deliver(only(owner), -1, texts.privateFrom(from, text));
+      this.out.deliver(only(conn), -1, texts.privateTo(this.names.get(owner)!.nick, text));
     }
-    this.out.deliver(only(owner), -1, texts.privateFrom(from, text));
-    this.out.deliver(only(conn), -1, texts.privateTo(this.names.get(owner)!.nick, text));
+    this.settle(conn);
   }
 
   private release(conn: ConnId): void {

@@ -123,7 +123,8 @@ export class RoomActor {
       case 'action':
         return this.out.deliver(this.all(), conn, texts.action(nick, intent.text));
       case 'who':
-        return this.tell(conn, texts.whoLines(this.nicks()));
+        this.tell(conn, texts.whoLines(this.nicks()));
+        return this.out.effect({ t: 'settled', conn });
       case 'private':
         return this.out.send({ to: 'directory', msg: { t: 'private', conn, from: nick, target: intent.target, text: intent.text } });
       case 'rename':

@@ -44,6 +44,10 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
   let candidate: string | undefined; // the last line sent before that
   let received = ''; // plain text of the current incoming line, to spot the join
   let leaving = false;
+  // In a pipe, stdin can be read to its end before the connection is made: lines wait here (and
+  // the end of input with them) so that a scripted /quit cannot overtake the lines before it.
+  const early: string[] = [];
+  let endedEarly = false;
 
   const link: Link = new Link({
     address,
@@ -52,6 +56,8 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
     onOpen: () => {
       received = '';
       candidate = undefined;
+      for (const text of early.splice(0)) send(text);
+      if (endedEarly) lingerThen(link, leave);
       if (nickname !== undefined) {
         terminal.notice(`node-chat: connected again to ${link.name}, as ${nickname}`);
         candidate = nickname;
@@ -82,19 +88,29 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
     link.leave();
   };
 
+  const send = (text: string): void => {
+    if (!link.write(`${text}\r\n`)) {
+      terminal.notice('node-chat: not connected, line not sent');
+      return;
+    }
+    const trimmed = text.trim();
+    if (nickname === undefined && trimmed !== '') candidate = trimmed;
+    // The server answers /quit by closing: keep showing what arrives until it does.
+    if (/^\/quit(\s|$)/i.test(trimmed)) link.expectClose();
+  };
+
   const terminal: Terminal = createTerminal(
     streams,
     {
       line: (text) => {
-        if (!link.write(`${text}\r\n`)) {
-          terminal.notice('node-chat: not connected, line not sent');
-          return;
-        }
-        const trimmed = text.trim();
-        if (nickname === undefined && trimmed !== '') candidate = trimmed;
-        if (/^\/quit(\s|$)/.test(trimmed)) leave();
+        if (!terminal.interactive && !link.connected) early.push(text);
+        else send(text);
       },
-      end: () => (terminal.interactive ? leave() : lingerThen(link, leave)),
+      end: () => {
+        if (terminal.interactive) leave();
+        else if (!link.connected) endedEarly = true;
+        else lingerThen(link, leave);
+      },
       interrupt: leave,
     },
     Boolean(values['no-color']),

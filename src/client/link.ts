@@ -106,6 +106,16 @@ export class Link {
     this.closeTimer = setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
   }
 
+  /** A quit command went out: the server will close; that close is a clean exit (or we close after a while). */
+  expectClose(): void {
+    if (this.leaving) return;
+    this.leaving = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    if (!socket) return this.finish(0);
+    this.closeTimer = setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
+  }
+
   private closed(wasOpen: boolean, failure: Error | undefined): void {
     if (this.closeTimer) clearTimeout(this.closeTimer);
     if (this.leaving) {

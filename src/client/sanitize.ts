@@ -51,8 +51,8 @@ export class TerminalSanitizer {
         continue;
       }
       if (c === 0x0a || c === 0x09) out += text[i];
-      else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) {
-        // dropped: C0 (\r included), DEL, C1
+      else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+        // dropped: C0 (\r included), DEL, C1, and the bidi controls that would reorder the line
       } else out += text[i];
       i++;
     }

@@ -189,10 +189,10 @@ export class ClusterSystem implements ActorSystem {
       case 'action':
         return this.append(room, { t: 'act', g: gid, n: me.nick, x: intent.text });
       case 'who':
-        return this.reply(conn, texts.whoLines(await this.redis.hvals(keys.members(room))), false);
+        return this.reply(conn, texts.whoLines(await this.redis.hvals(keys.members(room))), true);
       case 'private': {
         const target = await this.scripts.ncPrivate(gid, ++this.op, nickKey(intent.target), me.nick, intent.text, INBOX_RETENTION);
-        return this.reply(conn, target === null ? texts.noUser(intent.target) : texts.privateTo(target, intent.text), false);
+        return this.reply(conn, target === null ? texts.noUser(intent.target) : texts.privateTo(target, intent.text), true);
       }
       case 'rename': {
         const check = checkNick(intent.nick);
@@ -211,7 +211,7 @@ export class ClusterSystem implements ActorSystem {
       }
       case 'rooms': {
         const counts = await this.redis.hgetall(keys.rooms);
-        return this.reply(conn, texts.roomList(new Map(Object.entries(counts).map(([r, n]) => [r, Number(n)]))), false);
+        return this.reply(conn, texts.roomList(new Map(Object.entries(counts).map(([r, n]) => [r, Number(n)]))), true);
       }
       case 'reply':
         return this.reply(conn, intent.text, intent.settle);

@@ -410,7 +410,9 @@ export class Gateway {
       setTimeout(() => conn.socket.destroy(), 1000).unref();
       return;
     }
-    this.enqueue(conn, Buffer.from(texts.error(why)));
+    // Before a name is chosen the cursor sits after the prompt: start the notice on a line of its own.
+    const named = this.mirror.get(conn.id)?.nick != null;
+    this.enqueue(conn, Buffer.from((named ? '' : texts.CRLF) + texts.error(why)));
     this.end(conn);
   }
 

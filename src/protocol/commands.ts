@@ -14,9 +14,11 @@ export function parseLine(line: string): Parsed {
 
 /**
  * Commands after which the connection's next line may belong to another actor (a new name,
- * another room, or none). The gateway holds that next line until the actors have settled.
+ * another room, or none), or whose answer comes from another actor (/msg, /rooms) or, in a
+ * cluster, from Redis (/who): the gateway holds the sender's next line until they have settled,
+ * so a user's answers arrive in the order the commands were typed.
  */
-const BARRIERS = new Set(['nick', 'quit', 'join', 'leave']);
+const BARRIERS = new Set(['nick', 'quit', 'join', 'leave', 'msg', 'rooms', 'who']);
 
 export function isBarrier(line: string): boolean {
   if (!line.startsWith('/') || line.startsWith('//')) return false;

@@ -20,5 +20,7 @@ export function checkNick(raw: string): NickCheck {
   if (WHITESPACE.test(nick)) return { ok: false, why: 'a nickname cannot contain spaces' };
   if (CONTROL_OR_FORMAT.test(nick)) return { ok: false, why: 'a nickname cannot contain control or invisible characters' };
   if (nick.startsWith('/')) return { ok: false, why: 'a nickname cannot start with /' };
+  // U+FFFD stands where the bytes were not UTF-8: a name nobody could type again.
+  if (nick.includes('\ufffd')) return { ok: false, why: 'a nickname cannot contain invalid characters (send UTF-8)' };
   return { ok: true, nick, key: nickKey(nick) };
 }
