@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ServerProcess } from '../bench/proc.js';
+import { RedisServer, redisMissing } from '../bench/redis.js';
 import { scenarioByName, type RunContext } from '../bench/scenarios.js';
 import { serverSpec, startedTarget } from '../bench/servers.js';
 
@@ -28,7 +29,10 @@ function context(server: string): RunContext {
   };
 }
 
-smoke.after(() => ServerProcess.killAll());
+smoke.after(() => {
+  ServerProcess.killAll();
+  RedisServer.killAll();
+});
 
 const servers = ['baseline', ...(existsSync(serverSpec('ours').script) ? ['ours'] : [])];
 
@@ -63,6 +67,63 @@ for (const server of servers) {
     assert.is(r.join.joined, 20);
     assert.ok(Number(r.extra.settledMs) >= 0, 'settled');
     assert.ok(r.ok);
+  });
+}
+
+if (existsSync(serverSpec('ours').script)) {
+  smoke('rooms against ours: /join works, every room hears only its own senders, in one order', async () => {
+    const ctx: RunContext = { ...context('ours'), servers: [], workersList: [2], roomShapes: [{ R: 3, M: 4 }] };
+    const results = await scenarioByName('rooms').run(ctx);
+    assert.equal(
+      results.map((r) => `${r.label} ${r.server}`),
+      ['1×12 ours w2', '3×4 ours w2'],
+    );
+    const r = results[1]!;
+    assert.is(r.join.joined, 12, 'all joined their rooms');
+    assert.equal(r.errors, {});
+    assert.is(r.check?.foreign, 0, 'no line from another room');
+    assert.is(r.check?.lost, 0, 'lost');
+    assert.is(r.check?.mismatched, 0, 'order across receivers');
+    assert.is(r.check?.unchecked, 0, 'every room had a reference receiver');
+    assert.is(r.deliveries, r.messages * 3, 'each line reached the 3 others of its room');
+    assert.ok(r.serverUse !== null && r.serverUse.otherThreadsPct.length > 0, 'per-thread CPU read');
+    assert.ok(results.every((x) => x.ok));
+  });
+
+  const missing = redisMissing('redis-server');
+  smoke('cluster: one node, one on Redis, two on one Redis; Redis counted per line', async () => {
+    if (missing !== null) {
+      // Without redis-server the scenario says why and runs nothing.
+      const ctx: RunContext = { ...context('ours'), skipped: [] };
+      assert.equal(await scenarioByName('cluster').run(ctx), []);
+      assert.is(ctx.skipped?.[0]?.scenario, 'cluster');
+      return;
+    }
+    // 0.3 s per case keeps it under 5 s: three cases, and a fresh node's first join can wait
+    // up to a second (its log reader is parked in a 1 s blocking XREAD before it can be woken).
+    const results = await scenarioByName('cluster').run({ ...context('ours'), clients: 4, durationS: 0.3 });
+    assert.equal(
+      results.map((r) => r.server),
+      ['1 node', '1 node+redis', '2 nodes+redis'],
+    );
+    for (const r of results) {
+      assert.is(r.join.joined, 4, `${r.server}: all joined`);
+      assert.equal(r.errors, {}, r.server);
+      assert.is(r.check?.lost, 0, `${r.server}: lost`);
+      assert.is(r.check?.mismatched, 0, `${r.server}: order across receivers`);
+      assert.is(r.deliveries, r.messages * 3, `${r.server}: each line reached the 3 others`);
+      assert.ok(r.ok, r.server);
+    }
+    assert.is(results[0]!.extra.redisCmdsPerLine, undefined, 'alone: no Redis');
+    for (const r of results.slice(1)) assert.ok(Number(r.extra.redisCmdsPerLine) >= 1, `${r.server}: at least one Redis command per line`);
+    assert.is(results[2]!.serverUse?.nodes?.length, 2, 'both nodes sampled');
+    assert.is(RedisServer.running.size, 0, 'the Redis it started is stopped');
+  });
+
+  smoke('cluster with no redis-server: skipped, and says why', async () => {
+    const ctx: RunContext = { ...context('ours'), redisServer: '/nonexistent/redis-server', skipped: [] };
+    assert.equal(await scenarioByName('cluster').run(ctx), []);
+    assert.match(ctx.skipped?.[0]?.why ?? '', /not found/);
   });
 }
 

@@ -131,4 +131,38 @@ faults('Redis connections dropped mid-stream: users told, then every line once a
   }
 });
 
+faults('the cluster Worker killed with a /join in flight: the user is not left waiting', async () => {
+  redis = await startRedis();
+  const g = new Gateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 1000 }));
+  await g.listen();
+  gateways.push(g);
+  const port = (g.server.address() as { port: number }).port;
+  const alice = await named(port, 'alice');
+  const bob = await named(port, 'bob');
+  bob.send('/join dev\nhello\n');
+  g.system.kill(0);
+  await bob.waitFor('hiccup', 10_000);
+  bob.clear();
+  bob.send('/who\n');
+  await bob.waitFor('in the room', 10_000);
+  alice.send('/who\n');
+  await alice.waitFor('in the room', 10_000);
+});
+
+faults('a node stalled past its liveness (SIGSTOP): its users come back named, and chat goes on', async () => {
+  redis = await startRedis();
+  procs = [await startNode(['--redis', redis.url]), await startNode(['--redis', redis.url])];
+  const [a, b] = procs as [NodeProcess, NodeProcess];
+  const alice = await named(a.port, 'alice');
+  const bob = await named(b.port, 'bob');
+  await alice.waitFor(texts.joined('bob', 'lobby'));
+  b.child.kill('SIGSTOP');
+  await alice.waitFor(texts.left('bob', 'lobby', 'connection lost'), 10_000);
+  b.child.kill('SIGCONT');
+  await alice.waitFor((t) => t.split(texts.joined('bob', 'lobby')).length === 3, 10_000); // bob is registered again
+  bob.send('hello after the stall\n');
+  await alice.waitFor(texts.message('bob', 'hello after the stall'), 10_000);
+  assert.not.match(bob.text, 'a nickname cannot');
+});
+
 faults.run();

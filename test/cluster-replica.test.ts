@@ -93,4 +93,23 @@ events('events of rooms this node does not follow are ignored', () => {
   r.apply('elsewhere', '1-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'hi' });
   assert.equal(r.take(), []);
 });
+events('a join still on its way keeps the room followed when the last local member leaves first', () => {
+  const r = new Replica('n1');
+  r.follow('lobby', '0-0');
+  r.apply('lobby', '1-0', { t: 'join', g: 'n1:2', n: 'bob', size: 1 });
+  r.follow('lobby', before('3-0')); // alice's claim was logged at 3-0; the reader is still at 1-0
+  r.apply('lobby', '2-0', { t: 'leave', g: 'n1:2', n: 'bob', quit: 1 });
+  assert.ok(r.rooms.has('lobby'), 'still followed');
+  r.take();
+  r.apply('lobby', '3-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
+  assert.equal(kinds(r.take(), 1), ['named', 'placed', 'settled']);
+});
+events('a leave another node announced for our user (we stalled) keeps them here, named', () => {
+  const r = replica();
+  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice', r: 'connection lost', reaped: 1 });
+  const effects = r.take();
+  assert.equal(kinds(effects, 1), []);
+  assert.ok(r.locals.has(1));
+  assert.equal(inboxOf(effects).get(2), [texts.left('alice', 'lobby', 'connection lost')]);
+});
 events.run();

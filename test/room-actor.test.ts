@@ -197,4 +197,13 @@ restore('a host rebuilt from member records behaves as before', () => {
   assert.equal(fresh.to(1), [texts.message('bob', 'hi')]);
   void h;
 });
+restore('a rename replayed into a rebuilt room still says who it was', () => {
+  const fresh = new Harness();
+  fresh.host.restore([
+    { conn: 1, nick: 'robert', room: 'lobby' }, // the directory's new name reached the gateway before the crash
+    { conn: 2, nick: 'carol', room: 'lobby' },
+  ]);
+  fresh.run({ to: 'room:lobby', msg: { t: 'renamed', conn: 1, from: 'bob', nick: 'robert' } });
+  assert.equal(fresh.to(2), [texts.renamed('bob', 'robert')]);
+});
 restore.run();

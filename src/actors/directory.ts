@@ -62,7 +62,6 @@ export class Directory {
         this.out.deliver(only(msg.conn), -1, texts.roomList(this.counts));
         return this.settle(msg.conn);
       case 'release':
-      case 'leave':
         return this.release(msg.conn);
     }
   }
@@ -102,9 +101,10 @@ export class Directory {
       return this.settle(conn);
     }
     this.owners.delete(current.key);
+    const from = current.nick;
     this.set(conn, check.nick, check.key);
     this.out.effect({ t: 'named', conn, nick: check.nick });
-    this.out.send({ to: roomAddress(room), msg: { t: 'renamed', conn, nick: check.nick } });
+    this.out.send({ to: roomAddress(room), msg: { t: 'renamed', conn, from, nick: check.nick } });
   }
 
   private private(conn: ConnId, from: string, target: string, text: string): void {

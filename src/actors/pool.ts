@@ -11,7 +11,7 @@ import { inThreadLink, workerLink, type HostLink, type LinkFactory } from './lin
 import { hostFor } from './placement.js';
 import type { ActorSystem, SystemFactory, SystemHooks } from './system.js';
 
-export interface PoolOptions extends Omit<SystemHooks, 'openHere'> {
+export interface PoolOptions extends Pick<SystemHooks, 'onEffects' | 'snapshot'> {
   hosts: number;
   link: LinkFactory;
   /** A host was restarted; for logs and tests. */

@@ -47,7 +47,7 @@ export class RoomActor {
       case 'line':
         return this.line(msg.conn, msg.text);
       case 'renamed':
-        return this.renamed(msg.conn, msg.nick);
+        return this.renamed(msg.conn, msg.from, msg.nick);
       case 'leave':
         return this.leave(msg.conn);
     }
@@ -103,11 +103,10 @@ export class RoomActor {
     else this.out.send({ to: roomAddress(to), msg: { t: 'join', conn, nick, moved: true } });
   }
 
-  private renamed(conn: ConnId, nick: string): void {
-    const old = this.members.get(conn);
-    if (old !== undefined) {
+  private renamed(conn: ConnId, from: string, nick: string): void {
+    if (this.members.has(conn)) {
       this.members.set(conn, nick);
-      this.out.deliver(this.all(), -1, texts.renamed(old, nick));
+      this.out.deliver(this.all(), -1, texts.renamed(from, nick));
     }
     this.out.effect({ t: 'settled', conn });
   }

@@ -2,7 +2,7 @@
 // Workers in this process (ActorPool), or a cluster of processes sharing rooms through Redis
 // (src/cluster/). The gateway sends envelopes and applies effects; it never knows which.
 
-import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import type { ConnId, Effect, Envelope, MemberRecord } from '../protocol/messages.js';
 
 export interface SystemHooks {
   /** Effects in order; apply them as they come. */
@@ -11,6 +11,10 @@ export interface SystemHooks {
   snapshot(): MemberRecord[];
   /** Connections open on this node (named or not). */
   openHere(): number;
+  /** Connections with a barrier line in flight: a system that lost its in-flight work must settle them. */
+  awaiting(): ConnId[];
+  /** Whether the gateway still holds this connection's socket. */
+  isOpen(conn: ConnId): boolean;
 }
 
 export interface ActorSystem {

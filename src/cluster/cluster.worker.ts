@@ -12,7 +12,7 @@ import type { ClusterApi, ClusterPush } from './remote.js';
 const { options, port } = workerData as { options: ClusterOptions; port: MessagePort };
 let open = 0;
 const push = (message: ClusterPush): void => port.postMessage(message);
-const system = new ClusterSystem(options, { onEffects: (effects) => push({ t: 'effects', effects }), snapshot: () => [], openHere: () => open });
+const system = new ClusterSystem(options, { onEffects: (effects) => push({ t: 'effects', effects }), openHere: () => open });
 
 // The gateway's backlog counts envelopes not yet handled; tell it how many are, now and then.
 let reported = -1;

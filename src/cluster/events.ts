@@ -6,7 +6,8 @@ export type Gid = string;
 
 export type RoomEvent =
   | { t: 'join'; g: Gid; n: string; moved?: 1; size: number }
-  | { t: 'leave'; g: Gid; n: string; r?: string; quit?: 1; to?: string }
+  /** `reaped`: announced by another node that took this user's node for dead. */
+  | { t: 'leave'; g: Gid; n: string; r?: string; quit?: 1; to?: string; reaped?: 1 }
   | { t: 'msg'; g: Gid; n: string; x: string }
   | { t: 'act'; g: Gid; n: string; x: string }
   | { t: 'ren'; g: Gid; o: string; n: string };

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ActorSystem, SystemHooks } from '../actors/system.js';
+import { isBarrier } from '../protocol/commands.js';
 import { interpret } from '../protocol/intents.js';
 import { roomOf, type ConnId, type Envelope, type MemberRecord } from '../protocol/messages.js';
 import { checkNick, nickKey } from '../protocol/nicknames.js';
@@ -60,6 +61,7 @@ export class ClusterSystem implements ActorSystem {
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private flushScheduled = false;
+  private reasserting = false;
   /**
    * Operation numbers for the scripts' replay check (see scripts.ts): increasing for every gid,
    * and past any number an earlier run of this node (a restarted Worker) can have used.
@@ -68,7 +70,7 @@ export class ClusterSystem implements ActorSystem {
 
   constructor(
     private readonly options: ClusterOptions,
-    private readonly hooks: SystemHooks,
+    private readonly hooks: Pick<SystemHooks, 'onEffects' | 'openHere'>,
   ) {
     this.node = options.node ?? randomBytes(6).toString('hex');
     this.replica = new Replica(this.node);
@@ -105,8 +107,11 @@ export class ClusterSystem implements ActorSystem {
     this.handle(env)
       .catch((err: unknown) => {
         console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`);
-        // Whatever the line was, its sender must not wait for ever for an answer that cannot come.
-        this.reply(env.msg.conn, texts.error('that could not be done just now (the chat store failed); please try again'), true);
+        // A sender waiting on this line (a barrier) must not wait for ever for an answer that cannot
+        // come; a line that was not a barrier must not release the lines held behind an earlier one.
+        const msg = env.msg;
+        const barrier = msg.t === 'claim' || (msg.t === 'line' && isBarrier(msg.text));
+        this.reply(msg.conn, texts.error('that could not be done just now (the chat store failed); please try again'), barrier);
       })
       .finally(() => {
         this.pending--;
@@ -120,23 +125,34 @@ export class ClusterSystem implements ActorSystem {
    * are not delivered to this node's users (at most once, across that restart).
    */
   async restore(records: MemberRecord[]): Promise<void> {
-    const rooms = new Set<string>();
+    // The node's registrations in Redis are the truth (a move or rename may have completed there
+    // while its effects were lost with the Worker); the gateway's records say which conns are ours.
+    const registered = await this.redis.hgetall(keys.conns(this.node));
+    const rooms = new Map<string, Array<[ConnId, string]>>();
     for (const r of records) {
-      if (r.room === null) continue;
-      this.replica.locals.set(r.conn, { nick: r.nick, key: nickKey(r.nick), room: r.room });
-      rooms.add(r.room);
+      const info = registered[gidOf(this.node, r.conn)];
+      const [room, key, nick] = info ? (info.split('\t') as [string, string, string]) : [];
+      if (!room || !key || !nick) {
+        this.forget(r.conn);
+        continue;
+      }
+      this.replica.locals.set(r.conn, { nick, key, room });
+      if (nick !== r.nick) this.replica.effects.push({ t: 'named', conn: r.conn, nick });
+      if (room !== r.room) this.replica.effects.push({ t: 'placed', conn: r.conn, room });
+      rooms.set(room, [...(rooms.get(room) ?? []), [r.conn, nick]]);
     }
-    for (const room of rooms) {
+    for (const [room, members] of rooms) {
       const last = await this.redis.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
-      this.replica.follow(room, last[0]?.[0] ?? '0-0');
+      this.replica.follow(room, last[0]?.[0] ?? '0-0', false);
       const followed = this.replica.rooms.get(room)!;
-      for (const r of records) if (r.room === room) followed.members.set(r.conn, r.nick);
+      for (const [conn, nick] of members) followed.members.set(conn, nick);
       followed.everyone = null;
     }
     this.wakeReader();
     this.replica.deliver(this.replica.everyLocal(), -1, texts.error('this server had a hiccup: lines sent in the last moment may not have reached you'));
     this.scheduleFlush();
   }
+
 
   async close(): Promise<void> {
     // Let the leaves of the users the gateway just said goodbye to reach the logs.
@@ -160,7 +176,7 @@ export class ClusterSystem implements ActorSystem {
     const msg = env.msg;
     if (env.to === 'directory') {
       if (msg.t === 'claim') return this.claim(msg.conn, msg.text);
-      if (msg.t === 'release' || msg.t === 'leave') return this.leave(msg.conn, false, '');
+      if (msg.t === 'release') return this.leave(msg.conn, false, '');
       return;
     }
     const room = roomOf(env.to)!;
@@ -367,19 +383,29 @@ export class ClusterSystem implements ActorSystem {
   }
 
   private async reassert(why: string): Promise<void> {
-    const everyone = this.replica.everyLocal();
-    this.replica.deliver(everyone, -1, texts.error(why));
-    for (const [conn, me] of this.replica.locals) {
-      const id = await this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, this.options.retention);
-      if (id === null) {
-        // Someone else took the name while we were away: this user has to come back under another.
-        this.replica.deliver(Int32Array.of(conn), -1, texts.error(`your nickname ${me.nick} was taken while this server was away; please reconnect`));
-        this.replica.locals.delete(conn);
-        this.replica.effects.push({ t: 'close', conn });
-      } else if (this.replica.rooms.get(me.room)?.pos === '0-0') {
-        // a fresh log: reading from the start picks up the join just written
-      } else this.follow(me.room, before(id));
+    if (this.reasserting) return;
+    this.reasserting = true;
+    try {
+      this.replica.deliver(this.replica.everyLocal(), -1, texts.error(why));
+      for (const [conn, me] of [...this.replica.locals]) {
+        const id = await this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, this.options.retention);
+        if (id === null) {
+          // Someone else took the name while we were away: this user has to come back under another.
+          this.replica.deliver(Int32Array.of(conn), -1, texts.error(`your nickname ${me.nick} was taken while this server was away; please reconnect`));
+          this.forget(conn);
+        } else this.follow(me.room, before(id));
+      }
+      this.scheduleFlush();
+    } finally {
+      this.reasserting = false;
     }
-    this.scheduleFlush();
   }
+
+  /** A local user the shared state no longer has: unnamed, out of every room, and closed. */
+  private forget(conn: ConnId): void {
+    this.replica.locals.delete(conn);
+    for (const room of this.replica.rooms.values()) if (room.members.delete(conn)) room.everyone = null;
+    this.replica.effects.push({ t: 'placed', conn, room: null }, { t: 'named', conn, nick: null }, { t: 'close', conn }, { t: 'settled', conn });
+  }
+
 }

@@ -11,6 +11,7 @@ import { nodeEndpoint } from '../actors/comlink-node.js';
 import type { ActorSystem, SystemFactory, SystemHooks } from '../actors/system.js';
 import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
 import type { ClusterOptions } from './redis-system.js';
+import * as texts from '../protocol/texts.js';
 
 export interface ClusterApi {
   send(batch: Envelope[]): void;
@@ -85,6 +86,23 @@ export class RemoteCluster implements ActorSystem {
     await this.worker.terminate();
   }
 
+  /**
+   * What died with the Worker was in flight: give the new one this node's users, say goodbye for
+   * those whose socket closed meanwhile, and release everyone who was waiting on a lost answer.
+   */
+  private async recover(): Promise<void> {
+    const records = this.hooks.snapshot();
+    await this.api.restore(records);
+    for (const r of records) if (!this.hooks.isOpen(r.conn)) this.send({ to: 'directory', msg: { t: 'release', conn: r.conn } });
+    const named = new Set(records.map((r) => r.conn));
+    const effects: Effect[] = [];
+    for (const conn of this.hooks.awaiting()) {
+      if (!named.has(conn)) effects.push({ t: 'deliver', to: Int32Array.of(conn), except: -1, text: texts.nickInvalidPrompt('the server had a hiccup, please try again') });
+      effects.push({ t: 'settled', conn });
+    }
+    if (effects.length > 0) this.hooks.onEffects(effects);
+  }
+
   private start(): void {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
@@ -98,6 +116,7 @@ export class RemoteCluster implements ActorSystem {
       else {
         this.completed = m.completed;
         this.elsewhere = m.elsewhere;
+        this.hooks.onEffects([]); // the backlog may have drained with no effect to show for it
       }
     });
     this.worker.on('error', (err) => console.error(`node-chat: cluster worker error: ${err.message}`));
@@ -107,7 +126,7 @@ export class RemoteCluster implements ActorSystem {
       console.error('node-chat: cluster worker died; restarting it');
       this.port.close();
       this.start();
-      void this.api.restore(this.hooks.snapshot());
+      void this.recover();
     });
   }
 }

@@ -19,6 +19,8 @@ interface Followed {
   /** This node's connections in the room. */
   members: Map<ConnId, string>;
   everyone: Int32Array | null;
+  /** Joins of this node's connections written to the log but not read yet: the room stays followed. */
+  expected: number;
 }
 
 export class Replica {
@@ -30,10 +32,18 @@ export class Replica {
 
   constructor(readonly node: string) {}
 
-  /** Starts following `room` just after `pos`, unless it is followed already. */
-  follow(room: string, pos: string): boolean {
-    if (this.rooms.has(room)) return false;
-    this.rooms.set(room, { pos, members: new Map(), everyone: null });
+  /**
+   * Starts following `room` just after `pos`, unless it is followed already. `expecting`: a join
+   * of ours was written at or after `pos`, so the room must stay followed until it is read, even
+   * if its last local member leaves in between.
+   */
+  follow(room: string, pos: string, expecting = true): boolean {
+    const followed = this.rooms.get(room);
+    if (followed) {
+      if (expecting) followed.expected++;
+      return false;
+    }
+    this.rooms.set(room, { pos, members: new Map(), everyone: null, expected: expecting ? 1 : 0 });
     return true;
   }
 
@@ -54,6 +64,7 @@ export class Replica {
           room.members.set(conn, e.n);
           room.everyone = null;
           this.locals.set(conn, { nick: e.n, key: nickKey(e.n), room: roomName });
+          if (room.expected > 0) room.expected--;
         }
         this.deliver(this.all(room), -1, texts.joined(e.n, roomName));
         if (conn >= 0) {
@@ -65,6 +76,12 @@ export class Replica {
         }
         return;
       case 'leave':
+        if (conn >= 0 && e.reaped) {
+          // Another node took this node for dead (it stalled) and announced our user's leave. The
+          // user is still here: keep them, and let the heartbeat register them again (reassert).
+          this.deliver(this.all(room), conn, texts.left(e.n, roomName, e.r));
+          return;
+        }
         if (conn >= 0 && room.members.delete(conn)) room.everyone = null;
         if (room.members.size > 0) this.deliver(this.all(room), -1, texts.left(e.n, roomName, e.r));
         if (conn >= 0 && e.to === undefined && this.locals.get(conn)?.room === roomName) {
@@ -72,7 +89,7 @@ export class Replica {
           this.effects.push({ t: 'placed', conn, room: null }, { t: 'named', conn, nick: null });
           if (e.quit) this.effects.push({ t: 'close', conn }, { t: 'settled', conn });
         }
-        if (room.members.size === 0) this.rooms.delete(roomName);
+        if (room.members.size === 0 && room.expected === 0) this.rooms.delete(roomName);
         return;
       case 'msg':
         return this.deliver(this.all(room), conn, texts.message(e.n, e.x));

@@ -144,7 +144,7 @@ for i = 1, #conns, 2 do
   local room, key, nick = string.match(info, '^([^\\t]*)\\t([^\\t]*)\\t(.*)$')
   release(gid, node, key)
   part(gid, room)
-  append(room, {t='leave', g=gid, n=nick, r='connection lost'}, maxlen)
+  append(room, {t='leave', g=gid, n=nick, r='connection lost', reaped=1}, maxlen)
 end
 redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
 redis.call('HDEL', P..'load', node)

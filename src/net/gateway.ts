@@ -58,6 +58,8 @@ export class Gateway {
       onEffects: (effects) => this.apply(effects),
       snapshot: () => this.mirror.snapshot(),
       openHere: () => this.open,
+      awaiting: () => [...this.conns.values()].filter((c) => c.awaiting).map((c) => c.id),
+      isOpen: (id) => this.conns.get(id)?.closed === false,
     });
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
@@ -345,9 +347,14 @@ export class Gateway {
         this.enqueue(conn, first === from ? all : all.subarray(starts[first - from]));
         continue;
       }
-      const own: Buffer[] = [];
-      for (let k = first; k < end; k++) if (effects[k]!.except !== id) own.push(parts[k - from]!);
-      if (own.length > 0) this.enqueue(conn, Buffer.concat(own));
+      // A sender gets the stretches of the shared buffer between its own lines, without a copy.
+      let stretch = starts[first - from]!;
+      for (let k = first; k < end; k++) {
+        if (effects[k]!.except !== id) continue;
+        if (starts[k - from]! > stretch) this.enqueue(conn, all.subarray(stretch, starts[k - from]));
+        stretch = starts[k - from]! + parts[k - from]!.length;
+      }
+      if (stretch < all.length) this.enqueue(conn, all.subarray(stretch));
     }
   }
 

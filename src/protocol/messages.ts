@@ -25,16 +25,15 @@ export type DirectoryMsg =
   /** /rooms: the directory knows where everyone is. */
   | { t: 'rooms'; conn: ConnId }
   /** The named user is gone; the name is free again. */
-  | { t: 'release'; conn: ConnId }
-  /** A connection closed before it chose a name (or while its claim was pending). */
-  | { t: 'leave'; conn: ConnId };
+  | { t: 'release'; conn: ConnId };
 
 /** Messages a room actor understands. */
 export type RoomMsg =
   /** `moved`: from another room (/join, /leave), rather than a new name entering the lobby. */
   | { t: 'join'; conn: ConnId; nick: string; moved?: boolean }
   | { t: 'line'; conn: ConnId; text: string }
-  | { t: 'renamed'; conn: ConnId; nick: string }
+  /** `from` travels with it: a room rebuilt after a crash may already know the new name. */
+  | { t: 'renamed'; conn: ConnId; from: string; nick: string }
   /** The connection closed. */
   | { t: 'leave'; conn: ConnId };
 
