@@ -119,7 +119,14 @@ faults('Redis connections dropped mid-stream: users told, then every line once a
   } finally {
     admin.disconnect();
   }
-  for (const r of [r1, r2]) await r.waitFor(() => countNumbered(r) >= 2 * perSender, 30_000);
+  for (const r of [r1, r2]) {
+    await r.waitFor(() => countNumbered(r) >= 2 * perSender, 60_000).catch((err: unknown) => {
+      // Say which lines are missing, not just that some are.
+      const got = (s: string) => new Set(numbered(r).filter((l) => l.startsWith(`${s}#`)).map((l) => Number(l.split('#')[1])));
+      const missing = (s: string) => Array.from({ length: perSender }, (_, i) => i).filter((i) => !got(s).has(i));
+      throw new Error(`missing s1 ${JSON.stringify(missing('s1').slice(0, 20))}, s2 ${JSON.stringify(missing('s2').slice(0, 20))}: ${String(err).slice(0, 200)}`);
+    });
+  }
   await TestClient.settle(300);
   assert.match(r1.text, 'message store is unreachable', 'users were told');
   assert.match(r1.text, 'the chat is back');
