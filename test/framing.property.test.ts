@@ -10,7 +10,8 @@ import { cleanText } from '../src/net/sanitize.js';
 import type { Out } from './helpers/framing.js';
 
 const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240;
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+// Everything cleanText removes: C0 but tab, DEL, C1, bidi marks, embeddings, overrides and isolates, line and paragraph separators.
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const bytes = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
