@@ -47,6 +47,9 @@ export class ReceiverCheck {
   foreign = 0;
   /** Seqs skipped over per sender, still possibly on their way (only allocated after a gap). */
   private missing: Map<number, Set<number>> | null = null;
+  /** The sender indices this receiver hears: only their `without` hashes are ever compared
+   * (with 100 rooms there are 100 senders, of which a receiver hears one or a few). */
+  private readonly heard: Int32Array;
 
   /**
    * @param hears 1 for each sender index this receiver must receive (same room, not itself).
@@ -58,6 +61,9 @@ export class ReceiverCheck {
   ) {
     this.last = new Int32Array(hears.length).fill(-1);
     this.without = reference ? new Uint32Array(hears.length).fill(FNV_OFFSET) : null;
+    const heard: number[] = [];
+    hears.forEach((h, s) => h === 1 && heard.push(s));
+    this.heard = Int32Array.from(heard);
   }
 
   /** Counts one line; true when it is new (in order, or a late one filling a gap). */
@@ -70,7 +76,11 @@ export class ReceiverCheck {
     this.hash = mixOrder(this.hash, sender, seq);
     const w = this.without;
     if (w !== null) {
-      for (let s = 0; s < w.length; s++) if (s !== sender) w[s] = mixOrder(w[s]!, sender, seq);
+      const heard = this.heard;
+      for (let i = 0; i < heard.length; i++) {
+        const s = heard[i]!;
+        if (s !== sender) w[s] = mixOrder(w[s]!, sender, seq);
+      }
     }
     const last = this.last[sender]!;
     if (seq === last + 1) {

@@ -22,6 +22,8 @@ export interface ProcSample {
   mainCpuS: number;
   rssKb: number;
   threads: number;
+  /** CPU seconds per thread id (from /proc/PID/task): shows the Worker threads next to the main one. */
+  tasks: Map<string, number>;
 }
 
 let clockTicks = 0;
@@ -51,7 +53,7 @@ export function sampleProc(pid: number | 'self'): ProcSample {
   const main = readStat(`/proc/${pid}/task/${pid === 'self' ? process.pid : pid}/stat`);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = /VmRSS:\s+(\d+)/.exec(status);
-  return { atMs: Date.now(), cpuS: stat.cpuS, mainCpuS: main.cpuS, rssKb: rss ? Number(rss[1]) : 0, threads: stat.threads };
+  return { atMs: Date.now(), cpuS: stat.cpuS, mainCpuS: main.cpuS, rssKb: rss ? Number(rss[1]) : 0, threads: stat.threads, tasks: threadCpu(pid) };
 }
 
 /** CPU seconds per thread of this process: to see whether one load-generator thread was saturated. */
@@ -76,6 +78,21 @@ export interface CpuUse {
 export function cpuBetween(a: ProcSample, b: ProcSample): CpuUse {
   const s = Math.max(1e-3, (b.atMs - a.atMs) / 1000);
   return { cpuPct: ((b.cpuS - a.cpuS) / s) * 100, mainPct: ((b.mainCpuS - a.mainCpuS) / s) * 100 };
+}
+
+/**
+ * Percent of one core per thread other than the main one, busiest first. Node 20 names every
+ * thread "node", so a Worker is told from V8's GC helpers only by its load: with W actor hosts
+ * busy, the W busiest threads here are (almost surely) the Workers.
+ */
+export function otherThreadsPct(a: ProcSample, b: ProcSample, mainTid: string): number[] {
+  const s = Math.max(1e-3, (b.atMs - a.atMs) / 1000);
+  const out: number[] = [];
+  for (const [tid, cpu] of b.tasks) {
+    if (tid === mainTid) continue;
+    out.push(((cpu - (a.tasks.get(tid) ?? 0)) / s) * 100);
+  }
+  return out.sort((x, y) => y - x);
 }
 
 export class ServerProcess {

@@ -12,6 +12,12 @@ export interface ServerUse {
   rssStartKb: number;
   rssEndKb: number;
   threads: number;
+  /** Percent of one core of the busiest threads besides the main one (actor Workers, the
+   * cluster Worker, GC helpers), busiest first, at most 4. */
+  otherThreadsPct: number[];
+  /** Several server processes (cluster): each node's own figures; the fields above sum them
+   * (cpuPct, rss, threads) or take the busiest (mainPct, otherThreadsPct). */
+  nodes?: ServerUse[];
 }
 
 export interface LoadgenUse {

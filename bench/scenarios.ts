@@ -1,14 +1,15 @@
 // The scenarios of `npm run bench`: each runs its cases against every server of the run, each
 // case on a freshly started server, and returns one CaseResult per (case, server).
-// Later scenarios (issue 6 `rooms`, issue 8 `cluster`) plug in here: a ConnSpec carries a room
-// and a target index, and a Target may return several addresses.
+// `rooms` (issue 6) gives each ConnSpec a room; `cluster` (issue 8) spreads them over the
+// addresses of several nodes sharing one Redis the bench starts itself.
 
 import { LOBBY } from '../src/protocol/texts.js';
 import { addCounts, compareOrders, zeroCounts } from './check.js';
 import type { Address, ConnSpec, PoolSetup, SendPlan } from './pool-messages.js';
-import { cpuBetween, machineTicks, sampleProc, threadCpu, type ProcSample, type ServerProcess } from './proc.js';
+import { cpuBetween, machineTicks, otherThreadsPct, sampleProc, threadCpu, type ProcSample, type ServerProcess } from './proc.js';
+import { redisDelta, redisMissing, type RedisCounters } from './redis.js';
 import type { CaseResult, LoadgenUse, ServerUse } from './result-types.js';
-import type { Target } from './servers.js';
+import { clusterTarget, oursWithWorkers, stopStarted, type Started, type Target } from './servers.js';
 import { Histogram, nowUs, summarize, type HistogramData } from './stats.js';
 import { Pools } from './threads.js';
 
@@ -29,6 +30,18 @@ export interface RunContext {
   progress: (text: string) => void;
   /** Baseline fanout messages/s by N, from this invocation (feeds `rate`). */
   baselineMsgs: Map<number, number>;
+  /** `--host/--port`: the servers are not ours to start (rooms measures it as is; cluster skips). */
+  external?: boolean;
+  /** `--workers 1,2,3`: the actor-host counts `rooms` compares (default 1, 2, 3). */
+  workersList?: number[];
+  /** `--rooms 100x20,10x200`: the R × M shapes of `rooms`. */
+  roomShapes?: Array<{ R: number; M: number }>;
+  /** Lines in flight per sender for `rooms` and `cluster` (default 8, as fanout). */
+  window?: number;
+  /** The redis-server binary `cluster` starts (default `redis-server` on the PATH). */
+  redisServer?: string;
+  /** Scenarios that could not run here, and why (cli prints them; an explicit request fails). */
+  skipped?: Array<{ scenario: string; why: string }>;
 }
 
 export interface Scenario {
@@ -99,21 +112,43 @@ class LoadgenMeter {
   }
 }
 
-function serverUse(proc: ServerProcess | null, a: ProcSample | null, b: ProcSample | null): ServerUse | null {
-  if (proc === null || a === null || b === null) return null;
+function oneUse(proc: ServerProcess, a: ProcSample | null, b: ProcSample | null): ServerUse | null {
+  if (a === null || b === null) return null;
   const cpu = cpuBetween(a, b);
-  return { cpuPct: cpu.cpuPct, mainPct: cpu.mainPct, rssStartKb: a.rssKb, rssEndKb: b.rssKb, threads: b.threads };
+  const others = otherThreadsPct(a, b, String(proc.pid)).slice(0, 4);
+  return { cpuPct: cpu.cpuPct, mainPct: cpu.mainPct, rssStartKb: a.rssKb, rssEndKb: b.rssKb, threads: b.threads, otherThreadsPct: others };
 }
+
+/** One server process, or several nodes (summed, with each node's own figures in `nodes`). */
+function serverUse(procs: ServerProcess[], a: Array<ProcSample | null>, b: Array<ProcSample | null>): ServerUse | null {
+  const each = procs.map((p, i) => oneUse(p, a[i] ?? null, b[i] ?? null));
+  if (each.length === 0 || each.some((u) => u === null)) return null;
+  const uses = each as ServerUse[];
+  if (uses.length === 1) return uses[0]!;
+  const sum = (f: (u: ServerUse) => number): number => uses.reduce((x, u) => x + f(u), 0);
+  const busiest = uses.reduce((x, u) => ((u.otherThreadsPct[0] ?? 0) > (x.otherThreadsPct[0] ?? 0) ? u : x));
+  return {
+    cpuPct: sum((u) => u.cpuPct),
+    mainPct: Math.max(...uses.map((u) => u.mainPct)),
+    rssStartKb: sum((u) => u.rssStartKb),
+    rssEndKb: sum((u) => u.rssEndKb),
+    threads: sum((u) => u.threads),
+    otherThreadsPct: busiest.otherThreadsPct,
+    nodes: uses,
+  };
+}
+
+const procsOf = (proc: ServerProcess | null): ServerProcess[] => (proc === null ? [] : [proc]);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the target, runs `body`, and always stops what it started. */
-async function onServer<T>(target: Target, body: (addresses: Address[], proc: ServerProcess | null) => Promise<T>): Promise<T> {
-  const { addresses, proc } = await target.start();
+async function onServer<T>(target: Target, body: (addresses: Address[], proc: ServerProcess | null, started: Started) => Promise<T>): Promise<T> {
+  const started = await target.start();
   try {
-    return await body(addresses, proc);
+    return await body(started.addresses, started.proc, started);
   } finally {
-    await proc?.stop();
+    await stopStarted(started);
   }
 }
 
@@ -153,20 +188,45 @@ interface TrafficCase {
   S: number;
   plan: SendPlan;
   params: Record<string, number | string>;
+  /** The connections (default: N in the lobby, the first S sending) and each sender's room. */
+  conns?: ConnSpec[];
+  senderRooms?: string[];
+}
+
+/** Redis figures per chat line between two INFO snapshots (issue 8). */
+function redisFigures(a: RedisCounters, b: RedisCounters, lines: number, cpuS: number, seconds: number, background: number | null): Record<string, number | string> {
+  const d = redisDelta(a, b);
+  const per = (n: number): number => Math.round((n / Math.max(1, lines)) * 100) / 100;
+  const top = [...d.calls].sort((x, y) => y[1] - x[1]).slice(0, 6);
+  return {
+    redisCommands: d.commands,
+    redisCmdsPerLine: per(d.commands),
+    redisInBytesPerLine: per(d.inBytes),
+    redisOutBytesPerLine: per(d.outBytes),
+    redisCpuPct: Math.round((cpuS / Math.max(1e-3, seconds)) * 1000) / 10,
+    redisCpuUsPerLine: Math.round((cpuS * 1e6 * 100) / Math.max(1, lines)) / 100,
+    redisCallsPerLine: top.map(([name, n]) => `${name} ${per(n)}`).join(', '),
+    ...(background === null ? {} : { redisBackgroundCmdsPerS: Math.round(background) }),
+  };
 }
 
 async function traffic(ctx: RunContext, target: Target, c: TrafficCase): Promise<CaseResult> {
-  return onServer(target, async (addresses, proc) => {
+  return onServer(target, async (addresses, _proc, started) => {
     const title = `${c.scenario} ${c.label} ${target.name}`;
+    const procs = started.procs ?? procsOf(started.proc);
     const base: Omit<PoolSetup, 'conns'> = {
       targets: addresses,
-      senderRooms: new Array<string>(c.S).fill(LOBBY),
+      senderRooms: c.senderRooms ?? new Array<string>(c.S).fill(LOBBY),
       joinsInFlight: ctx.joinsInFlight,
       lineBytes: ctx.lineBytes,
       mode: 'check',
     };
     const threads = c.N < 20 ? 0 : ctx.threads; // a handful of sockets: no thread needed
-    const pools = await Pools.open(base, roomConns(c.N, c.S), threads);
+    const conns = (c.conns ?? roomConns(c.N, c.S)).map((x) => ({ ...x }));
+    // Several nodes: Pools deals connection i to thread i % T, so node ⌊i / T⌋ mod nodes puts
+    // senders and receivers of every thread on every node (the window then waits on both).
+    if (addresses.length > 1) conns.forEach((x, i) => (x.target = Math.floor(i / Math.max(1, threads)) % addresses.length));
+    const pools = await Pools.open(base, conns, threads);
     try {
       const t0 = nowUs();
       const joins = await withProgress(ctx, title, pools, pools.all('join', ctx.timeoutS * 1000));
@@ -174,14 +234,27 @@ async function traffic(ctx: RunContext, target: Target, c: TrafficCase): Promise
       const joinHist = mergeHist(joins.map((j) => j.joinUs));
       const joinMs = fmtMs(Math.max(...joins.map((j) => j.lastJoinUs)) - t0);
 
-      const s0 = proc?.sample() ?? null;
+      // Redis: what the idle cluster costs (heartbeats, blocking reads) over a second, then the
+      // run (not in a --quick run: its figures are not for reading).
+      const redis = started.redis;
+      let background: number | null = null;
+      if (redis !== undefined && !ctx.quick) {
+        const q0 = await redis.counters();
+        await sleep(1000);
+        background = redisDelta(q0, await redis.counters()).commands;
+      }
+      const r0 = redis === undefined ? null : await redis.counters();
+      const rp0 = redis?.sample() ?? null;
+      const s0 = procs.map((p) => p.sample());
       const meter = new LoadgenMeter();
       const sends = await withProgress(ctx, title, pools, pools.all('send', c.plan));
       const sent = sumSent(sends);
       const drainMs = Math.max(5000, c.plan.durationMs);
       const drains = await withProgress(ctx, title, pools, pools.all('drain', sent, drainMs));
       const loadgen = meter.stop();
-      const s1 = proc?.sample() ?? null;
+      const s1 = procs.map((p) => p.sample());
+      const rp1 = redis?.sample() ?? null;
+      const r1 = redis === undefined ? null : await redis.counters();
 
       const counts = zeroCounts();
       for (const d of drains) addCounts(counts, d.counts);
@@ -194,6 +267,10 @@ async function traffic(ctx: RunContext, target: Target, c: TrafficCase): Promise
       const errors = mergeErrors(drains);
       const ok =
         joinedN === c.N && counts.lost === 0 && counts.duplicated === 0 && counts.reordered === 0 && counts.foreign === 0 && verdict.mismatched === 0;
+      const redisExtra =
+        r0 !== null && r1 !== null && rp0 !== null && rp1 !== null
+          ? redisFigures(r0, r1, messages, rp1.cpuS - rp0.cpuS, (rp1.atMs - rp0.atMs) / 1000, background)
+          : {};
       return {
         scenario: c.scenario,
         label: c.label,
@@ -209,10 +286,10 @@ async function traffic(ctx: RunContext, target: Target, c: TrafficCase): Promise
         latencyUs: summarize(latency),
         latencyCdf: thinCdf(latency),
         check: { ...counts, ...verdict },
-        serverUse: serverUse(proc, s0, s1),
+        serverUse: serverUse(procs, s0, s1),
         loadgen,
         errors,
-        extra: { receiversComplete: drains.reduce((a, d) => a + d.complete, 0) },
+        extra: { receiversComplete: drains.reduce((a, d) => a + d.complete, 0), nodes: addresses.length, ...redisExtra },
       };
     } finally {
       await pools.close();
@@ -346,7 +423,7 @@ const connections: Scenario = {
               latencyUs: null,
               latencyCdf: [],
               check: null,
-              serverUse: serverUse(proc, idle, after),
+              serverUse: serverUse(procsOf(proc), [idle], [after]),
               loadgen,
               errors: mergeErrors(joins),
               extra: {
@@ -436,7 +513,7 @@ const churn: Scenario = {
               latencyUs: null,
               latencyCdf: [],
               check: { received: seen('joins') + seen('leaves') + seen('messages'), lost: Math.max(0, lost), duplicated: Math.max(0, -lost), reordered: 0, foreign: 0, mismatched: 0, unchecked: 0, examples: [] },
-              serverUse: serverUse(proc, s0, s1),
+              serverUse: serverUse(procsOf(proc), [s0], [s1]),
               loadgen,
               errors,
               extra: {
@@ -460,7 +537,115 @@ const churn: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [fanout, rate, connections, churn];
+// ---- rooms: R rooms × M members, every room chatting (issue 6) ---------------------------------
+
+/** Senders per room: one, so that 10 × 200 has fanout's 10 senders and 100 × 20 has 100. */
+const ROOM_SENDERS = 1;
+const ROOM_WINDOW = 8;
+
+export const roomName = (r: number): string => `r${String(r).padStart(3, '0')}`;
+
+/**
+ * R × M connections, room r holding ids r·M … r·M + M − 1. Room r's sender is its member
+ * (r + j) mod M, so that with round-robin dealing (id mod T) the senders land on every thread,
+ * not all on thread 0 when M is even.
+ */
+export function roomsConns(R: number, M: number, perRoom = ROOM_SENDERS): { conns: ConnSpec[]; senderRooms: string[] } {
+  const conns: ConnSpec[] = [];
+  const senderRooms: string[] = [];
+  const k = Math.min(perRoom, M - 1);
+  for (let r = 0; r < R; r++) {
+    const room = roomName(r);
+    const senderAt = new Map<number, number>();
+    for (let j = 0; j < k; j++) {
+      senderAt.set((r + j) % M, senderRooms.length);
+      senderRooms.push(room);
+    }
+    for (let m = 0; m < M; m++) {
+      const id = r * M + m;
+      conns.push({ id, nick: nickOf(id), room, target: 0, sender: senderAt.get(m) ?? -1, reference: false });
+    }
+  }
+  return { conns, senderRooms };
+}
+
+function roomShapes(ctx: RunContext): Array<{ R: number; M: number }> {
+  if (ctx.roomShapes !== undefined && ctx.roomShapes.length > 0) return ctx.roomShapes;
+  return ctx.quick ? [{ R: 3, M: 4 }] : [{ R: 100, M: 20 }, { R: 10, M: 200 }];
+}
+
+const rooms: Scenario = {
+  name: 'rooms',
+  describe: 'R rooms × M members (100 × 20, 10 × 200), one sender per room, window 8, ours --workers 1, 2, 3, and one room of the same N',
+  async run(ctx) {
+    const out: CaseResult[] = [];
+    const workers = ctx.workersList ?? (ctx.quick ? [1, 2] : [1, 2, 3]);
+    const targets = ctx.external ? ctx.servers : workers.map(oursWithWorkers);
+    const single = new Set<number>();
+    for (const { R, M } of roomShapes(ctx)) {
+      const N = R * M;
+      const window = ctx.window ?? ROOM_WINDOW;
+      const plan: SendPlan = { kind: 'window', window, durationMs: durationMs(ctx, 10) };
+      if (!single.has(N)) {
+        // The same N in one room (fanout's case: 10 senders, window 8), on every worker count:
+        // one room is one actor, so it cannot use more than one Worker.
+        single.add(N);
+        const S = Math.min(10, Math.max(1, N - 1));
+        for (const target of targets) {
+          out.push(
+            await traffic(ctx, target, { scenario: 'rooms', label: `1×${N}`, N, S, plan, params: { R: 1, M: N, window, durationS: plan.durationMs / 1000 } }),
+          );
+        }
+      }
+      const { conns, senderRooms } = roomsConns(R, M);
+      for (const target of targets) {
+        out.push(
+          await traffic(ctx, target, {
+            scenario: 'rooms',
+            label: `${R}×${M}`,
+            N,
+            S: senderRooms.length,
+            plan,
+            conns,
+            senderRooms,
+            params: { R, M, sendersPerRoom: senderRooms.length / R, window, durationS: plan.durationMs / 1000 },
+          }),
+        );
+      }
+    }
+    return out;
+  },
+};
+
+// ---- cluster: one node, one node on Redis, two nodes on one Redis (issue 8) ---------------------
+
+const cluster: Scenario = {
+  name: 'cluster',
+  describe: 'one room, N = 100 and 1,000, 10 senders (window 8): 1 node alone, 1 node + Redis, 2 nodes on one Redis; Redis ops and bytes per line',
+  async run(ctx) {
+    const skip = (why: string): CaseResult[] => {
+      (ctx.skipped ??= []).push({ scenario: 'cluster', why });
+      return [];
+    };
+    if (ctx.external) return skip('it starts its own nodes and Redis, so it does not measure a --host/--port server');
+    const bin = ctx.redisServer ?? 'redis-server';
+    const missing = redisMissing(bin);
+    if (missing !== null) return skip(missing);
+    const targets = [clusterTarget('1 node', 1, false), clusterTarget('1 node+redis', 1, true, bin), clusterTarget('2 nodes+redis', 2, true, bin)];
+    const out: CaseResult[] = [];
+    for (const N of ctx.clients !== undefined ? [ctx.clients] : ctx.quick ? [6] : [100, 1000]) {
+      const S = Math.min(10, Math.max(1, N - 1));
+      const window = ctx.window ?? 8;
+      const plan: SendPlan = { kind: 'window', window, durationMs: durationMs(ctx, 10) };
+      for (const target of targets) {
+        out.push(await traffic(ctx, target, { scenario: 'cluster', label: `N=${N}`, N, S, plan, params: { window, durationS: plan.durationMs / 1000 } }));
+      }
+    }
+    return out;
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [fanout, rate, connections, churn, rooms, cluster];
 
 export function scenarioByName(name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name);

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Address } from './pool-messages.js';
 import { ServerProcess, type ServerSpec } from './proc.js';
+import { RedisServer } from './redis.js';
 
 const OURS = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const CLASSIC = fileURLToPath(new URL('./baselines/classic.js', import.meta.url));
@@ -35,11 +36,22 @@ export function serverAvailable(name: string): boolean {
   return existsSync(serverSpec(name).script);
 }
 
+/** What a target's start() gives: where to connect, and what it started (to sample and stop). */
+export interface Started {
+  addresses: Address[];
+  /** The (first) server process, null when external. */
+  proc: ServerProcess | null;
+  /** Every server process started, one per address (several nodes); absent: just `proc`. */
+  procs?: ServerProcess[];
+  /** The redis-server a cluster target started: its INFO counters and CPU are reported. */
+  redis?: RedisServer;
+}
+
 /** A server to measure: started by us (with /proc figures), or external (--host/--port). */
 export interface Target {
   name: string;
   /** Starts it (or not, when external) and returns where to connect. */
-  start(): Promise<{ addresses: Address[]; proc: ServerProcess | null }>;
+  start(): Promise<Started>;
 }
 
 export function startedTarget(spec: ServerSpec): Target {
@@ -50,6 +62,48 @@ export function startedTarget(spec: ServerSpec): Target {
       return { addresses: [{ host: proc.host, port: proc.port }], proc };
     },
   };
+}
+
+/** Ours with `--workers N`, named `ours w<N>` in reports (issue 6's `rooms` scenario). */
+export function oursWithWorkers(workers: number): Target {
+  return startedTarget({ ...serverSpec('ours', { workers }), name: `ours w${workers}` });
+}
+
+/**
+ * Issue 8: `nodes` node-chat processes sharing one fresh redis-server (started here, stopped by
+ * stopStarted), or with redis = false one node alone (no --redis: the single-process server).
+ * Every start is a clean cluster: a new Redis holds no names, rooms or logs of an earlier case.
+ */
+export function clusterTarget(name: string, nodes: number, redis: boolean, redisBin = 'redis-server'): Target {
+  return {
+    name,
+    async start() {
+      let server: RedisServer | undefined;
+      const procs: ServerProcess[] = [];
+      try {
+        if (redis) server = await RedisServer.start(redisBin);
+        for (let i = 0; i < nodes; i++) {
+          const base = serverSpec('ours');
+          const args = server === undefined ? base.args : [...base.args, '--redis', server.url];
+          procs.push(await ServerProcess.start({ name: nodes > 1 ? `${name}#${i + 1}` : name, script: base.script, args }));
+        }
+      } catch (err) {
+        await Promise.all(procs.map((p) => p.stop()));
+        await server?.stop();
+        throw err;
+      }
+      const started: Started = { addresses: procs.map((p) => ({ host: p.host, port: p.port })), proc: procs[0]!, procs };
+      if (server !== undefined) started.redis = server;
+      return started;
+    },
+  };
+}
+
+/** Stops everything a start() started: the server processes first (their goodbyes use Redis), then Redis. */
+export async function stopStarted(s: Started): Promise<void> {
+  const procs = s.procs ?? (s.proc === null ? [] : [s.proc]);
+  await Promise.all(procs.map((p) => p.stop()));
+  await s.redis?.stop();
 }
 
 export function externalTarget(host: string, port: number): Target {
