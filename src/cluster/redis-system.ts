@@ -272,6 +272,9 @@ export class ClusterSystem implements ActorSystem {
   }
 
   private async readLoop(): Promise<void> {
+    // Known before the first blocking XREAD (commands run in order on a connection): without it a
+    // new room could not interrupt that first block, and the first join would wait it out.
+    this.readerId = Number(await this.reader.client('ID'));
     while (!this.closed) {
       const rooms = [...this.replica.rooms];
       const streams = [keys.inbox(this.node), ...rooms.map(([r]) => keys.log(r))];
