@@ -62,6 +62,8 @@ export class ClusterSystem implements ActorSystem {
   private readonly timers: NodeJS.Timeout[] = [];
   private flushScheduled = false;
   private reasserting = false;
+  /** Between Redis coming back and knowing whether it lost its data: the heartbeat must not guess. */
+  private recovering = false;
   /**
    * Operation numbers for the scripts' replay check (see scripts.ts): increasing for every gid,
    * and past any number an earlier run of this node (a restarted Worker) can have used.
@@ -320,7 +322,7 @@ export class ClusterSystem implements ActorSystem {
       this.elsewhere = Object.entries(load).reduce((n, [node, open]) => (node === this.node ? n : n + Number(open)), 0);
       // Our users are gone from the shared state (we were reaped while stalled, or Redis lost
       // its data): put them back, so the rest of the cluster sees them again.
-      if (replies?.[4]?.[1] === 0 && this.replica.locals.size > 0) await this.reassert('this server lost touch with the chat for a while');
+      if (replies?.[4]?.[1] === 0 && this.replica.locals.size > 0 && !this.recovering) await this.reassert('this server lost touch with the chat for a while');
     } catch {
       // Redis is away: 'close' has told the users; 'ready' will pick up from here.
     }
@@ -347,6 +349,16 @@ export class ClusterSystem implements ActorSystem {
 
   private async up(): Promise<void> {
     if (this.closed) return;
+    this.recovering = true;
+    try {
+      await this.recover();
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  /** Redis is (back) up: find out whether it kept its data, and say so. */
+  private async recover(): Promise<void> {
     const epoch = await this.ensureEpoch();
     const wasDegraded = this.degraded;
     this.degraded = false;
@@ -357,9 +369,11 @@ export class ClusterSystem implements ActorSystem {
       this.inboxPos = '0-0';
       await this.reassert('the message store restarted and lost recent history; lines sent just before may be lost');
       this.wakeReader();
+      void this.heartbeat();
       return;
     }
     this.epoch = epoch;
+    void this.heartbeat(); // register and be seen alive now, not a second from now
     if (!wasDegraded) return;
     const missed = await this.missedRooms();
     const notice = missed.length === 0 ? 'the chat is back: nothing was missed' : `the chat is back, but some lines in ${missed.join(', ')} were missed (older than the store keeps)`;

@@ -19,6 +19,8 @@ local function append(room, ev, maxlen)
   return redis.call('XADD', P..'log:'..room, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode(ev))
 end
 local function enter(gid, node, room, key, nick)
+  -- A node is known to the reapers from its first user on, even if it dies before its first heartbeat.
+  redis.call('SADD', P..'nodes', node)
   redis.call('SET', P..'nick:'..key, gid)
   redis.call('HSET', P..'members:'..room, gid, nick)
   redis.call('HSET', P..'conns:'..node, gid, room..'\\t'..key..'\\t'..nick)
