@@ -136,7 +136,9 @@ export class Gateway {
     socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
     socket.on('error', () => {}); // ECONNRESET, EPIPE…: the 'close' that follows does the cleanup
     socket.on('close', () => this.onClose(conn));
-    this.enqueue(conn, Buffer.from(texts.banner(this.open - 1 + this.system.openElsewhere())));
+    // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
+    // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
+    socket.write(texts.banner(this.open - 1 + this.system.openElsewhere()));
   }
 
   private onLine(conn: Connection, text: string): void {
