@@ -166,7 +166,15 @@ faults('a node stalled past its liveness (SIGSTOP): its users come back named, a
   b.child.kill('SIGSTOP');
   await alice.waitFor(texts.left('bob', 'lobby', 'connection lost'), 10_000);
   b.child.kill('SIGCONT');
+  // A newcomer on the stalled node registers (likely before its next heartbeat): bob must still be put back.
+  const carol = await named(b.port, 'carol');
   await alice.waitFor((t) => t.split(texts.joined('bob', 'lobby')).length === 3, 10_000); // bob is registered again
+  const thief = await TestClient.connect(a.port);
+  clients.push(thief);
+  await thief.waitFor('press enter');
+  thief.send('BOB\n');
+  await thief.waitFor(texts.nickTaken(), 5000);
+  void carol;
   bob.send('hello after the stall\n');
   await alice.waitFor(texts.message('bob', 'hello after the stall'), 10_000);
   assert.not.match(bob.text, 'a nickname cannot');

@@ -23,7 +23,7 @@ ids.run();
 /** Node "n1" with local connections 1 (alice) and 2 (bob) in the lobby; carol is on node n2. */
 function replica(): Replica {
   const r = new Replica('n1');
-  r.follow('lobby', '0-0');
+  r.followFrom('lobby', '0-0');
   r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
   r.apply('lobby', '2-0', { t: 'join', g: 'n1:2', n: 'bob', size: 2 });
   r.apply('lobby', '3-0', { t: 'join', g: 'n2:7', n: 'carol', size: 3 });
@@ -34,7 +34,7 @@ function replica(): Replica {
 const events = suite('cluster: what a logged event means for this node');
 events('a local join names, places and settles the joiner; every local member sees it', () => {
   const r = new Replica('n1');
-  r.follow('lobby', '0-0');
+  r.followFrom('lobby', '0-0');
   r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
   const effects = r.take();
   assert.equal(kinds(effects, 1), ['named', 'placed', 'settled']);
@@ -59,7 +59,7 @@ events('a quit: the rest see the leave with its reason; the quitter is unnamed, 
 });
 events('a move: the old room sees a leave, the mover stays named and is settled by the join', () => {
   const r = replica();
-  r.follow('dev', '0-0');
+  r.followFrom('dev', '0-0');
   r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice', to: 'dev' });
   r.apply('dev', '1-0', { t: 'join', g: 'n1:1', n: 'alice', moved: 1, size: 1 });
   const effects = r.take();
@@ -95,9 +95,9 @@ events('events of rooms this node does not follow are ignored', () => {
 });
 events('a join still on its way keeps the room followed when the last local member leaves first', () => {
   const r = new Replica('n1');
-  r.follow('lobby', '0-0');
+  r.followFrom('lobby', '0-0');
   r.apply('lobby', '1-0', { t: 'join', g: 'n1:2', n: 'bob', size: 1 });
-  r.follow('lobby', before('3-0')); // alice's claim was logged at 3-0; the reader is still at 1-0
+  r.expect('lobby'); // alice's claim is on its way; the reader is still at 1-0
   r.apply('lobby', '2-0', { t: 'leave', g: 'n1:2', n: 'bob', quit: 1 });
   assert.ok(r.rooms.has('lobby'), 'still followed');
   r.take();
@@ -111,5 +111,36 @@ events('a leave another node announced for our user (we stalled) keeps them here
   assert.equal(kinds(effects, 1), []);
   assert.ok(r.locals.has(1));
   assert.equal(inboxOf(effects).get(2), [texts.left('alice', 'lobby', 'connection lost')]);
+});
+events('a join read before its script answered: no refollow from the old position, no replay', () => {
+  const r = new Replica('n1');
+  r.followFrom('dev', '0-0');
+  r.apply('dev', '1-0', { t: 'join', g: 'n1:2', n: 'bob', size: 1, moved: 1 });
+  r.expect('dev'); // alice's /join dev is sent
+  r.apply('dev', '2-0', { t: 'join', g: 'n1:1', n: 'alice', size: 2, moved: 1 }); // read before the answer
+  r.apply('dev', '3-0', { t: 'leave', g: 'n1:1', n: 'alice', to: 'lobby' });
+  r.apply('dev', '4-0', { t: 'leave', g: 'n1:2', n: 'bob', to: 'lobby' });
+  assert.not.ok(r.rooms.has('dev'), 'nobody of ours left, nothing expected: unfollowed');
+  assert.not.ok(r.written('dev', '2-0'), 'the late answer does not follow the room again');
+  assert.not.ok(r.rooms.has('dev'));
+});
+events('a room expected from scratch starts reading just before its join', () => {
+  const r = new Replica('n1');
+  r.expect('dev');
+  assert.is(r.rooms.get('dev')?.pos, null, 'not read until the id is known');
+  assert.ok(r.written('dev', '7-3'));
+  assert.is(r.rooms.get('dev')?.pos, '7-2');
+  r.unexpect('lobby');
+});
+events('an event at or before the position is never applied twice', () => {
+  const r = replica();
+  r.apply('lobby', '3-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'again' });
+  assert.equal(r.take(), []);
+});
+events('a claim that failed stops expecting its room', () => {
+  const r = new Replica('n1');
+  r.expect('lobby');
+  r.unexpect('lobby');
+  assert.not.ok(r.rooms.has('lobby'));
 });
 events.run();

@@ -6,6 +6,7 @@
 // in order. Effects arrive whole per batch, so a batch is either fully applied or not at all:
 // each accepted line is delivered exactly once across a crash.
 
+import { isBarrier } from '../protocol/commands.js';
 import type { Effect, Envelope } from '../protocol/messages.js';
 import { inThreadLink, workerLink, type HostLink, type LinkFactory } from './links.js';
 import { hostFor } from './placement.js';
@@ -163,9 +164,15 @@ export class ActorPool implements ActorSystem {
     return out;
   }
 
-  /** An envelope that crashes its host every time: give it up, and release whoever waits on it. */
+  /**
+   * An envelope that crashes its host every time: give it up, and release its sender if it was
+   * waiting on it (a barrier). A plain line releases nothing: lines held behind an earlier barrier
+   * must keep waiting for that one.
+   */
   private dropPoison(env: Envelope): void {
     console.error(`node-chat: dropped a message that crashed its actor host ${MAX_TRIES} times (${env.to} ${env.msg.t})`);
-    this.options.onEffects([{ t: 'settled', conn: env.msg.conn }]);
+    const msg = env.msg;
+    const barrier = msg.t === 'claim' || (msg.t === 'line' && isBarrier(msg.text));
+    if (barrier) this.options.onEffects([{ t: 'settled', conn: msg.conn }]);
   }
 }

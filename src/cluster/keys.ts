@@ -13,6 +13,8 @@ export const keys = {
   /** room → member count (a hash), for /rooms. */
   rooms: `${P}rooms`,
   alive: (node: string) => `${P}alive:${node}`,
+  /** Set by the reaping script: the node was taken for dead; its users must register again. */
+  reaped: (node: string) => `${P}reaped:${node}`,
   /** gid → "room\tnick" for every named connection of a node (a hash): what is reaped if it dies. */
   conns: (node: string) => `${P}conns:${node}`,
   /** Private messages for a node's connections (a stream). */

@@ -23,7 +23,7 @@ import { interpret } from '../protocol/intents.js';
 import { roomOf, type ConnId, type Envelope, type MemberRecord } from '../protocol/messages.js';
 import { checkNick, nickKey } from '../protocol/nicknames.js';
 import * as texts from '../protocol/texts.js';
-import { before, gidOf, idLess, type InboxEvent, type RoomEvent } from './events.js';
+import { gidOf, idLess, type InboxEvent, type RoomEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
 import { Replica } from './replica.js';
 import { SCRIPTS, type ScriptName } from './scripts.js';
@@ -145,7 +145,7 @@ export class ClusterSystem implements ActorSystem {
     }
     for (const [room, members] of rooms) {
       const last = await this.redis.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
-      this.replica.follow(room, last[0]?.[0] ?? '0-0', false);
+      this.replica.followFrom(room, last[0]?.[0] ?? '0-0');
       const followed = this.replica.rooms.get(room)!;
       for (const [conn, nick] of members) followed.members.set(conn, nick);
       followed.everyone = null;
@@ -189,9 +189,11 @@ export class ClusterSystem implements ActorSystem {
   private async claim(conn: ConnId, text: string): Promise<void> {
     const check = checkNick(text);
     if (!check.ok) return this.reply(conn, texts.nickInvalidPrompt(check.why), true);
-    const id = await this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, texts.LOBBY, check.key, check.nick, this.options.retention);
+    const id = await this.expecting(texts.LOBBY, () =>
+      this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, texts.LOBBY, check.key, check.nick, this.options.retention),
+    );
     if (id === null) return this.reply(conn, texts.nickTaken(), true);
-    this.follow(texts.LOBBY, before(id)); // the join, read back from the log, names and settles the connection
+    // The join, read back from the log, names and settles the connection.
   }
 
   private async line(conn: ConnId, room: string, text: string): Promise<void> {
@@ -223,8 +225,7 @@ export class ClusterSystem implements ActorSystem {
       case 'quit':
         return this.leave(conn, true, intent.reason ?? '');
       case 'move': {
-        const id = await this.scripts.ncMove(gid, ++this.op, this.node, room, intent.room, me.key, me.nick, retention);
-        if (id !== null) this.follow(intent.room, before(id));
+        await this.expecting(intent.room, () => this.scripts.ncMove(gid, ++this.op, this.node, room, intent.room, me.key, me.nick, retention));
         return;
       }
       case 'rooms': {
@@ -264,8 +265,20 @@ export class ClusterSystem implements ActorSystem {
 
   // --- reading the logs --------------------------------------------------------------------
 
-  private follow(room: string, pos: string): void {
-    if (this.replica.follow(room, pos)) this.wakeReader();
+  /**
+   * Runs a script that writes a join of ours into `room`, with the room expected beforehand (see
+   * Replica.expect). Resolves with the join's id, or null when the script wrote none.
+   */
+  private async expecting(room: string, script: () => Promise<string | null>): Promise<string | null> {
+    this.replica.expect(room);
+    let id: string | null = null;
+    try {
+      id = await script();
+    } finally {
+      if (id === null) this.replica.unexpect(room);
+      else if (this.replica.written(room, id)) this.wakeReader();
+    }
+    return id;
   }
 
   /** The reader blocks in XREAD on the rooms it had; a new room must interrupt it. */
@@ -278,7 +291,8 @@ export class ClusterSystem implements ActorSystem {
     // new room could not interrupt that first block, and the first join would wait it out.
     this.readerId = Number(await this.reader.client('ID'));
     while (!this.closed) {
-      const rooms = [...this.replica.rooms];
+      // A room waiting for its first expected join's id is not read yet (Replica.written starts it).
+      const rooms = [...this.replica.rooms].filter(([, f]) => f.pos !== null) as Array<[string, { pos: string }]>;
       const streams = [keys.inbox(this.node), ...rooms.map(([r]) => keys.log(r))];
       const ids = [this.inboxPos, ...rooms.map(([, f]) => f.pos)];
       let result: Array<[string, Array<[string, string[]]>]> | null;
@@ -317,12 +331,14 @@ export class ClusterSystem implements ActorSystem {
         .hset(keys.load, this.node, this.hooks.openHere())
         .hgetall(keys.load)
         .exists(keys.conns(this.node))
+        .getdel(keys.reaped(this.node))
         .exec();
       const load = (replies?.[3]?.[1] ?? {}) as Record<string, string>;
       this.elsewhere = Object.entries(load).reduce((n, [node, open]) => (node === this.node ? n : n + Number(open)), 0);
       // Our users are gone from the shared state (we were reaped while stalled, or Redis lost
       // its data): put them back, so the rest of the cluster sees them again.
-      if (replies?.[4]?.[1] === 0 && this.replica.locals.size > 0 && !this.recovering) await this.reassert('this server lost touch with the chat for a while');
+      const gone = replies?.[4]?.[1] === 0 || replies?.[5]?.[1] === '1';
+      if (gone && this.replica.locals.size > 0 && !this.recovering) await this.reassert('this server lost touch with the chat for a while');
     } catch {
       // Redis is away: 'close' has told the users; 'ready' will pick up from here.
     }
@@ -394,7 +410,7 @@ export class ClusterSystem implements ActorSystem {
       if (!info) continue;
       const at = info.indexOf('max-deleted-entry-id');
       const maxDeleted = at >= 0 ? String(info[at + 1]) : '0-0';
-      if (idLess(followed.pos, maxDeleted)) missed.push(room);
+      if (followed.pos !== null && idLess(followed.pos, maxDeleted)) missed.push(room);
     }
     return missed;
   }
@@ -403,14 +419,19 @@ export class ClusterSystem implements ActorSystem {
     if (this.reasserting) return;
     this.reasserting = true;
     try {
-      this.replica.deliver(this.replica.everyLocal(), -1, texts.error(why));
-      for (const [conn, me] of [...this.replica.locals]) {
-        const id = await this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, this.options.retention);
+      // Only those the shared state lost: a user who registered since (after a reap) is there already.
+      const registered = new Set(await this.redis.hkeys(keys.conns(this.node)));
+      const lost = [...this.replica.locals].filter(([conn]) => !registered.has(gidOf(this.node, conn)));
+      this.replica.deliver(Int32Array.from(lost.map(([conn]) => conn)), -1, texts.error(why));
+      for (const [conn, me] of lost) {
+        const id = await this.expecting(me.room, () =>
+          this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, this.options.retention),
+        );
         if (id === null) {
           // Someone else took the name while we were away: this user has to come back under another.
           this.replica.deliver(Int32Array.of(conn), -1, texts.error(`your nickname ${me.nick} was taken while this server was away; please reconnect`));
           this.forget(conn);
-        } else this.follow(me.room, before(id));
+        }
       }
       this.scheduleFlush();
     } finally {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as Comlink from 'comlink';
 import { nodeEndpoint } from '../actors/comlink-node.js';
 import type { ActorSystem, SystemFactory, SystemHooks } from '../actors/system.js';
-import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import type { ConnId, Effect, Envelope, MemberRecord } from '../protocol/messages.js';
 import type { ClusterOptions } from './redis-system.js';
 import * as texts from '../protocol/texts.js';
 
@@ -90,13 +90,15 @@ export class RemoteCluster implements ActorSystem {
    * What died with the Worker was in flight: give the new one this node's users, say goodbye for
    * those whose socket closed meanwhile, and release everyone who was waiting on a lost answer.
    */
-  private async recover(): Promise<void> {
+  private async recover(lost: ConnId[]): Promise<void> {
     const records = this.hooks.snapshot();
     await this.api.restore(records);
-    for (const r of records) if (!this.hooks.isOpen(r.conn)) this.send({ to: 'directory', msg: { t: 'release', conn: r.conn } });
+    const waiting = new Set(lost);
+    // Closed meanwhile: say goodbye for them (one still waiting gets its leave from the gateway once settled).
+    for (const r of records) if (!this.hooks.isOpen(r.conn) && !waiting.has(r.conn)) this.send({ to: 'directory', msg: { t: 'release', conn: r.conn } });
     const named = new Set(records.map((r) => r.conn));
     const effects: Effect[] = [];
-    for (const conn of this.hooks.awaiting()) {
+    for (const conn of lost) {
       if (!named.has(conn)) effects.push({ t: 'deliver', to: Int32Array.of(conn), except: -1, text: texts.nickInvalidPrompt('the server had a hiccup, please try again') });
       effects.push({ t: 'settled', conn });
     }
@@ -125,8 +127,11 @@ export class RemoteCluster implements ActorSystem {
       this.restarts++;
       console.error('node-chat: cluster worker died; restarting it');
       this.port.close();
+      // Waiting when the Worker died, with nothing of theirs still queued here: their answer is lost.
+      const queued = new Set(this.queued.map((env) => env.msg.conn));
+      const lost = this.hooks.awaiting().filter((conn) => !queued.has(conn));
       this.start();
-      void this.recover();
+      void this.recover(lost);
     });
   }
 }

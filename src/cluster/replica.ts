@@ -5,7 +5,7 @@
 import { nickKey } from '../protocol/nicknames.js';
 import * as texts from '../protocol/texts.js';
 import type { ConnId, Effect } from '../protocol/messages.js';
-import { localConn, type InboxEvent, type RoomEvent } from './events.js';
+import { before, idLess, localConn, type InboxEvent, type RoomEvent } from './events.js';
 
 export interface Local {
   nick: string;
@@ -14,8 +14,8 @@ export interface Local {
 }
 
 interface Followed {
-  /** The id of the last event applied: reading resumes after it. */
-  pos: string;
+  /** The id of the last event applied: reading resumes after it. Null until the first expected join's id is known. */
+  pos: string | null;
   /** This node's connections in the room. */
   members: Map<ConnId, string>;
   everyone: Int32Array | null;
@@ -33,18 +33,38 @@ export class Replica {
   constructor(readonly node: string) {}
 
   /**
-   * Starts following `room` just after `pos`, unless it is followed already. `expecting`: a join
-   * of ours was written at or after `pos`, so the room must stay followed until it is read, even
-   * if its last local member leaves in between.
+   * A join of ours into `room` is about to be written. Called before the script is sent: the log
+   * is read on another connection, so the join may be read before the script's answer arrives.
+   * Until it is read the room stays followed, even if its last local member leaves meanwhile.
    */
-  follow(room: string, pos: string, expecting = true): boolean {
+  expect(room: string): void {
     const followed = this.rooms.get(room);
-    if (followed) {
-      if (expecting) followed.expected++;
-      return false;
-    }
-    this.rooms.set(room, { pos, members: new Map(), everyone: null, expected: expecting ? 1 : 0 });
+    if (followed) followed.expected++;
+    else this.rooms.set(room, { pos: null, members: new Map(), everyone: null, expected: 1 });
+  }
+
+  /**
+   * The script answered: the join is at `id`. A room followed only for this join starts reading
+   * just before it; true when the reader must be told about a new room.
+   */
+  written(room: string, id: string): boolean {
+    const followed = this.rooms.get(room);
+    if (!followed || followed.pos !== null) return false;
+    followed.pos = before(id);
     return true;
+  }
+
+  /** The expected join will not come (the name was taken, the script failed). */
+  unexpect(room: string): void {
+    const followed = this.rooms.get(room);
+    if (!followed) return;
+    if (followed.expected > 0) followed.expected--;
+    if (followed.members.size === 0 && followed.expected === 0) this.rooms.delete(room);
+  }
+
+  /** Follows `room` from just after `pos`, expecting nothing (a restore). */
+  followFrom(room: string, pos: string): void {
+    if (!this.rooms.has(room)) this.rooms.set(room, { pos, members: new Map(), everyone: null, expected: 0 });
   }
 
   take(): Effect[] {
@@ -55,7 +75,8 @@ export class Replica {
 
   apply(roomName: string, id: string, e: RoomEvent): void {
     const room = this.rooms.get(roomName);
-    if (!room) return;
+    // Not followed, or already applied (a room followed again must never replay its log).
+    if (!room || room.pos === null || !idLess(room.pos, id)) return;
     room.pos = id;
     const conn = localConn(e.g, this.node);
     switch (e.t) {

@@ -149,6 +149,7 @@ for i = 1, #conns, 2 do
   append(room, {t='leave', g=gid, n=nick, r='connection lost', reaped=1}, maxlen)
 end
 redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
+redis.call('SET', P..'reaped:'..node, '1', 'EX', 86400)
 redis.call('HDEL', P..'load', node)
 redis.call('SREM', P..'nodes', node)
 return #conns / 2
