@@ -46,11 +46,21 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+  // A free port can be taken between finding it and redis binding it (tests run two at a time): try again.
+  let port = 0;
+  let child: ChildProcess | null = null;
+  for (let attempt = 1; !child; attempt++) {
+    port = await freePort();
+    try {
+      child = await launch(port);
+    } catch (err) {
+      if (attempt >= 3 || String(err).includes('not installed')) throw err;
+    }
+  }
   const handle: TestRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
-    process: await launch(port),
+    process: child,
     stop: () => stopChild(handle.process),
     restart: async () => {
       await stopChild(handle.process);
