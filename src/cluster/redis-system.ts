@@ -65,10 +65,11 @@ export class ClusterSystem implements ActorSystem {
   /** Between Redis coming back and knowing whether it lost its data: the heartbeat must not guess. */
   private recovering = false;
   /**
-   * Operation numbers for the scripts' replay check (see scripts.ts): increasing for every gid,
-   * and past any number an earlier run of this node (a restarted Worker) can have used.
+   * Operation numbers for the scripts' replay check (see scripts.ts): per connection, counting up by
+   * one from a base past any number an earlier run of this node (a restarted Worker) can have used.
    */
-  private op = Date.now() * 1000;
+  private readonly ops = new Map<ConnId, number>();
+  private readonly opBase = Date.now() * 1000;
 
   constructor(
     private readonly options: ClusterOptions,
@@ -190,7 +191,7 @@ export class ClusterSystem implements ActorSystem {
     const check = checkNick(text);
     if (!check.ok) return this.reply(conn, texts.nickInvalidPrompt(check.why), true);
     const id = await this.expecting(texts.LOBBY, () =>
-      this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, texts.LOBBY, check.key, check.nick, this.options.retention),
+      this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, texts.LOBBY, check.key, check.nick, this.options.retention),
     );
     if (id === null) return this.reply(conn, texts.nickTaken(), true);
     // The join, read back from the log, names and settles the connection.
@@ -205,27 +206,27 @@ export class ClusterSystem implements ActorSystem {
     const retention = this.options.retention;
     switch (intent.kind) {
       case 'say':
-        return this.append(room, { t: 'msg', g: gid, n: me.nick, x: intent.text });
+        return this.append(conn, room, { t: 'msg', g: gid, n: me.nick, x: intent.text });
       case 'action':
-        return this.append(room, { t: 'act', g: gid, n: me.nick, x: intent.text });
+        return this.append(conn, room, { t: 'act', g: gid, n: me.nick, x: intent.text });
       case 'who':
         return this.reply(conn, texts.whoLines(await this.redis.hvals(keys.members(room))), true);
       case 'private': {
-        const target = await this.scripts.ncPrivate(gid, ++this.op, nickKey(intent.target), me.nick, intent.text, INBOX_RETENTION);
+        const target = await this.scripts.ncPrivate(gid, this.nextOp(conn), nickKey(intent.target), me.nick, intent.text, INBOX_RETENTION);
         return this.reply(conn, target === null ? texts.noUser(intent.target) : texts.privateTo(target, intent.text), true);
       }
       case 'rename': {
         const check = checkNick(intent.nick);
         if (!check.ok) return this.reply(conn, texts.error(check.why), true);
         if (check.nick === me.nick) return this.reply(conn, texts.alreadyKnownAs(check.nick), true);
-        const id = await this.scripts.ncRename(gid, ++this.op, this.node, room, me.key, check.key, me.nick, check.nick, retention);
+        const id = await this.scripts.ncRename(gid, this.nextOp(conn), this.node, room, me.key, check.key, me.nick, check.nick, retention);
         if (id === null) return this.reply(conn, texts.nickInUse(check.nick), true);
         return; // the rename, read back from the log, settles
       }
       case 'quit':
         return this.leave(conn, true, intent.reason ?? '');
       case 'move': {
-        await this.expecting(intent.room, () => this.scripts.ncMove(gid, ++this.op, this.node, room, intent.room, me.key, me.nick, retention));
+        await this.expecting(intent.room, () => this.scripts.ncMove(gid, this.nextOp(conn), this.node, room, intent.room, me.key, me.nick, retention));
         return;
       }
       case 'rooms': {
@@ -240,11 +241,20 @@ export class ClusterSystem implements ActorSystem {
   private async leave(conn: ConnId, quit: boolean, reason: string): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return;
-    await this.scripts.ncLeave(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, reason, quit ? '1' : '0', this.options.retention);
+    const op = this.nextOp(conn);
+    this.ops.delete(conn);
+    await this.scripts.ncLeave(gidOf(this.node, conn), op, this.node, me.room, me.key, me.nick, reason, quit ? '1' : '0', this.options.retention);
   }
 
-  private async append(room: string, e: RoomEvent & { g: string }): Promise<void> {
-    await this.scripts.ncSay(e.g, ++this.op, room, JSON.stringify(e), this.options.retention);
+  private async append(conn: ConnId, room: string, e: RoomEvent & { g: string }): Promise<void> {
+    await this.scripts.ncSay(e.g, this.nextOp(conn), room, JSON.stringify(e), this.options.retention);
+  }
+
+  /** The connection's next operation number (see `ops`). */
+  private nextOp(conn: ConnId): number {
+    const n = (this.ops.get(conn) ?? this.opBase) + 1;
+    this.ops.set(conn, n);
+    return n;
   }
 
   private reply(conn: ConnId, text: string, settle: boolean): void {
@@ -425,7 +435,7 @@ export class ClusterSystem implements ActorSystem {
       this.replica.deliver(Int32Array.from(lost.map(([conn]) => conn)), -1, texts.error(why));
       for (const [conn, me] of lost) {
         const id = await this.expecting(me.room, () =>
-          this.scripts.ncEnter(gidOf(this.node, conn), ++this.op, this.node, me.room, me.key, me.nick, this.options.retention),
+          this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, me.room, me.key, me.nick, this.options.retention),
         );
         if (id === null) {
           // Someone else took the name while we were away: this user has to come back under another.

@@ -7,6 +7,8 @@
 // Every script a connection causes carries that connection's operation number. ioredis sends a
 // command again when the connection to Redis drops before the reply; the number makes the
 // second run return the first run's result instead of acting twice, so a line is logged once.
+// Results are kept per number (not just the latest): under load a resend was seen to arrive after
+// a later operation of the same connection had run, and must still run itself.
 
 const PRELUDE = `
 local P = 'nc:'
@@ -30,16 +32,18 @@ local function release(gid, node, key)
   if redis.call('GET', P..'nick:'..key) == gid then redis.call('DEL', P..'nick:'..key) end
   redis.call('HDEL', P..'conns:'..node, gid)
 end
--- The earlier result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil.
+-- The result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil. Each
+-- operation is looked up by its own number: a resend can arrive after a later operation ran.
 local function replay(gid, seq)
-  local v = redis.call('GET', P..'op:'..gid)
-  if not v then return nil end
-  local s, r = string.match(v, '^(%d+) (.*)$')
-  if tonumber(s) >= tonumber(seq) then return r end
-  return nil
+  return redis.call('HGET', P..'op:'..gid, seq)
 end
 local function done(gid, seq, result)
-  redis.call('SET', P..'op:'..gid, seq..' '..(result or ''), 'PX', 600000)
+  local k = P..'op:'..gid
+  redis.call('HSET', k, seq, result or '')
+  -- Numbers count up by one per connection: keep the last ten thousand (resends were seen to arrive
+  -- over a thousand operations late under load), and none for long.
+  redis.call('HDEL', k, string.format('%.0f', tonumber(seq) - 10000))
+  redis.call('PEXPIRE', k, 600000)
   if result == nil or result == '' then return false end
   return result
 end
