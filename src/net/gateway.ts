@@ -12,24 +12,12 @@ import { roomAddress, type ConnId, type Effect, type Envelope } from '../protoco
 import * as texts from '../protocol/texts.js';
 import { Connection } from './connection.js';
 import { admit, type Admission } from './admission.js';
+import { Delivery, extendsList, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
-
-/** A flush longer than this makes the next one wait as long (see Gateway.flush). */
-const LONG_FLUSH_MS = 20;
 
 /** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
 const BACKLOG_HIGH = 50_000;
 const BACKLOG_LOW = 10_000;
-
-type DeliverEffect = Extract<Effect, { t: 'deliver' }>;
-
-/** Whether recipient list `b` starts with all of `a` (the same array, or `a` plus newcomers). */
-function extends_(a: Int32Array, b: Int32Array): boolean {
-  if (a === b) return true;
-  if (a.length > b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 export interface GatewayStats {
   open: number;
@@ -43,10 +31,7 @@ export class Gateway {
   private readonly conns = new Map<ConnId, Connection>();
   private readonly mirror = new MemberMirror();
   private readonly perIp = new Map<string, number>();
-  private readonly flushList: Connection[] = [];
-  private flushScheduled = false;
-  /** Under load, the earliest time for the next flush (see flush). */
-  private nextFlushAt = 0;
+  private readonly out: Delivery;
   /** Connections paused because the actors are behind; resumed when they catch up. */
   private readonly backlogged: Connection[] = [];
   private nextId = 1;
@@ -64,6 +49,7 @@ export class Gateway {
       awaiting: () => [...this.conns.values()].filter((c) => c.awaiting).map((c) => c.id),
       isOpen: (id) => this.conns.get(id)?.closed === false,
     });
+    this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true));
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
     this.server.on('error', (err) => console.error(`node-chat: listener error: ${err.message}`));
@@ -93,10 +79,10 @@ export class Gateway {
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.enqueue(conn, goodbye);
+      this.out.enqueue(conn, goodbye);
       this.end(conn);
     }
-    this.flush();
+    this.out.flush();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([Promise.all(closing), deadline]);
@@ -130,8 +116,8 @@ export class Gateway {
     }
     const sink = {
       line: (text: string) => this.onLine(conn, text),
-      tooLong: () => this.enqueue(conn, Buffer.from(texts.lineTooLong(this.config.maxLine))),
-      reply: (bytes: Buffer) => this.enqueue(conn, bytes),
+      tooLong: () => this.out.enqueue(conn, Buffer.from(texts.lineTooLong(this.config.maxLine))),
+      reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
     socket.on('error', () => {}); // ECONNRESET, EPIPE…: the 'close' that follows does the cleanup
@@ -260,11 +246,11 @@ export class Gateway {
         const next = effects[j]!;
         if (next.t === 'close') break;
         if (next.t !== 'deliver') after.push(next);
-        else if (extends_(run[run.length - 1]!.to, next.to)) run.push(next);
+        else if (extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
         else break;
       }
-      if (run.length === 1) this.deliver(e.to, e.except, e.text);
-      else this.deliverRun(run);
+      if (run.length === 1) this.out.deliver(e.to, e.except, e.text);
+      else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
       i = j;
     }
@@ -309,110 +295,6 @@ export class Gateway {
     }
   }
 
-  private deliver(to: Int32Array, except: ConnId, text: string): void {
-    const bytes = Buffer.from(text, 'utf8'); // rendered once, shared by every recipient
-    const conns = this.conns;
-    for (let i = 0; i < to.length; i++) {
-      const id = to[i]!;
-      if (id === except) continue;
-      const conn = conns.get(id);
-      if (conn !== undefined) this.enqueue(conn, bytes);
-    }
-  }
-
-  /**
-   * `effects` are deliveries whose recipient lists each extend the one before. The
-   * member at index i of the last list gets every line from the first list that reaches index i
-   * on: a suffix of one shared buffer, without a copy (senders get theirs without their own lines).
-   */
-  private deliverRun(effects: DeliverEffect[]): void {
-    const from = 0;
-    const end = effects.length;
-    const parts: Buffer[] = [];
-    const starts: number[] = [];
-    const senders = new Set<ConnId>();
-    let offset = 0;
-    for (let k = from; k < end; k++) {
-      const part = Buffer.from(effects[k]!.text, 'utf8');
-      parts.push(part);
-      starts.push(offset);
-      offset += part.length;
-      if (effects[k]!.except >= 0) senders.add(effects[k]!.except);
-    }
-    const all = Buffer.concat(parts, offset);
-    const to = effects[end - 1]!.to;
-    const conns = this.conns;
-    let first = from; // the first delivery whose list reaches index i
-    for (let i = 0; i < to.length; i++) {
-      while (effects[first]!.to.length <= i) first++;
-      const id = to[i]!;
-      const conn = conns.get(id);
-      if (conn === undefined) continue;
-      if (!senders.has(id)) {
-        this.enqueue(conn, first === from ? all : all.subarray(starts[first - from]));
-        continue;
-      }
-      // A sender gets the stretches of the shared buffer between its own lines, without a copy.
-      let stretch = starts[first - from]!;
-      for (let k = first; k < end; k++) {
-        if (effects[k]!.except !== id) continue;
-        if (starts[k - from]! > stretch) this.enqueue(conn, all.subarray(stretch, starts[k - from]));
-        stretch = starts[k - from]! + parts[k - from]!.length;
-      }
-      if (stretch < all.length) this.enqueue(conn, all.subarray(stretch));
-    }
-  }
-
-  private enqueue(conn: Connection, bytes: Buffer): void {
-    if (conn.closed || conn.socket.writableEnded) return;
-    conn.out.push(bytes);
-    conn.outBytes += bytes.length;
-    if (!conn.inFlushList) {
-      conn.inFlushList = true;
-      this.flushList.push(conn);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        const wait = this.nextFlushAt - performance.now();
-        if (wait > 0) setTimeout(this.flush, wait);
-        else setImmediate(this.flush);
-      }
-    }
-  }
-
-  /**
-   * One write per socket per flush, whatever number of lines it carries. A write costs a system
-   * call (≈ 3 µs). A flush that took long (thousands of sockets, a join storm) makes the next one
-   * wait as long, so the thread spends at most half its time writing and each write carries more
-   * lines; ordinary flushes (a room of a thousand: ≈ 3 ms) are followed at once, for latency.
-   */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const started = performance.now();
-    const list = this.flushList;
-    const cap = this.config.sendQueue;
-    for (let i = 0; i < list.length; i++) {
-      const conn = list[i]!;
-      conn.inFlushList = false;
-      this.writeOut(conn, cap);
-    }
-    list.length = 0;
-    const now = performance.now();
-    const took = now - started;
-    this.nextFlushAt = took > LONG_FLUSH_MS ? now + took : 0;
-  };
-
-  /** Writes what is queued for one connection, in one write. */
-  private writeOut(conn: Connection, cap: number): void {
-    if (conn.closed || conn.out.length === 0) return;
-    const data = conn.out.length === 1 ? conn.out[0]! : Buffer.concat(conn.out, conn.outBytes);
-    conn.out.length = 0;
-    conn.outBytes = 0;
-    const socket = conn.socket;
-    // write() says false once the socket holds more than its high-water mark: only then is the
-    // (not free) writableLength worth reading.
-    if (!socket.write(data) && socket.writableLength > cap && !conn.ending) this.kick(conn, `you fell more than ${cap} bytes behind, goodbye`, true);
-  }
-
   /** Disconnect with a reason: the user sees why, the room sees an ordinary leave. */
   private kick(conn: Connection, why: string, slow = false): void {
     if (conn.closed || conn.ending) return;
@@ -426,7 +308,7 @@ export class Gateway {
     }
     // Before a name is chosen the cursor sits after the prompt: start the notice on a line of its own.
     const named = this.mirror.get(conn.id)?.nick != null;
-    this.enqueue(conn, Buffer.from((named ? '' : texts.CRLF) + texts.error(why)));
+    this.out.enqueue(conn, Buffer.from((named ? '' : texts.CRLF) + texts.error(why)));
     this.end(conn);
   }
 
@@ -436,7 +318,7 @@ export class Gateway {
     conn.ending = true;
     conn.held.length = 0;
     conn.socket.resume(); // read and drop until the peer closes, so its FIN is seen
-    this.writeOut(conn, Infinity); // now, not at the next (possibly delayed) flush
+    this.out.writeOut(conn, Infinity); // now, not at the next (possibly delayed) flush
     conn.socket.end();
     setTimeout(() => conn.socket.destroy(), 2000).unref();
   }
