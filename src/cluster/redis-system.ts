@@ -84,7 +84,25 @@ export class ClusterSystem implements ActorSystem {
     this.reader = new Redis(options.url, settings);
     for (const [name, def] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, def);
     // defineCommand adds methods that ioredis' types cannot know about: the one cast is here.
-    this.scripts = this.redis as unknown as Scripted;
+    const raw = this.redis as unknown as Scripted;
+    // An operation refused because an earlier one of its connection is still on its way (NCGAP,
+    // see scripts.ts) is sent again until its turn comes; bounded, so a lost predecessor cannot
+    // hold the connection for ever.
+    this.scripts = Object.fromEntries(
+      Object.keys(SCRIPTS).map((name) => [
+        name,
+        async (...args: Array<string | number>) => {
+          for (let attempt = 0; ; attempt++) {
+            try {
+              return await raw[name as ScriptName](...args);
+            } catch (err) {
+              if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          }
+        },
+      ]),
+    ) as Scripted;
     this.redis.on('error', () => {}); // reported through 'close' / 'ready' below; ioredis reconnects
     this.reader.on('error', () => {});
     this.redis.on('close', () => this.down());

@@ -7,8 +7,9 @@
 // Every script a connection causes carries that connection's operation number. ioredis sends a
 // command again when the connection to Redis drops before the reply; the number makes the
 // second run return the first run's result instead of acting twice, so a line is logged once.
-// Results are kept per number (not just the latest): under load a resend was seen to arrive after
-// a later operation of the same connection had run, and must still run itself.
+// Under load a resend was seen to arrive after later operations of the same connection: the
+// scripts refuse an operation that comes ahead of its turn (NCGAP), and the node retries it, so a
+// connection's lines reach the log in the order sent.
 
 const PRELUDE = `
 local P = 'nc:'
@@ -32,16 +33,24 @@ local function release(gid, node, key)
   if redis.call('GET', P..'nick:'..key) == gid then redis.call('DEL', P..'nick:'..key) end
   redis.call('HDEL', P..'conns:'..node, gid)
 end
--- The result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil. Each
--- operation is looked up by its own number: a resend can arrive after a later operation ran.
+-- The earlier result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil.
+-- A connection's operations run in the order they were numbered: one that arrives ahead of an
+-- earlier one still on its way (ioredis resends after a dropped connection, sometimes late) is
+-- refused with NCGAP, and the node sends it again shortly. A jump of 100,000 or more is a new
+-- numbering (a restarted Worker), not a gap.
 local function replay(gid, seq)
-  return redis.call('HGET', P..'op:'..gid, seq)
+  local k = P..'op:'..gid
+  local r = redis.call('HGET', k, seq)
+  if r then return r end
+  local last = tonumber(redis.call('HGET', k, 'last') or '0')
+  local n = tonumber(seq)
+  if last > 0 and n > last + 1 and n - last < 100000 then return redis.error_reply('NCGAP') end
+  return nil
 end
 local function done(gid, seq, result)
   local k = P..'op:'..gid
-  redis.call('HSET', k, seq, result or '')
-  -- Numbers count up by one per connection: keep the last ten thousand (resends were seen to arrive
-  -- over a thousand operations late under load), and none for long.
+  redis.call('HSET', k, seq, result or '', 'last', seq)
+  -- Keep the last ten thousand results, and none for long.
   redis.call('HDEL', k, string.format('%.0f', tonumber(seq) - 10000))
   redis.call('PEXPIRE', k, 600000)
   if result == nil or result == '' then return false end
