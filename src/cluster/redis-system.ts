@@ -26,7 +26,7 @@ import * as texts from '../protocol/texts.js';
 import { gidOf, idLess, type InboxEvent, type RoomEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
 import { Replica } from './replica.js';
-import { SCRIPTS, type ScriptName } from './scripts.js';
+import { reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 
 export interface ClusterOptions {
   url: string;
@@ -40,8 +40,6 @@ const HEARTBEAT_MS = 1000;
 /** A node not heard from for this long is dead; its users' leaves are announced. */
 const ALIVE_MS = 3000;
 const INBOX_RETENTION = 1000;
-
-type Scripted = Record<ScriptName, (...args: Array<string | number>) => Promise<string | null>>;
 
 export class ClusterSystem implements ActorSystem {
   readonly node: string;
@@ -82,27 +80,7 @@ export class ClusterSystem implements ActorSystem {
     const settings = { maxRetriesPerRequest: null, connectionName: `node-chat:${this.node}` };
     this.redis = new Redis(options.url, settings);
     this.reader = new Redis(options.url, settings);
-    for (const [name, def] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, def);
-    // defineCommand adds methods that ioredis' types cannot know about: the one cast is here.
-    const raw = this.redis as unknown as Scripted;
-    // An operation refused because an earlier one of its connection is still on its way (NCGAP,
-    // see scripts.ts) is sent again until its turn comes; bounded, so a lost predecessor cannot
-    // hold the connection for ever.
-    this.scripts = Object.fromEntries(
-      Object.keys(SCRIPTS).map((name) => [
-        name,
-        async (...args: Array<string | number>) => {
-          for (let attempt = 0; ; attempt++) {
-            try {
-              return await raw[name as ScriptName](...args);
-            } catch (err) {
-              if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
-              await new Promise((r) => setTimeout(r, 20));
-            }
-          }
-        },
-      ]),
-    ) as Scripted;
+    this.scripts = scriptCalls(this.redis);
     this.redis.on('error', () => {}); // reported through 'close' / 'ready' below; ioredis reconnects
     this.reader.on('error', () => {});
     this.redis.on('close', () => this.down());
@@ -374,14 +352,7 @@ export class ClusterSystem implements ActorSystem {
 
   private async reap(): Promise<void> {
     if (this.closed || this.redis.status !== 'ready') return;
-    try {
-      const nodes = (await this.redis.smembers(keys.nodes)).filter((n) => n !== this.node);
-      if (nodes.length === 0) return;
-      const alive = await Promise.all(nodes.map((n) => this.redis.exists(keys.alive(n))));
-      for (const [i, n] of nodes.entries()) if (alive[i] === 0) await this.scripts.ncReap(n, this.options.retention);
-    } catch {
-      // next round
-    }
+    await reapDeadNodes(this.redis, this.scripts, this.node, this.options.retention).catch(() => {}); // next round
   }
 
   private down(): void {

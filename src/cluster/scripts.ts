@@ -11,6 +11,9 @@
 // scripts refuse an operation that comes ahead of its turn (NCGAP), and the node retries it, so a
 // connection's lines reach the log in the order sent.
 
+import type { Redis } from 'ioredis';
+import { keys } from './keys.js';
+
 const PRELUDE = `
 local P = 'nc:'
 local function count(room)
@@ -171,3 +174,37 @@ return #conns / 2
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
+
+export type Scripted = Record<ScriptName, (...args: Array<string | number>) => Promise<string | null>>;
+
+/**
+ * The scripts as methods of `redis`. An operation refused because an earlier one of its
+ * connection is still on its way (NCGAP) is sent again until its turn comes; bounded, so a lost
+ * predecessor cannot hold the connection for ever.
+ */
+export function scriptCalls(redis: Redis): Scripted {
+  for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
+  // defineCommand adds methods that ioredis' types cannot know about: the one cast is here.
+  const raw = redis as unknown as Scripted;
+  const call =
+    (name: ScriptName) =>
+    async (...args: Array<string | number>): Promise<string | null> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await raw[name](...args);
+        } catch (err) {
+          if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+  return Object.fromEntries((Object.keys(SCRIPTS) as ScriptName[]).map((name) => [name, call(name)])) as Scripted;
+}
+
+/** Every other registered node whose liveness key expired is reaped (its users' leaves announced, once). */
+export async function reapDeadNodes(redis: Redis, scripts: Scripted, self: string, retention: number): Promise<void> {
+  const nodes = (await redis.smembers(keys.nodes)).filter((n) => n !== self);
+  if (nodes.length === 0) return;
+  const alive = await Promise.all(nodes.map((n) => redis.exists(keys.alive(n))));
+  for (const [i, n] of nodes.entries()) if (alive[i] === 0) await scripts.ncReap(n, retention);
+}
