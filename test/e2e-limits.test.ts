@@ -106,6 +106,17 @@ flood('a sender that stays over the limit past the ceiling is disconnected with 
   assert.match(flooder.text, 'flooding');
   await watcher.waitFor(texts.left('flooder', 'lobby'));
 });
+flood('a flood of commands that wait on an answer (/msg) is kicked all the same', async () => {
+  await start({ floodRate: 2, floodBurst: 2, floodKickSeconds: 1 });
+  const flooder = await named('flooder');
+  const timer = setInterval(() => !flooder.closed && flooder.send('/msg flooder x\n'.repeat(20)), 100);
+  try {
+    await flooder.waitClosed(10_000);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.match(flooder.text, 'flooding');
+});
 flood.run();
 
 const caps = suite('limits: connections and registration');
@@ -126,7 +137,7 @@ caps('over the total cap, a new socket gets one line of reason and is closed', a
   assert.match(d.text, '1 other person');
 });
 caps('no nickname within the timeout: told why, then closed', async () => {
-  await start({ registerTimeoutSeconds: 0.3 });
+  await start({ registerTimeoutSeconds: 1 });
   const idle = await connect();
   await idle.waitClosed(5000);
   assert.match(idle.text, 'no nickname chosen');

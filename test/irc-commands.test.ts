@@ -7,6 +7,12 @@ const ctx: InputContext = { current: '#chat', nick: 'alice', selfPrefix: 'alice!
 const nowhere: InputContext = { ...ctx, current: undefined };
 const map = suite('user input to IRC');
 
+map('/msg to a target starting with : is a usage error, not a crash', () => {
+  const mapped = mapInput('/msg :bob hi', ctx);
+  assert.equal(mapped.send, []);
+  assert.match(mapped.local[0]?.text ?? '', 'usage');
+});
+
 map('a plain line goes to the current channel', () => {
   assert.equal(mapInput('hello all', ctx).send, ['PRIVMSG #chat :hello all']);
 });

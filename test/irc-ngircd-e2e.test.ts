@@ -39,15 +39,30 @@ irc.before(async () => {
     setupError = 'ngircd is not installed: this test needs a real IRC server (apt-get install -y ngircd; .ci/run installs it)';
     return;
   }
-  port = await freePort();
   dir = mkdtempSync(join(tmpdir(), 'node-chat-ngircd-'));
   const config = join(dir, 'ngircd.conf');
-  writeFileSync(config, readFileSync(CONFIG, 'utf8').replaceAll('@PORT@', String(port)));
-  ngircd = start(binary, ['-n', '-f', config], 'ngircd');
-  try {
-    await waitForPort(port);
-  } catch (error) {
-    setupError = `ngircd did not start: ${String(error)}\n${ngircd.stdout}${ngircd.stderr}`;
+  // The free port can be taken by a test running alongside before ngircd binds it: then ngircd
+  // says it cannot listen, and we try another. Its own "Now listening" line is the proof, since a
+  // connect to the port could reach someone else's listener.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    port = await freePort();
+    writeFileSync(config, readFileSync(CONFIG, 'utf8').replaceAll('@PORT@', String(port)));
+    const server = start(binary, ['-n', '-f', config], 'ngircd');
+    ngircd = server;
+    const listening = `Now listening on [127.0.0.1]:${port}`;
+    const deadline = Date.now() + 10_000;
+    while (!(server.stdout + server.stderr).includes(listening) && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if ((server.stdout + server.stderr).includes(listening)) {
+      try {
+        await waitForPort(port);
+        setupError = undefined;
+        break;
+      } catch (error) {
+        setupError = `ngircd did not start: ${String(error)}\n${server.stdout}${server.stderr}`;
+      }
+    } else setupError = `ngircd did not listen on ${port}:\n${server.stdout}${server.stderr}`;
+    server.child.kill('SIGTERM');
+    await server.exited;
   }
 });
 

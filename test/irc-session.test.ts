@@ -108,6 +108,29 @@ registration('PING is answered with PONG, before and after registration', () => 
   assert.is(r.sent.at(-1), 'PONG irc.test :x y');
 });
 
+registration('a --join channel that fails with any error numeric stops holding the user\'s lines', () => {
+  for (const numeric of ['489', '437', '520', '403']) {
+    const r = record({ channels: ['#secure'] });
+    r.session.start();
+    r.feed(':irc 001 alice :Welcome alice!u@h');
+    assert.not.ok(r.session.ready, 'waiting for the join');
+    r.feed(`:irc ${numeric} alice #secure :Cannot join channel`);
+    assert.ok(r.session.ready, numeric);
+  }
+});
+registration('a forwarded --join (470, then a JOIN of another channel) ends the wait', () => {
+  const r = record({ channels: ['#linux'] });
+  r.session.start();
+  r.feed(':irc 001 alice :Welcome alice!u@h', ':irc 470 alice #linux ##linux-overflow :Forwarding to another channel');
+  r.feed(':alice!u@h JOIN ##linux-overflow');
+  assert.ok(r.session.ready);
+});
+registration('a CTCP from no one (no prefix) is not answered and does not crash', () => {
+  const r = joined();
+  const before = r.sent.length;
+  r.feed('PRIVMSG alice :\x01VERSION\x01', ':!u@h PRIVMSG alice :\x01PING 1\x01');
+  assert.is(r.sent.length, before);
+});
 registration.run();
 
 const events = suite('IRC events shown node-chat style');

@@ -56,13 +56,14 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
     onOpen: () => {
       received = '';
       candidate = undefined;
-      for (const text of early.splice(0)) send(text);
-      if (endedEarly) lingerThen(link, leave);
+      // The nickname first (after a reconnect), then whatever a pipe queued meanwhile.
       if (nickname !== undefined) {
         terminal.notice(`node-chat: connected again to ${link.name}, as ${nickname}`);
         candidate = nickname;
         link.write(`${nickname}\r\n`);
       }
+      for (const text of early.splice(0)) send(text);
+      if (endedEarly) lingerThen(link, leave);
     },
     onText: (text) => {
       terminal.network(text);
@@ -71,7 +72,8 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
       const lines = received.split('\n');
       received = (lines.pop() ?? '').slice(-4096);
       for (const line of lines.map((l) => l.trimEnd())) {
-        if (candidate !== undefined && line === ` > ${candidate} joined the room`) {
+        // The join line follows the prompt on the same line (the prompt has no newline): match the end.
+        if (candidate !== undefined && line.endsWith(` > ${candidate} joined the room`)) {
           nickname = candidate;
           candidate = undefined;
         }

@@ -102,6 +102,8 @@ export class Gateway {
     if (!verdict.ok) {
       socket.on('error', () => {});
       socket.end(texts.error(verdict.why));
+      // A refused peer that never closes its side must not keep the descriptor: the caps are about fds.
+      setTimeout(() => socket.destroy(), 2000).unref();
       return;
     }
     const conn = new Connection(this.nextId++, socket, address, this.config.maxLine, this.config.floodBurst);
@@ -142,7 +144,8 @@ export class Gateway {
       if (!this.takeToken(conn)) return this.throttle(conn);
       this.forward(conn, conn.held.shift()!);
     }
-    conn.throttledSince = 0;
+    // Lines still held behind a barrier are still throttled lines: the flood-kick clock keeps running.
+    if (conn.held.length === 0) conn.throttledSince = 0;
     if (conn.ending) return;
     if (conn.held.length > 0 || conn.awaiting || conn.backlogged) conn.socket.pause();
     else if (!conn.closed) conn.socket.resume();

@@ -112,6 +112,7 @@ export function mapInput(raw: string, ctx: InputContext, joined: (channel: strin
       if (!m) return error('usage: /msg NICK TEXT');
       const target = m[1] ?? '';
       const text = m[2] ?? '';
+      if (target.startsWith(':')) return error('usage: /msg NICK TEXT (a nickname cannot start with :)');
       return { send: textLines('PRIVMSG', target, text, ctx), local: [{ kind: 'sent', text: `(to ${target}) ${text}` }] };
     }
     case 'me': {

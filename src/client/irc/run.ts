@@ -29,6 +29,8 @@ options:
 
 /** Lines typed before the session is ready are held, up to this many. */
 const MAX_HELD_LINES = 1000;
+/** How long piped lines may wait for registration and the --join channels before giving up. */
+const READY_WAIT_MS = 30_000;
 /** The longest line we hold from the server before it ends (a real one is at most 512 + 8191 tag bytes). */
 const MAX_INCOMING_LINE = 16_384;
 
@@ -95,6 +97,8 @@ export async function runIrc(argv: string[], streams: TerminalStreams, version: 
     if (mapped.quit !== undefined) leave(mapped.quit);
   };
 
+  let linkDone = false; // the connection is over for good (no reconnect coming)
+  let unsent = false; // piped lines were given up: the exit code says so
   const link: Link = new Link({
     address,
     tls: Boolean(values.tls),
@@ -136,11 +140,18 @@ export async function runIrc(argv: string[], streams: TerminalStreams, version: 
           leave();
           return;
         }
-        // End of piped input: let the held lines go out first, then linger, then QUIT.
+        // End of piped input: let the held lines go out first (registration can take seconds on a
+        // real network, and the connection may not even be up yet), then linger, then QUIT.
+        const started = Date.now();
         const whenReady = (): void => {
           if (leaving) return;
-          if ((!session.ready || held.length > 0) && link.connected) setTimeout(whenReady, 100);
-          else lingerThen(link, () => leave());
+          const waiting = !session.ready || held.length > 0;
+          if (waiting && !linkDone && Date.now() - started < READY_WAIT_MS) return void setTimeout(whenReady, 100);
+          if (held.length > 0) {
+            terminal.notice(`node-chat: ${held.length} line(s) not sent: the server never became ready`);
+            unsent = true;
+          }
+          lingerThen(link, () => leave());
         };
         whenReady();
       },
@@ -150,7 +161,8 @@ export async function runIrc(argv: string[], streams: TerminalStreams, version: 
   );
 
   link.start();
+  void link.done.then(() => (linkDone = true));
   const code = await link.done;
   terminal.close();
-  return fatal ? 1 : code;
+  return fatal || unsent ? 1 : code;
 }

@@ -44,7 +44,7 @@ export function nickVariant(base: string, attempt: number): string {
 }
 
 /** Channel join errors: a --join that fails still counts as settled, so queued input is not stuck. */
-const JOIN_ERRORS = new Set(['403', '405', '471', '473', '474', '475', '476', '477', '479']);
+const JOIN_ERRORS = new Set(['403', '405', '470', '471', '473', '474', '475', '476', '477', '479']);
 
 export class IrcSession {
   nick: string;
@@ -56,6 +56,7 @@ export class IrcSession {
   private nickAttempts = 0;
   private readonly channels = new Map<string, string>(); // folded → as the server spells it
   private pendingJoins = new Set<string>(); // folded names from --join not yet answered
+  private forwarded = false; // a 470 (channel forward) was seen: the next own JOIN ends the wait
   private chantypes = '#&';
   private casemapping = 'rfc1459';
   private names = new Map<string, string[]>();
@@ -180,6 +181,8 @@ export class IrcSession {
           this.io.send(serialize('NICK', this.nick));
           return;
         }
+        // After registration a 437 can be about a channel ("temporarily unavailable"): it ends that wait.
+        this.pendingJoins.delete(this.fold(p(1)));
         this.io.show(yellow(`${p(1)}: ${last}`));
         return;
       case 'JOIN': {
@@ -187,6 +190,7 @@ export class IrcSession {
         if (this.isMe(from)) {
           this.channels.set(this.fold(channel), channel);
           this.pendingJoins.delete(this.fold(channel));
+          if (this.forwarded) this.pendingJoins.clear(); // the forward's target: nothing else to wait for
           if (m.prefix?.raw.includes('@')) this.selfPrefix = m.prefix.raw;
           this.setCurrent(channel);
         }
@@ -264,7 +268,11 @@ export class IrcSession {
       }
       default:
         if (/^\d{3}$/.test(m.command)) {
-          if (JOIN_ERRORS.has(m.command)) this.pendingJoins.delete(this.fold(p(1)));
+          // Any error numeric about a channel we are still waiting on ends that wait (servers have
+          // more join errors than the classic list: 437, 489, 520…). A forward (470) ends it too:
+          // the JOIN that follows is for another channel.
+          if (m.command === '470') this.forwarded = true;
+          if (JOIN_ERRORS.has(m.command) || (m.command >= '400' && this.pendingJoins.has(this.fold(p(1))))) this.pendingJoins.delete(this.fold(p(1)));
           const line = numericLine(m);
           if (line) this.io.show(line);
           return;
@@ -282,6 +290,8 @@ export class IrcSession {
   }
 
   private ctcp(from: string, text: string): void {
+    // No usable sender (no prefix, or a broken one): nobody to answer, and no line to build.
+    if (!/^[^:\s][^\s]*$/.test(from)) return;
     const body = text.replace(/^\x01|\x01$/g, '');
     const [kind = '', ...rest] = body.split(' ');
     const upper = kind.toUpperCase();
