@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import { Redis } from 'ioredis';
 import * as assert from 'uvu/assert';
 import { clusterSystem } from '../src/cluster/remote.js';
+import { scriptCalls } from '../src/cluster/scripts.js';
 import { defaultConfig } from '../src/config.js';
 import { Gateway } from '../src/net/gateway.js';
 import * as texts from '../src/protocol/texts.js';
@@ -178,6 +179,26 @@ faults('a node stalled past its liveness (SIGSTOP): its users come back named, a
   bob.send('hello after the stall\n');
   await alice.waitFor(texts.message('bob', 'hello after the stall'), 10_000);
   assert.not.match(bob.text, 'a nickname cannot');
+});
+
+faults('a script that fails (Redis out of memory) does not hold back the connection\'s later lines', async () => {
+  redis = await startRedis();
+  const client = new Redis(redis.url);
+  try {
+    const scripts = scriptCalls(client);
+    const say = (seq: number, x: string) => scripts.ncSay('n1:1', seq, 'lobby', JSON.stringify({ t: 'msg', g: 'n1:1', n: 'a', x }), 1000);
+    assert.ok(await say(101, 'one'));
+    await client.config('SET', 'maxmemory', '1');
+    await say(102, 'two').then(
+      () => assert.unreachable('refused while out of memory'),
+      (err: unknown) => assert.match(String(err), 'OOM'),
+    );
+    await client.config('SET', 'maxmemory', '0');
+    assert.ok(await say(103, 'three'), 'runs: the failed one is not waited for (that would end in NCGAP)');
+    assert.equal((await client.xrange('nc:log:lobby', '-', '+')).map(([, f]) => JSON.parse(f[1]!).x), ['one', 'three']);
+  } finally {
+    client.disconnect();
+  }
 });
 
 faults.run();

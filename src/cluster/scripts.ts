@@ -37,17 +37,18 @@ local function release(gid, node, key)
   redis.call('HDEL', P..'conns:'..node, gid)
 end
 -- The earlier result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil.
--- A connection's operations run in the order they were numbered: one that arrives ahead of an
--- earlier one still on its way (ioredis resends after a dropped connection, sometimes late) is
--- refused with NCGAP, and the node sends it again shortly. A jump of 100,000 or more is a new
--- numbering (a restarted Worker), not a gap.
+-- A connection's operations run in the order they were numbered. The node passes, as the last
+-- argument, the newest earlier operation of the connection it has sent and not yet had answered
+-- (0: none). If that one has not run here yet (ioredis resends after a dropped connection,
+-- sometimes late), this one is refused with NCGAP and the node sends it again shortly. Only what
+-- is really still on its way can hold an operation back: a failed or rolled-back one cannot.
 local function replay(gid, seq)
   local k = P..'op:'..gid
   local r = redis.call('HGET', k, seq)
   if r then return r end
+  local pred = tonumber(ARGV[#ARGV]) or 0
   local last = tonumber(redis.call('HGET', k, 'last') or '0')
-  local n = tonumber(seq)
-  if last > 0 and n > last + 1 and n - last < 100000 then return redis.error_reply('NCGAP') end
+  if pred > 0 and pred > last then return redis.error_reply('NCGAP') end
   return nil
 end
 local function done(gid, seq, result)
@@ -178,24 +179,38 @@ export type ScriptName = keyof typeof SCRIPTS;
 export type Scripted = Record<ScriptName, (...args: Array<string | number>) => Promise<string | null>>;
 
 /**
- * The scripts as methods of `redis`. An operation refused because an earlier one of its
- * connection is still on its way (NCGAP) is sent again until its turn comes; bounded, so a lost
- * predecessor cannot hold the connection for ever.
+ * The scripts as methods of `redis`. Scripts a connection causes take (gid, seq, …): each call
+ * also passes the newest earlier operation of that gid still in flight, and one refused because
+ * that predecessor has not run yet (NCGAP) is sent again until its turn comes (bounded).
  */
 export function scriptCalls(redis: Redis): Scripted {
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
   // defineCommand adds methods that ioredis' types cannot know about: the one cast is here.
   const raw = redis as unknown as Scripted;
+  const inflight = new Map<string, Set<number>>();
   const call =
     (name: ScriptName) =>
     async (...args: Array<string | number>): Promise<string | null> => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await raw[name](...args);
-        } catch (err) {
-          if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
-          await new Promise((r) => setTimeout(r, 20));
+      if (name === 'ncReap') return raw[name](...args);
+      const gid = String(args[0]);
+      const seq = Number(args[1]);
+      let mine = inflight.get(gid);
+      if (!mine) inflight.set(gid, (mine = new Set()));
+      mine.add(seq);
+      try {
+        for (let attempt = 0; ; attempt++) {
+          let pred = 0;
+          for (const other of mine) if (other < seq && other > pred) pred = other;
+          try {
+            return await raw[name](...args, pred);
+          } catch (err) {
+            if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
+            await new Promise((r) => setTimeout(r, 20));
+          }
         }
+      } finally {
+        mine.delete(seq);
+        if (mine.size === 0) inflight.delete(gid);
       }
     };
   return Object.fromEntries((Object.keys(SCRIPTS) as ScriptName[]).map((name) => [name, call(name)])) as Scripted;

@@ -56,7 +56,6 @@ export class IrcSession {
   private nickAttempts = 0;
   private readonly channels = new Map<string, string>(); // folded → as the server spells it
   private pendingJoins = new Set<string>(); // folded names from --join not yet answered
-  private forwarded = false; // a 470 (channel forward) was seen: the next own JOIN ends the wait
   private chantypes = '#&';
   private casemapping = 'rfc1459';
   private names = new Map<string, string[]>();
@@ -190,7 +189,6 @@ export class IrcSession {
         if (this.isMe(from)) {
           this.channels.set(this.fold(channel), channel);
           this.pendingJoins.delete(this.fold(channel));
-          if (this.forwarded) this.pendingJoins.clear(); // the forward's target: nothing else to wait for
           if (m.prefix?.raw.includes('@')) this.selfPrefix = m.prefix.raw;
           this.setCurrent(channel);
         }
@@ -269,9 +267,7 @@ export class IrcSession {
       default:
         if (/^\d{3}$/.test(m.command)) {
           // Any error numeric about a channel we are still waiting on ends that wait (servers have
-          // more join errors than the classic list: 437, 489, 520…). A forward (470) ends it too:
-          // the JOIN that follows is for another channel.
-          if (m.command === '470') this.forwarded = true;
+          // more join errors than the classic list: 437, 489, 520…). A forward (470) ends it too.
           if (JOIN_ERRORS.has(m.command) || (m.command >= '400' && this.pendingJoins.has(this.fold(p(1))))) this.pendingJoins.delete(this.fold(p(1)));
           const line = numericLine(m);
           if (line) this.io.show(line);
