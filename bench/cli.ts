@@ -33,6 +33,7 @@ flags:
   --threads T        load-generator worker threads (0 = main thread; default 2)
   --joins J          joins in flight (default 100)
   --timeout S        bound for joining/settling phases (default 60)
+  --rest S           connections: seconds idle, everyone still connected, before RSS is read again (default 10; --quick 0)
   --line-bytes B     bytes per sent line, newline included (default 64)
   --out DIR          results directory (default bench/results)
   --no-svg           do not write the SVG charts
@@ -83,6 +84,7 @@ async function main(): Promise<number> {
       threads: { type: 'string', default: '2' },
       joins: { type: 'string', default: '100' },
       timeout: { type: 'string', default: '60' },
+      rest: { type: 'string' },
       'line-bytes': { type: 'string', default: '64' },
       out: { type: 'string' },
       'no-svg': { type: 'boolean', default: false },
@@ -134,6 +136,7 @@ async function main(): Promise<number> {
     rate: num(values.rate),
     joinsInFlight: Number(values.joins),
     timeoutS: Number(values.timeout),
+    restS: num(values.rest),
     lineBytes: Number(values['line-bytes']),
     progress: (t) => progress.set(t),
     baselineMsgs: new Map(),

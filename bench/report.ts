@@ -124,15 +124,16 @@ function rowsFor(scenario: string, results: CaseResult[]): { head: string[]; row
   switch (scenario) {
     case 'connections':
       return {
-        head: ['case', 'server', 'joined', 'all joined ms', 'settled ms', 'RSS idle→settled MB', 'KB/conn', 'server CPU', 'loadgen CPU', 'machine', 'check', 'errors'],
+        head: ['case', 'server', 'joined', 'all joined ms', 'settled ms', 'RSS idle→settled→rested MB', 'KB/conn settled', 'KB/conn rested', 'server CPU', 'loadgen CPU', 'machine', 'check', 'errors'],
         rows: results.map((r) => [
           r.label,
           r.server,
           `${r.join.joined}/${r.join.of}`,
           String(r.extra.joinedMs),
           Number(r.extra.settledMs) < 0 ? 'timeout' : String(r.extra.settledMs),
-          `${mb(Number(r.extra.rssIdleKb))}→${mb(Number(r.extra.rssSettledKb))}`,
+          `${mb(Number(r.extra.rssIdleKb))}→${mb(Number(r.extra.rssSettledKb))}→${mb(Number(r.extra.rssRestedKb))}`,
           String(r.extra.rssPerConnKb),
+          Number(r.extra.restS) > 0 ? `${r.extra.rssRestedPerConnKb} (+${r.extra.restS} s)` : '-',
           cpuText(r),
           loadgenText(r),
           machineText(r),

@@ -26,6 +26,8 @@ export interface RunContext {
   joinsInFlight: number;
   /** Upper bound for joining / settling phases, seconds. */
   timeoutS: number;
+  /** `connections`: seconds idle after settling before RSS is read again (see there). */
+  restS?: number;
   lineBytes: number;
   progress: (text: string) => void;
   /** Baseline fanout messages/s by N, from this invocation (feeds `rate`). */
@@ -406,8 +408,14 @@ const connections: Scenario = {
             const settledMs = seen === joinedN && sj!.joined === 1 ? fmtMs(Math.max(...marks.map((m) => m.lastSeenUs)) - t0) : -1;
             const loadgen = meter.stop();
             const after = proc?.sample() ?? null;
+            // RSS right after the storm is its high-water mark: freed buffers and heap pages go
+            // back to the system only later. What each connection costs to keep is read again
+            // after a rest, everyone still connected and idle.
+            const restS = ctx.restS ?? (ctx.quick ? 0 : 10);
+            await sleep(restS * 1000);
+            const rested = restS > 0 ? (proc?.sample() ?? null) : null;
             const joinHist = mergeHist(joins.map((j) => j.joinUs));
-            const rssPerConnKb = idle !== null && after !== null && joinedN > 0 ? (after.rssKb - idle.rssKb) / (joinedN + 1) : -1;
+            const perConn = (s: typeof after): number => (idle !== null && s !== null && joinedN > 0 ? Math.round(((s.rssKb - idle.rssKb) / (joinedN + 1)) * 100) / 100 : -1);
             return {
               scenario: 'connections',
               label: `N=${N}`,
@@ -433,7 +441,10 @@ const connections: Scenario = {
                 rssIdleKb: idle?.rssKb ?? -1,
                 rssAtJoinedKb: atJoined?.rssKb ?? -1,
                 rssSettledKb: after?.rssKb ?? -1,
-                rssPerConnKb: Math.round(rssPerConnKb * 100) / 100,
+                rssPerConnKb: perConn(after),
+                restS,
+                rssRestedKb: rested?.rssKb ?? -1,
+                rssRestedPerConnKb: perConn(rested),
                 bytesReceived: marks.reduce((a, m) => a + m.bytes, 0),
               },
             };

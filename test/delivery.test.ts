@@ -27,6 +27,25 @@ function world(ids: number[]) {
   return { delivery, written, writes };
 }
 
+/** Like world(), keeping the buffer objects each connection was written. */
+function recorded(ids: number[]) {
+  const data = new Map<number, Buffer[]>();
+  const conns = new Map<number, Connection>();
+  for (const id of ids) {
+    data.set(id, []);
+    const socket = {
+      writableEnded: false,
+      writableLength: 0,
+      write(chunk: Buffer) {
+        data.get(id)!.push(chunk);
+        return true;
+      },
+    } as unknown as Socket;
+    conns.set(id, new Connection(id, socket, '127.0.0.1', 4096, 10));
+  }
+  return { delivery: new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow')), data };
+}
+
 const d = (to: number[], text: string, except = -1): DeliverEffect => ({ t: 'deliver', to: Int32Array.from(to), except, text });
 
 const runs = suite('delivery: runs of broadcasts');
@@ -36,6 +55,11 @@ runs('extendsList: the same list, or the same list plus newcomers', () => {
   assert.ok(extendsList(a, Int32Array.of(1, 2, 3)));
   assert.not.ok(extendsList(a, Int32Array.of(2, 1, 3)));
   assert.not.ok(extendsList(Int32Array.of(1, 2, 3), a));
+  const shared = new Int32Array(8);
+  shared.set([1, 2, 3]);
+  assert.ok(extendsList(new Int32Array(shared.buffer, 0, 2), new Int32Array(shared.buffer, 0, 3)), 'views of one buffer from its start');
+  assert.not.ok(extendsList(new Int32Array(shared.buffer, 0, 3), new Int32Array(shared.buffer, 0, 2)));
+  assert.not.ok(extendsList(new Int32Array(shared.buffer, 4, 1), new Int32Array(shared.buffer, 0, 3)), 'another start');
 });
 runs('a join storm: each member gets the joins from its own on, in order', () => {
   const { delivery, written } = world([1, 2, 3]);
@@ -60,5 +84,44 @@ runs('one write per connection per flush, however many lines', () => {
   delivery.flush();
   assert.is(writes.get(7), 1);
   assert.ok(written.get(7)!.startsWith('0 1 2 '));
+});
+runs('members queued the same parts share one concatenation; others get their own bytes', () => {
+  const { delivery, data } = recorded([1, 2, 3, 4]);
+  delivery.deliver(Int32Array.of(1, 2, 3, 4), -1, 'aa');
+  delivery.deliver(Int32Array.of(1, 2, 3), -1, 'bb');
+  delivery.deliver(Int32Array.of(4), -1, 'cc'); // same length and first part as the others
+  delivery.flush();
+  const [one, two, three, four] = [1, 2, 3, 4].map((id) => data.get(id)!);
+  assert.is(one!.length, 1);
+  assert.is(one![0], two![0], 'one buffer for identical queues');
+  assert.is(one![0], three![0]);
+  assert.is(one![0]!.toString(), 'aabb');
+  assert.is(four![0]!.toString(), 'aacc');
+  delivery.deliver(Int32Array.of(1, 2), -1, 'x');
+  delivery.deliver(Int32Array.of(1, 2), -1, 'y');
+  delivery.flush();
+  assert.is.not(data.get(1)![1], one![0], 'nothing reused from an earlier flush');
+  assert.is(data.get(1)![1]!.toString(), 'xy');
+});
+runs('an answer goes out at once only while flushes are held back', () => {
+  const { delivery, writes } = world([1, 2]);
+  delivery.deliver(Int32Array.of(1), -1, 'a ');
+  delivery.answer(delivery['conns'].get(1)!);
+  assert.is(writes.get(1), 0, 'a flush is due this turn: it takes the answer');
+  delivery.flush();
+  assert.is(writes.get(1), 1);
+  // A flush that takes long (thousands of sockets) holds the next one back.
+  const conn2 = delivery['conns'].get(2)!;
+  const write = conn2.socket.write.bind(conn2.socket);
+  conn2.socket.write = ((data: Buffer) => {
+    for (const until = performance.now() + 30; performance.now() < until; );
+    return write(data);
+  }) as typeof conn2.socket.write;
+  delivery.deliver(Int32Array.of(2), -1, 'slow ');
+  delivery.flush();
+  delivery.deliver(Int32Array.of(1, 2), -1, 'b ');
+  delivery.answer(delivery['conns'].get(1)!);
+  assert.is(writes.get(1), 2, 'written now, not after the held-back flush');
+  assert.is(writes.get(2), 1);
 });
 runs.run();

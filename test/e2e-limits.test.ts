@@ -40,6 +40,7 @@ slow('a client that stops reading is cut off at its queue cap; the others keep u
   const reader = await named('reader');
   const stalled = await named('stalled');
   stalled.socket.pause(); // stops reading: the kernel buffers fill, then the server's queue
+  await reader.waitFor('stalled joined the room'); // a joiner hears its own join first: wait for the reader's copy
   // The reader counts lines as they stream, without keeping them, so it keeps up like a real client.
   reader.clear();
   reader.socket.removeAllListeners('data');

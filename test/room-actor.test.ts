@@ -207,3 +207,34 @@ restore('a rename replayed into a rebuilt room still says who it was', () => {
   assert.equal(fresh.to(2), [texts.renamed('bob', 'robert')]);
 });
 restore.run();
+
+const views = suite('room actor: recipient lists');
+views('a recipient list handed out never changes, whatever the room does next', () => {
+  // Lists are views of the room's packed ids (so a batch clones one buffer): each must keep
+  // showing exactly the members it was made for while later joins, leaves and moves happen.
+  const h = new Harness();
+  const taken: Array<{ to: Int32Array; ids: number[] }> = [];
+  const keep = (effects: ReturnType<Harness['run']>): void => {
+    for (const e of effects) if (e.t === 'deliver' && e.to.length > 1) taken.push({ to: e.to, ids: [...e.to] });
+  };
+  for (let c = 1; c <= 40; c++) keep(h.claim(c, `n${c}`));
+  keep(h.line(5, 'hello'));
+  for (const c of [3, 17, 40, 1]) keep(h.leave(c));
+  for (let c = 41; c <= 60; c++) keep(h.claim(c, `n${c}`));
+  keep(h.line(41, '/join elsewhere'));
+  keep(h.line(2, 'after the move'));
+  assert.ok(taken.length > 60);
+  for (const { to, ids } of taken) assert.equal([...to], ids);
+  const last = taken[taken.length - 1]!;
+  assert.equal(new Set(last.to).size, 40 + 20 - 4 - 1, 'everyone left in the lobby, once each');
+});
+views('joins in a row share one buffer, each list a prefix of the next', () => {
+  const h = new Harness();
+  h.claim(1, 'a');
+  const lists = [2, 3, 4].map((c) => h.claim(c, `n${c}`).find((e) => e.t === 'deliver')!) as Array<{ to: Int32Array }>;
+  for (let i = 1; i < lists.length; i++) {
+    assert.is(lists[i]!.to.buffer, lists[0]!.to.buffer);
+    assert.equal([...lists[i]!.to].slice(0, lists[i - 1]!.to.length), [...lists[i - 1]!.to]);
+  }
+});
+views.run();

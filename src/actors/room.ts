@@ -11,14 +11,19 @@ export class RoomActor {
   /** conn → nickname, in join order (so /who reads in the order people arrived). */
   private readonly members = new Map<ConnId, string>();
   /**
-   * Every member's id, rebuilt only when membership changes. Each broadcast in a batch hands
-   * back this same array, and structured clone copies an object once per message however often
-   * it is referenced: a batch of k lines to n members costs n ids, not k × n.
+   * Member ids packed for a fast copy (swap-removed, so unordered), and each id's slot in it.
+   * Broadcasts get views of `ids` rather than copies: structured clone copies an ArrayBuffer
+   * once per message however many views of it a batch holds, so a batch of k lines, or of k
+   * joins in a row, to n members costs one buffer of ids, not k × n. A view must never change
+   * under its reader: appending past every view is safe, and any other write first moves `ids`
+   * to a fresh buffer (see writable).
    */
-  private everyone: Int32Array | null = null;
-  /** Member ids packed for a fast copy (swap-removed, so unordered), and each id's slot in it. */
   private ids = new Int32Array(16);
   private readonly slot = new Map<ConnId, number>();
+  /** The view of every member handed out since membership last changed. */
+  private everyone: Int32Array | null = null;
+  /** Entries of `ids` some view handed out may show (0: none): writes below it need a fresh buffer. */
+  private exposed = 0;
 
   constructor(
     readonly name: string,
@@ -36,6 +41,8 @@ export class RoomActor {
   restore(records: readonly MemberRecord[]): void {
     this.members.clear();
     this.slot.clear();
+    this.ids = new Int32Array(16);
+    this.exposed = 0;
     for (const r of records) if (r.room === this.name) this.add(r.conn, r.nick);
     this.everyone = null;
   }
@@ -54,7 +61,23 @@ export class RoomActor {
   }
 
   private all(): Int32Array {
-    return (this.everyone ??= this.ids.slice(0, this.slot.size));
+    if (this.everyone === null) {
+      this.everyone = new Int32Array(this.ids.buffer, 0, this.slot.size);
+      this.exposed = Math.max(this.exposed, this.slot.size);
+    }
+    return this.everyone;
+  }
+
+  /** `ids`, ready for a write at index `at` (and, when full, for one more entry). */
+  private writable(at: number): Int32Array {
+    const n = this.slot.size;
+    if (at < this.exposed || n === this.ids.length) {
+      const fresh = new Int32Array(n === this.ids.length ? n * 2 : this.ids.length);
+      fresh.set(this.ids.subarray(0, n));
+      this.ids = fresh;
+      this.exposed = 0;
+    }
+    return this.ids;
   }
 
   private add(conn: ConnId, nick: string): void {
@@ -62,12 +85,7 @@ export class RoomActor {
     this.everyone = null;
     if (this.slot.has(conn)) return;
     const n = this.slot.size;
-    if (n === this.ids.length) {
-      const grown = new Int32Array(n * 2);
-      grown.set(this.ids);
-      this.ids = grown;
-    }
-    this.ids[n] = conn;
+    this.writable(n)[n] = conn;
     this.slot.set(conn, n);
   }
 
@@ -77,8 +95,9 @@ export class RoomActor {
     const at = this.slot.get(conn);
     if (at === undefined) return;
     const last = this.slot.size - 1;
-    const moved = this.ids[last]!;
-    this.ids[at] = moved;
+    const ids = this.writable(at);
+    const moved = ids[last]!;
+    ids[at] = moved;
     this.slot.set(moved, at);
     this.slot.delete(conn);
   }

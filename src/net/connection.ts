@@ -29,7 +29,8 @@ export class Connection {
   /** When the connection first had lines waiting for tokens (0: not throttled). */
   throttledSince = 0;
   floodTimer: NodeJS.Timeout | null = null;
-  registerTimer: NodeJS.Timeout | null = null;
+  /** It has had a nickname: the registration deadline no longer applies. */
+  registered = false;
 
   constructor(
     readonly id: ConnId,
@@ -44,7 +45,6 @@ export class Connection {
 
   clearTimers(): void {
     if (this.floodTimer) clearTimeout(this.floodTimer);
-    if (this.registerTimer) clearTimeout(this.registerTimer);
-    this.floodTimer = this.registerTimer = null;
+    this.floodTimer = null;
   }
 }

@@ -15,6 +15,9 @@ const LONG_FLUSH_MS = 20;
 export function extendsList(a: Int32Array, b: Int32Array): boolean {
   if (a === b) return true;
   if (a.length > b.length) return false;
+  // Views of one buffer from the same start: a room only appends past the views it handed out
+  // (see RoomActor), so this is a join storm's common case, answered without reading the ids.
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -24,6 +27,9 @@ export class Delivery {
   private scheduled = false;
   /** Under load, the earliest time for the next flush (see flush). */
   private nextFlushAt = 0;
+  /** The parts last concatenated in this flush, and the result (see gather). */
+  private lastParts: Buffer[] | null = null;
+  private lastData: Buffer | null = null;
 
   constructor(
     private readonly conns: ReadonlyMap<ConnId, Connection>,
@@ -103,6 +109,15 @@ export class Delivery {
   }
 
   /**
+   * The answer to what this user just did (its own join, a /who…): when the next flush is held
+   * back (a join storm: flushes cover thousands of sockets and are spaced out), it goes out now
+   * instead of waiting for it. Otherwise the flush due this turn takes it with everyone's.
+   */
+  answer(conn: Connection): void {
+    if (this.nextFlushAt > performance.now()) this.writeOut(conn, this.sendQueue);
+  }
+
+  /**
    * One write per socket per flush, whatever number of lines it carries. A write costs a system
    * call (≈ 3 µs). A flush that took long (thousands of sockets, a join storm) makes the next one
    * wait as long, so the thread spends at most half its time writing and each write carries more
@@ -119,6 +134,8 @@ export class Delivery {
       this.writeOut(conn, cap);
     }
     list.length = 0;
+    this.lastParts = null;
+    this.lastData = null;
     const now = performance.now();
     const took = now - started;
     this.nextFlushAt = took > LONG_FLUSH_MS ? now + took : 0;
@@ -127,12 +144,32 @@ export class Delivery {
   /** Writes what is queued for one connection, in one write. */
   writeOut(conn: Connection, cap: number): void {
     if (conn.closed || conn.out.length === 0) return;
-    const data = conn.out.length === 1 ? conn.out[0]! : Buffer.concat(conn.out, conn.outBytes);
+    const data = this.gather(conn.out, conn.outBytes);
     conn.out.length = 0;
     conn.outBytes = 0;
     const socket = conn.socket;
     // write() says false once the socket holds more than its high-water mark: only then is the
     // (not free) writableLength worth reading.
     if (!socket.write(data) && socket.writableLength > cap && !conn.ending) this.overflow(conn, `you fell more than ${cap} bytes behind, goodbye`);
+  }
+
+  /**
+   * One buffer for a connection's queued parts. Members of a room get the same parts in the
+   * same order (one shared buffer per run of broadcasts), and the flush meets them one after
+   * another: they share one concatenation instead of each getting a copy, which during a join
+   * storm would be thousands of copies of the same kilobytes per flush.
+   */
+  private gather(parts: Buffer[], bytes: number): Buffer {
+    if (parts.length === 1) return parts[0]!;
+    const last = this.lastParts;
+    if (last !== null && last.length === parts.length && this.lastData!.length === bytes) {
+      let same = true;
+      for (let i = 0; i < parts.length && same; i++) same = parts[i] === last[i];
+      if (same) return this.lastData!;
+    }
+    const data = Buffer.concat(parts, bytes);
+    this.lastParts = parts.slice();
+    this.lastData = data;
+    return data;
   }
 }

@@ -12,6 +12,7 @@ import { roomAddress, type ConnId, type Effect, type Envelope } from '../protoco
 import * as texts from '../protocol/texts.js';
 import { Connection } from './connection.js';
 import { admit, type Admission } from './admission.js';
+import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
 
@@ -32,6 +33,8 @@ export class Gateway {
   private readonly mirror = new MemberMirror();
   private readonly perIp = new Map<string, number>();
   private readonly out: Delivery;
+  /** Newcomers that must choose a nickname in time (see config registerTimeoutSeconds). */
+  private readonly registration: Deadlines;
   /** Connections paused because the actors are behind; resumed when they catch up. */
   private readonly backlogged: Connection[] = [];
   private nextId = 1;
@@ -48,6 +51,10 @@ export class Gateway {
       openHere: () => this.open,
       awaiting: () => [...this.conns.values()].filter((c) => c.awaiting).map((c) => c.id),
       isOpen: (id) => this.conns.get(id)?.closed === false,
+    });
+    this.registration = new Deadlines(config.registerTimeoutSeconds * 1000, (id) => {
+      const conn = this.conns.get(id);
+      if (conn && !conn.registered) this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`);
     });
     this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true));
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -89,6 +96,7 @@ export class Gateway {
     clearTimeout(timer);
     for (const conn of this.conns.values()) conn.socket.destroy();
     await listenerClosed;
+    this.registration.stop();
     await this.system.close();
   }
 
@@ -112,10 +120,7 @@ export class Gateway {
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
     socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
-    if (this.config.registerTimeoutSeconds > 0) {
-      conn.registerTimer = setTimeout(() => this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`), this.config.registerTimeoutSeconds * 1000);
-      conn.registerTimer.unref();
-    }
+    if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
     const sink = {
       line: (text: string) => this.onLine(conn, text),
       tooLong: () => this.out.enqueue(conn, Buffer.from(texts.lineTooLong(this.config.maxLine))),
@@ -264,10 +269,7 @@ export class Gateway {
       case 'named': {
         this.mirror.setNick(e.conn, e.nick);
         const conn = this.conns.get(e.conn);
-        if (conn?.registerTimer && e.nick !== null) {
-          clearTimeout(conn.registerTimer);
-          conn.registerTimer = null;
-        }
+        if (conn && e.nick !== null) conn.registered = true;
         break;
       }
       case 'placed':
@@ -290,6 +292,7 @@ export class Gateway {
     const conn = this.conns.get(id);
     if (!conn) return;
     conn.awaiting = false;
+    this.out.answer(conn);
     this.pump(conn);
     if (conn.closed && !conn.awaiting) {
       // Lines it sent before closing went out above; now its leave.
