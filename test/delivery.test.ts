@@ -103,6 +103,19 @@ runs('members queued the same parts share one concatenation; others get their ow
   assert.is.not(data.get(1)![1], one![0], 'nothing reused from an earlier flush');
   assert.is(data.get(1)![1]!.toString(), 'xy');
 });
+runs('a long queue is joined as it grows, in order, members of the same broadcasts sharing the copy', () => {
+  const { delivery, data } = recorded([1, 2, 3]);
+  const conns = delivery['conns'];
+  let expected = '';
+  for (let i = 0; i < 100; i++) {
+    delivery.deliver(Int32Array.of(1, 2, 3), -1, `${i} `);
+    expected += `${i} `;
+    assert.ok(conns.get(1)!.out.length < 32, 'bounded between flushes');
+  }
+  assert.is(conns.get(1)!.out[0], conns.get(2)!.out[0], 'one copy for identical queues');
+  delivery.flush();
+  for (const id of [1, 2, 3]) assert.is(Buffer.concat(data.get(id)!).toString(), expected);
+});
 runs('an answer goes out at once only while flushes are held back', () => {
   const { delivery, writes } = world([1, 2]);
   delivery.deliver(Int32Array.of(1), -1, 'a ');

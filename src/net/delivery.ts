@@ -10,6 +10,12 @@ export type DeliverEffect = Extract<Effect, { t: 'deliver' }>;
 
 /** A flush longer than this makes the next one wait as long (see flush). */
 const LONG_FLUSH_MS = 20;
+/**
+ * Parts a connection's queue may hold before they are joined into one. Each batch of broadcasts
+ * adds one part to every recipient, and while flushes are held back (a join storm) hundreds of
+ * batches can arrive: without a bound, ten thousand queues of hundreds of parts each.
+ */
+const MAX_PARTS = 32;
 
 /** Whether recipient list `b` starts with all of `a` (the same array, or `a` plus newcomers). */
 export function extendsList(a: Int32Array, b: Int32Array): boolean {
@@ -94,17 +100,19 @@ export class Delivery {
 
   enqueue(conn: Connection, bytes: Buffer): void {
     if (conn.closed || conn.socket.writableEnded) return;
-    conn.out.push(bytes);
+    const out = conn.out;
+    out.push(bytes);
     conn.outBytes += bytes.length;
+    if (out.length >= MAX_PARTS) {
+      // Recipients of the same broadcasts come here one after another with the same parts: they share one copy.
+      const joined = this.gather(out, conn.outBytes);
+      out.length = 0;
+      out.push(joined);
+    }
     if (!conn.inFlushList) {
       conn.inFlushList = true;
       this.list.push(conn);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        const wait = this.nextFlushAt - performance.now();
-        if (wait > 0) setTimeout(this.flush, wait);
-        else setImmediate(this.flush);
-      }
+      if (!this.scheduled) this.schedule();
     }
   }
 
@@ -117,14 +125,28 @@ export class Delivery {
     if (this.nextFlushAt > performance.now()) this.writeOut(conn, this.sendQueue);
   }
 
+  /** A flush at the end of this loop turn, or when the hold ends; it may find the list emptied by an earlier one. */
+  private schedule(): void {
+    this.scheduled = true;
+    const wait = this.nextFlushAt - performance.now();
+    if (wait > 0) setTimeout(this.scheduledFlush, wait);
+    else setImmediate(this.scheduledFlush);
+  }
+
+  private readonly scheduledFlush = (): void => {
+    this.scheduled = false;
+    if (this.list.length === 0) return;
+    if (this.nextFlushAt > performance.now()) this.schedule(); // a flush since held the next one back
+    else this.flush();
+  };
+
   /**
    * One write per socket per flush, whatever number of lines it carries. A write costs a system
    * call (≈ 3 µs). A flush that took long (thousands of sockets, a join storm) makes the next one
    * wait as long, so the thread spends at most half its time writing and each write carries more
    * lines; ordinary flushes (a room of a thousand: ≈ 3 ms) are followed at once, for latency.
    */
-  readonly flush = (): void => {
-    this.scheduled = false;
+  flush(): void {
     const started = performance.now();
     const list = this.list;
     const cap = this.sendQueue;
@@ -139,7 +161,7 @@ export class Delivery {
     const now = performance.now();
     const took = now - started;
     this.nextFlushAt = took > LONG_FLUSH_MS ? now + took : 0;
-  };
+  }
 
   /** Writes what is queued for one connection, in one write. */
   writeOut(conn: Connection, cap: number): void {
