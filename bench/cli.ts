@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ServerProcess } from './proc.js';
-import { RedisServer } from './redis.js';
+import { StartedProcess } from './child.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
 import { SCENARIOS, scenarioByName, type RunContext } from './scenarios.js';
@@ -195,16 +194,14 @@ async function main(): Promise<number> {
 if (!reexecWithMoreFiles()) {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
-      ServerProcess.killAll();
-      RedisServer.killAll();
+      StartedProcess.killAll();
       process.exit(130);
     });
   }
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      ServerProcess.killAll();
-      RedisServer.killAll();
+      StartedProcess.killAll();
       process.stderr.write(`\nbench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(2);
     },

@@ -1,18 +1,7 @@
-// The servers under test as child processes: start one, learn its port from its
-// `listening on HOST:PORT` line, read its RSS and CPU from /proc, and stop it (only the
-// PID we started).
+// What /proc says about a process and the machine: CPU per thread, RSS, busy jiffies.
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-
-const LISTENING = /listening on (\S+):(\d+)/;
-
-export interface ServerSpec {
-  /** Name in reports: ours, ours-inthread, baseline… */
-  name: string;
-  script: string;
-  args: string[];
-}
 
 export interface ProcSample {
   atMs: number;
@@ -93,103 +82,6 @@ export function otherThreadsPct(a: ProcSample, b: ProcSample, mainTid: string): 
     out.push(((cpu - (a.tasks.get(tid) ?? 0)) / s) * 100);
   }
   return out.sort((x, y) => y - x);
-}
-
-export class ServerProcess {
-  /** Every server this process started and that still runs: stopped on our own exit. */
-  static readonly running = new Set<ServerProcess>();
-  private exited = false;
-  private log = '';
-
-  private constructor(
-    readonly spec: ServerSpec,
-    private readonly child: ChildProcess,
-    readonly host: string,
-    readonly port: number,
-  ) {
-    ServerProcess.running.add(this);
-    child.once('exit', () => {
-      this.exited = true;
-      ServerProcess.running.delete(this);
-    });
-  }
-
-  /** Last resort on our own exit: SIGKILL, synchronously, to the PIDs we started. */
-  static killAll(): void {
-    for (const p of ServerProcess.running) p.child.kill('SIGKILL');
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get alive(): boolean {
-    return !this.exited;
-  }
-
-  /** Last output of the server, for error reports. */
-  get output(): string {
-    return this.log;
-  }
-
-  static start(spec: ServerSpec, timeoutMs = 15_000): Promise<ServerProcess> {
-    const child = spawn(process.execPath, [spec.script, ...spec.args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    const keep = (chunk: Buffer): void => {
-      log = (log + chunk.toString('utf8')).slice(-4000);
-    };
-    child.stderr!.on('data', keep);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`${spec.name}: no "listening on" line within ${timeoutMs} ms\n${log}`));
-      }, timeoutMs);
-      const onExit = (code: number | null): void => {
-        clearTimeout(timer);
-        reject(new Error(`${spec.name} exited (${code}) before listening\n${log}`));
-      };
-      child.once('exit', onExit);
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      const onData = (chunk: Buffer): void => {
-        keep(chunk);
-        const m = LISTENING.exec(log);
-        if (m === null) return;
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        child.stdout!.off('data', onData);
-        const proc = new ServerProcess(spec, child, m[1]!, Number(m[2]));
-        child.stdout!.on('data', (c: Buffer) => (proc.log = (proc.log + c.toString('utf8')).slice(-4000)));
-        child.stderr!.on('data', (c: Buffer) => (proc.log = (proc.log + c.toString('utf8')).slice(-4000)));
-        resolve(proc);
-      };
-      child.stdout!.on('data', onData);
-    });
-  }
-
-  sample(): ProcSample | null {
-    if (this.exited) return null;
-    try {
-      return sampleProc(this.pid);
-    } catch {
-      return null;
-    }
-  }
-
-  /** SIGTERM, then SIGKILL after `graceMs` if it is still there. */
-  stop(graceMs = 5000): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-      this.child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.child.kill('SIGTERM');
-    });
-  }
 }
 
 /** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */

@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { sampleProc, type ProcSample } from './proc.js';
+import { StartedProcess, freePort } from './child.js';
 
 /** null when `bin` runs, else why not (for the "skipped" message). */
 export function redisMissing(bin: string): string | null {
@@ -14,15 +14,6 @@ export function redisMissing(bin: string): string | null {
   if (r.error) return `${bin} not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); install it (Debian: apt-get install redis-server) or pass --redis-server PATH`;
   if (r.status !== 0) return `${bin} --version exited ${r.status}`;
   return null;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** What INFO says, as numbers, plus the bytes our own INFO exchange put on the wire. */
@@ -63,33 +54,18 @@ export function redisDelta(a: RedisCounters, b: RedisCounters): RedisDelta {
 
 const INFO_CMD = Buffer.from('*3\r\n$4\r\nINFO\r\n$5\r\nstats\r\n$12\r\ncommandstats\r\n');
 
-export class RedisServer {
-  static readonly running = new Set<RedisServer>();
-  private exited = false;
+export class RedisServer extends StartedProcess {
   private info: net.Socket | null = null;
 
   private constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     readonly port: number,
   ) {
-    RedisServer.running.add(this);
-    child.once('exit', () => {
-      this.exited = true;
-      RedisServer.running.delete(this);
-    });
+    super(child);
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** Last resort on our own exit: SIGKILL to the redis-server PIDs we started. */
-  static killAll(): void {
-    for (const r of RedisServer.running) r.child.kill('SIGKILL');
   }
 
   /** Starts redis-server on a free port (a few tries: another process may take the port first). */
@@ -106,7 +82,8 @@ export class RedisServer {
     throw last instanceof Error ? last : new Error(String(last));
   }
 
-  private static launch(bin: string, port: number, timeoutMs = 10_000): Promise<RedisServer> {
+  /** Starts redis-server on this port (a restart on the port a test's nodes know). */
+  static launch(bin: string, port: number, timeoutMs = 10_000): Promise<RedisServer> {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'];
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -145,15 +122,6 @@ export class RedisServer {
       };
       setTimeout(poll, 30);
     });
-  }
-
-  sample(): ProcSample | null {
-    if (this.exited) return null;
-    try {
-      return sampleProc(this.pid);
-    } catch {
-      return null;
-    }
   }
 
   /** `INFO stats commandstats` over our own connection, parsed. */
@@ -199,17 +167,9 @@ export class RedisServer {
   }
 
   /** SIGTERM (no persistence: it exits at once), SIGKILL after `graceMs`; only our PID. */
-  stop(graceMs = 3000): Promise<void> {
+  override stop(graceMs = 3000): Promise<void> {
     this.info?.destroy();
     this.info = null;
-    if (this.exited) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-      this.child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.child.kill('SIGTERM');
-    });
+    return super.stop(graceMs);
   }
 }

@@ -6,7 +6,8 @@
 import { LOBBY } from '../src/protocol/texts.js';
 import { addCounts, compareOrders, zeroCounts } from './check.js';
 import type { Address, ConnSpec, PoolSetup, SendPlan } from './pool-messages.js';
-import { cpuBetween, machineTicks, otherThreadsPct, sampleProc, threadCpu, type ProcSample, type ServerProcess } from './proc.js';
+import { cpuBetween, machineTicks, otherThreadsPct, sampleProc, threadCpu, type ProcSample } from './proc.js';
+import type { ServerProcess } from './child.js';
 import { redisDelta, redisMissing, type RedisCounters } from './redis.js';
 import type { CaseResult, LoadgenUse, ServerUse } from './result-types.js';
 import { clusterTarget, oursWithWorkers, stopStarted, type Started, type Target } from './servers.js';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Address } from './pool-messages.js';
-import { ServerProcess, type ServerSpec } from './proc.js';
+import { ServerProcess, type ServerSpec } from './child.js';
 import { RedisServer } from './redis.js';
 
 const OURS = fileURLToPath(new URL('../src/main.js', import.meta.url));

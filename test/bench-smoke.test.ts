@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ServerProcess } from '../bench/proc.js';
+import { ServerProcess } from '../bench/child.js';
 import { RedisServer, redisMissing } from '../bench/redis.js';
 import { scenarioByName, type RunContext } from '../bench/scenarios.js';
 import { serverSpec, startedTarget } from '../bench/servers.js';

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, isPlain, nodeChat, start, stopAll, waitForPort, type Proc } from './fixtures/processes.js';
+import { freePort } from '../bench/child.js';
+import { isPlain, nodeChat, start, stopAll, waitForPort, type Proc } from './fixtures/processes.js';
 
 const CONFIG = fileURLToPath(new URL('../../test/fixtures/ngircd.conf', import.meta.url));
 
