@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { Config } from '../src/config.js';
 import * as texts from '../src/protocol/texts.js';
 import { TestClient } from './helpers/client.js';
@@ -191,3 +192,33 @@ shutdown('SIGTERM: every user gets the notice, the process exits 0', async () =>
   }
 });
 shutdown.run();
+
+const keepalive = suite('limits: a vanished peer');
+keepalive.after.each(cleanup);
+/** The kernel's timer on the server's end of a connection: `tr` and seconds left, from /proc/net/tcp (Linux). */
+function serverSideTimer(serverPort: number, clientPort: number): { tr: number; seconds: number } | null {
+  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
+  for (const row of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = row.trim().split(/\s+/);
+    if (f.length < 6 || !f[1]!.endsWith(`:${hex(serverPort)}`) || !f[2]!.endsWith(`:${hex(clientPort)}`)) continue;
+    const [tr, when] = f[5]!.split(':');
+    return { tr: parseInt(tr!, 16), seconds: parseInt(when!, 16) / 100 }; // USER_HZ is 100 on Linux
+  }
+  return null;
+}
+keepalive('an idle connection has TCP keepalive armed after the configured silence', async () => {
+  // A peer that vanishes (cable pulled, laptop closed) sends nothing: only keepalive probes find
+  // out. Loopback cannot lose a peer, so this checks the kernel armed the probe timer as configured.
+  await start({ keepAliveSeconds: 37 });
+  const a = await named('a');
+  const b = await named('b');
+  await b.waitFor('b joined the room');
+  await TestClient.settle(200); // the last segments acknowledged: no retransmit timer pending
+  for (const c of [a, b]) {
+    const timer = serverSideTimer(server!.port, c.socket.localPort!);
+    assert.ok(timer, 'the server end is in /proc/net/tcp');
+    assert.is(timer!.tr, 2, 'the keepalive timer is the one pending');
+    assert.ok(timer!.seconds > 30 && timer!.seconds <= 37, `due within the configured 37 s (${timer!.seconds} s)`);
+  }
+});
+keepalive.run();
