@@ -412,7 +412,7 @@ const connections: Scenario = {
             // RSS right after the storm is its high-water mark: freed buffers and heap pages go
             // back to the system only later. What each connection costs to keep is read again
             // after a rest, everyone still connected and idle.
-            const restS = ctx.restS ?? (ctx.quick ? 0 : 10);
+            const restS = proc === null ? 0 : (ctx.restS ?? (ctx.quick ? 0 : 10)); // no RSS to read from an external server
             await sleep(restS * 1000);
             const rested = restS > 0 ? (proc?.sample() ?? null) : null;
             const joinHist = mergeHist(joins.map((j) => j.joinUs));

@@ -100,8 +100,8 @@ runs('members queued the same parts share one concatenation; others get their ow
   delivery.deliver(Int32Array.of(1, 2), -1, 'x');
   delivery.deliver(Int32Array.of(1, 2), -1, 'y');
   delivery.flush();
-  assert.is.not(data.get(1)![1], one![0], 'nothing reused from an earlier flush');
   assert.is(data.get(1)![1]!.toString(), 'xy');
+  assert.is(delivery['lastData'], null, 'no buffer kept past its flush');
 });
 runs('a long queue is joined as it grows, in order, members of the same broadcasts sharing the copy', () => {
   const { delivery, data } = recorded([1, 2, 3]);
@@ -127,7 +127,7 @@ runs('an answer goes out at once only while flushes are held back', () => {
   const conn2 = delivery['conns'].get(2)!;
   const write = conn2.socket.write.bind(conn2.socket);
   conn2.socket.write = ((data: Buffer) => {
-    for (const until = performance.now() + 30; performance.now() < until; );
+    for (const until = performance.now() + 150; performance.now() < until; );
     return write(data);
   }) as typeof conn2.socket.write;
   delivery.deliver(Int32Array.of(2), -1, 'slow ');

@@ -237,4 +237,26 @@ views('joins in a row share one buffer, each list a prefix of the next', () => {
     assert.equal([...lists[i]!.to].slice(0, lists[i - 1]!.to.length), [...lists[i - 1]!.to]);
   }
 });
+views('a list sent after a crowd left is the size of who is left, not of the crowd', () => {
+  // A view is cloned with its whole buffer: one sized for a thousand would cost every later batch.
+  const h = new Harness();
+  for (let c = 1; c <= 1000; c++) h.claim(c, `n${c}`);
+  for (let c = 11; c <= 1000; c++) h.leave(c);
+  const line = h.line(1, 'still here').find((e) => e.t === 'deliver') as { to: Int32Array };
+  assert.is(line.to.length, 10);
+  assert.ok(line.to.buffer.byteLength <= 4 * 64, `a small buffer (${line.to.buffer.byteLength} bytes)`);
+});
+views('a room restored after handing out lists leaves those lists as they were', () => {
+  const h = new Harness();
+  for (let c = 1; c <= 5; c++) h.claim(c, `n${c}`);
+  const before = (h.line(1, 'x').find((e) => e.t === 'deliver') as { to: Int32Array }).to;
+  const seen = [...before];
+  h.host.restore([
+    { conn: 7, nick: 'g', room: 'lobby' },
+    { conn: 8, nick: 'h', room: 'lobby' },
+  ]);
+  h.line(7, 'after');
+  assert.equal([...before], seen);
+  assert.equal(h.to(8), [texts.message('g', 'after')]);
+});
 views.run();

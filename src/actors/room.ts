@@ -68,11 +68,15 @@ export class RoomActor {
     return this.everyone;
   }
 
-  /** `ids`, ready for a write at index `at` (and, when full, for one more entry). */
+  /**
+   * `ids`, ready for a write at index `at` (`at` = size: an append). A fresh buffer is sized to
+   * the members (twice, to grow into): structured clone sends a view's whole buffer, so one left
+   * large by a crowd that has since gone would cost every later batch its full size.
+   */
   private writable(at: number): Int32Array {
     const n = this.slot.size;
-    if (at < this.exposed || n === this.ids.length) {
-      const fresh = new Int32Array(n === this.ids.length ? n * 2 : this.ids.length);
+    if (at < this.exposed || (at === n && n === this.ids.length)) {
+      const fresh = new Int32Array(Math.max(16, 2 * (n + 1)));
       fresh.set(this.ids.subarray(0, n));
       this.ids = fresh;
       this.exposed = 0;

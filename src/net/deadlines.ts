@@ -37,7 +37,9 @@ export class Deadlines {
       this.onDue(id);
     }
     // Drop the consumed front now and then, so the arrays hold only what is still pending.
-    if (this.head > 1024 && this.head * 2 > this.ids.length) {
+    if (this.head === this.ids.length) {
+      this.ids.length = this.due.length = this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.ids.length) {
       this.ids.splice(0, this.head);
       this.due.splice(0, this.head);
       this.head = 0;

@@ -21,8 +21,8 @@ const MAX_PARTS = 32;
 export function extendsList(a: Int32Array, b: Int32Array): boolean {
   if (a === b) return true;
   if (a.length > b.length) return false;
-  // Views of one buffer from the same start: a room only appends past the views it handed out
-  // (see RoomActor), so this is a join storm's common case, answered without reading the ids.
+  // Views of one buffer from the same start: `a` is `b`'s first elements, in the same memory.
+  // A room appends to the views it hands out (see RoomActor): a join storm's common case.
   if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
