@@ -30,18 +30,28 @@ test('each id comes due once, after its time, in the order added', () => {
   assert.is(deadlines.size, 0);
   deadlines.stop();
 });
-test('thousands pass through and only the pending are kept', () => {
-  const { deadlines, due, advance } = clocked(10);
-  for (let i = 0; i < 5000; i++) {
+test('an id deleted before its time never comes due', () => {
+  const { deadlines, due, advance } = clocked(100);
+  for (const id of [1, 2, 3, 4]) deadlines.add(id);
+  deadlines.delete(1);
+  deadlines.delete(3);
+  advance(100);
+  deadlines.expire();
+  assert.equal(due, [2, 4]);
+  deadlines.stop();
+});
+test('only the pending are kept: ids that registered leave at once', () => {
+  // A churn of connections that name themselves quickly must not pile up for a whole timeout.
+  const { deadlines, due, advance } = clocked(60_000);
+  for (let i = 0; i < 100_000; i++) {
     deadlines.add(i);
+    if (i % 1000 !== 0) deadlines.delete(i); // registered
     advance(1);
     deadlines.expire();
   }
-  assert.is(due.length, 4991, "added at 0…4999, each due 10 later: 0…4990 by 5000");
-  assert.equal(due.slice(0, 3), [0, 1, 2]);
-  assert.ok(due.every((id, i) => id === i), 'in order, none twice');
-  assert.is(deadlines.size, 9);
-  assert.ok(deadlines['ids'].length < 1100, 'the spent front is dropped');
+  assert.is(deadlines.size, 59, 'the unregistered of the last minute (added after 40,000 ms)');
+  assert.is(due.length, 41, '0, 1000 … 40,000: due by 100,000 ms');
+  assert.ok(due.every((id, i) => id === i * 1000), 'in order, none twice');
   deadlines.stop();
 });
 test('the timer fires by itself', async () => {

@@ -29,8 +29,6 @@ export class Connection {
   /** When the connection first had lines waiting for tokens (0: not throttled). */
   throttledSince = 0;
   floodTimer: NodeJS.Timeout | null = null;
-  /** It has had a nickname: the registration deadline no longer applies. */
-  registered = false;
 
   constructor(
     readonly id: ConnId,

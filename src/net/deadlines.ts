@@ -1,15 +1,13 @@
 // Deadlines that all lie the same time after their start (a newcomer has so long to choose a
-// nickname): a FIFO of connection ids and one timer, instead of a timer per connection. An
-// armed Node timer costs a few kilobytes of heap per connection; an entry here costs two
-// numbers. Entries are never cancelled: whoever is due is checked by the caller, who ignores
-// those that have since registered or gone.
+// nickname): one map in arrival order, hence in deadline order, and one timer, instead of a
+// timer per connection. An armed Node timer costs a few kilobytes per connection; an entry
+// here costs a map slot, and leaves as soon as its connection registers or goes.
 
 import type { ConnId } from '../protocol/messages.js';
 
 export class Deadlines {
-  private readonly ids: ConnId[] = [];
-  private readonly due: number[] = [];
-  private head = 0;
+  /** id → when it is due, in the order added (so earliest first). */
+  private readonly due = new Map<ConnId, number>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -19,30 +17,26 @@ export class Deadlines {
   ) {}
 
   get size(): number {
-    return this.ids.length - this.head;
+    return this.due.size;
   }
 
   add(id: ConnId): void {
-    this.ids.push(id);
-    this.due.push(this.now() + this.afterMs);
+    this.due.set(id, this.now() + this.afterMs);
     if (this.timer === null) this.arm();
+  }
+
+  /** It no longer has a deadline (it registered, or it is gone). */
+  delete(id: ConnId): void {
+    this.due.delete(id);
   }
 
   /** Calls onDue for everyone whose time has come (the timer does this; tests call it directly). */
   expire(): void {
     const now = this.now();
-    while (this.head < this.ids.length && this.due[this.head]! <= now) {
-      const id = this.ids[this.head]!;
-      this.head++;
+    for (const [id, at] of this.due) {
+      if (at > now) break;
+      this.due.delete(id);
       this.onDue(id);
-    }
-    // Drop the consumed front now and then, so the arrays hold only what is still pending.
-    if (this.head === this.ids.length) {
-      this.ids.length = this.due.length = this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.ids.length) {
-      this.ids.splice(0, this.head);
-      this.due.splice(0, this.head);
-      this.head = 0;
     }
   }
 
@@ -52,10 +46,11 @@ export class Deadlines {
   }
 
   private arm(): void {
-    if (this.head === this.ids.length) return;
-    const wait = Math.max(0, this.due[this.head]! - this.now());
-    this.timer = setTimeout(this.fire, Math.ceil(wait));
-    this.timer.unref();
+    for (const at of this.due.values()) {
+      this.timer = setTimeout(this.fire, Math.ceil(Math.max(0, at - this.now())));
+      this.timer.unref();
+      return;
+    }
   }
 
   private readonly fire = (): void => {

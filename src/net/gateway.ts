@@ -54,7 +54,7 @@ export class Gateway {
     });
     this.registration = new Deadlines(config.registerTimeoutSeconds * 1000, (id) => {
       const conn = this.conns.get(id);
-      if (conn && !conn.registered) this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`);
+      if (conn) this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`);
     });
     this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true));
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
@@ -214,6 +214,7 @@ export class Gateway {
     if (conn.closed) return;
     conn.closed = true;
     conn.clearTimers();
+    this.registration.delete(conn.id);
     this.open--;
     const n = (this.perIp.get(conn.address) ?? 1) - 1;
     if (n > 0) this.perIp.set(conn.address, n);
@@ -268,8 +269,7 @@ export class Gateway {
     switch (e.t) {
       case 'named': {
         this.mirror.setNick(e.conn, e.nick);
-        const conn = this.conns.get(e.conn);
-        if (conn && e.nick !== null) conn.registered = true;
+        if (e.nick !== null) this.registration.delete(e.conn);
         break;
       }
       case 'placed':
