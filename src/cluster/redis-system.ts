@@ -9,7 +9,7 @@
 // - Decisions that must be made in one place (a nickname claim, a rename, a leave, a move, the
 //   reaping of a dead node) are Lua scripts (scripts.ts): atomic next to the log, with no lease
 //   to hand over when a node dies, because no node owns a room.
-// - A node's liveness is a key with a short expiry it keeps renewing; any node that sees it
+// - A node's liveness is a key with a short expiry it keeps renewing (liveness.ts); any node that sees it
 //   gone runs the reaping script, which announces the dead node's users' leaves exactly once.
 // - Redis round trips per chat line: one script call that XADDs it (pipelined by ioredis),
 //   whatever the number of recipients; each node then reads the line once and fans it out to
@@ -23,8 +23,9 @@ import { interpret } from '../protocol/intents.js';
 import { roomOf, type ConnId, type Envelope, type MemberRecord } from '../protocol/messages.js';
 import { checkNick, nickKey } from '../protocol/nicknames.js';
 import * as texts from '../protocol/texts.js';
-import { gidOf, idLess, type InboxEvent, type RoomEvent } from './events.js';
+import { gidOf, type InboxEvent, type RoomEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
+import { HEARTBEAT_MS, heartbeat, storeEpoch, trimmedPast } from './liveness.js';
 import { Replica } from './replica.js';
 import { reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 
@@ -36,9 +37,6 @@ export interface ClusterOptions {
   node?: string;
 }
 
-const HEARTBEAT_MS = 1000;
-/** A node not heard from for this long is dead; its users' leaves are announced. */
-const ALIVE_MS = 3000;
 const INBOX_RETENTION = 1000;
 
 export class ClusterSystem implements ActorSystem {
@@ -330,21 +328,10 @@ export class ClusterSystem implements ActorSystem {
   private async heartbeat(): Promise<void> {
     if (this.closed || this.redis.status !== 'ready') return;
     try {
-      const replies = await this.redis
-        .multi()
-        .set(keys.alive(this.node), '1', 'PX', ALIVE_MS)
-        .sadd(keys.nodes, this.node)
-        .hset(keys.load, this.node, this.hooks.openHere())
-        .hgetall(keys.load)
-        .exists(keys.conns(this.node))
-        .getdel(keys.reaped(this.node))
-        .exec();
-      const load = (replies?.[3]?.[1] ?? {}) as Record<string, string>;
-      this.elsewhere = Object.entries(load).reduce((n, [node, open]) => (node === this.node ? n : n + Number(open)), 0);
-      // Our users are gone from the shared state (we were reaped while stalled, or Redis lost
-      // its data): put them back, so the rest of the cluster sees them again.
-      const gone = replies?.[4]?.[1] === 0 || replies?.[5]?.[1] === '1';
-      if (gone && this.replica.locals.size > 0 && !this.recovering) await this.reassert('this server lost touch with the chat for a while');
+      const beat = await heartbeat(this.redis, this.node, this.hooks.openHere());
+      this.elsewhere = beat.elsewhere;
+      // Put our users back, so the rest of the cluster sees them again.
+      if (beat.lost && this.replica.locals.size > 0 && !this.recovering) await this.reassert('this server lost touch with the chat for a while');
     } catch {
       // Redis is away: 'close' has told the users; 'ready' will pick up from here.
     }
@@ -374,7 +361,7 @@ export class ClusterSystem implements ActorSystem {
 
   /** Redis is (back) up: find out whether it kept its data, and say so. */
   private async recover(): Promise<void> {
-    const epoch = await this.ensureEpoch();
+    const epoch = await storeEpoch(this.redis);
     const wasDegraded = this.degraded;
     this.degraded = false;
     if (this.epoch !== null && epoch !== this.epoch) {
@@ -390,28 +377,10 @@ export class ClusterSystem implements ActorSystem {
     this.epoch = epoch;
     void this.heartbeat(); // register and be seen alive now, not a second from now
     if (!wasDegraded) return;
-    const missed = await this.missedRooms();
+    const missed = await trimmedPast(this.redis, this.replica.rooms);
     const notice = missed.length === 0 ? 'the chat is back: nothing was missed' : `the chat is back, but some lines in ${missed.join(', ')} were missed (older than the store keeps)`;
     this.replica.deliver(this.replica.everyLocal(), -1, texts.info(notice));
     this.scheduleFlush();
-  }
-
-  private async ensureEpoch(): Promise<string> {
-    await this.redis.set(keys.epoch, randomBytes(8).toString('hex'), 'NX');
-    return (await this.redis.get(keys.epoch)) ?? '';
-  }
-
-  /** Rooms whose log was trimmed past the point this node had read. */
-  private async missedRooms(): Promise<string[]> {
-    const missed: string[] = [];
-    for (const [room, followed] of this.replica.rooms) {
-      const info = (await this.redis.xinfo('STREAM', keys.log(room)).catch(() => null)) as unknown[] | null;
-      if (!info) continue;
-      const at = info.indexOf('max-deleted-entry-id');
-      const maxDeleted = at >= 0 ? String(info[at + 1]) : '0-0';
-      if (followed.pos !== null && idLess(followed.pos, maxDeleted)) missed.push(room);
-    }
-    return missed;
   }
 
   private async reassert(why: string): Promise<void> {
