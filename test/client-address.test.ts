@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AddressError, formatAddress, parseAddress } from '../src/client/address.js';
+import { AddressError, formatAddress, parseAddress, addressFrom } from '../src/client/address.js';
 import { backoffDelay } from '../src/client/backoff.js';
 
 const address = suite('parseAddress');
@@ -34,6 +34,22 @@ address('IPv6 is written back in brackets', () => {
 });
 
 address.run();
+
+const args = suite('addressFrom');
+args('none, HOST[:PORT], or HOST PORT as telnet takes it', () => {
+  assert.equal(addressFrom([], 3000, 'u'), { host: 'localhost', port: 3000 });
+  assert.equal(addressFrom(['example.org:4000'], 3000, 'u'), { host: 'example.org', port: 4000 });
+  assert.equal(addressFrom(['127.0.0.1', '45581'], 3000, 'u'), { host: '127.0.0.1', port: 45581 });
+  assert.equal(addressFrom(['::1', '3001'], 3000, 'u'), { host: '::1', port: 3001 });
+  assert.equal(addressFrom(['[::1]', '3001'], 3000, 'u'), { host: '::1', port: 3001 });
+});
+args('two ports, a bad port or a third word are refused', () => {
+  assert.throws(() => addressFrom(['host:1', '2'], 3000, 'u'), /two ports/);
+  assert.throws(() => addressFrom(['[::1]:1', '2'], 3000, 'u'), /two ports/);
+  assert.throws(() => addressFrom(['host', 'http'], 3000, 'u'), /not a number/);
+  assert.throws(() => addressFrom(['a', '1', 'b'], 3000, 'u'), /u, got: a 1 b/);
+});
+args.run();
 
 const backoff = suite('backoffDelay');
 

@@ -39,6 +39,19 @@ export function parseAddress(input: string, defaultPort: number, defaultHost = '
   return { host, port: parsePort(text.slice(first + 1), input) };
 }
 
+/**
+ * The address from a command's positional arguments: none (the default), `HOST[:PORT]`, or
+ * `HOST PORT` as telnet and nc take it.
+ */
+export function addressFrom(args: readonly string[], defaultPort: number, usage: string): Address {
+  if (args.length <= 1) return parseAddress(args[0] ?? '', defaultPort);
+  if (args.length > 2) throw new UsageError(`${usage}, got: ${args.join(' ')}`);
+  const [host, port] = args as [string, string];
+  // `[v6]:PORT` or `name:PORT` already name a port; a bare IPv6 address (two colons or more) does not.
+  if (/^\[.*\]:|^[^:[]+:[^:]*$/.test(host)) throw new AddressError(`two ports in "${args.join(' ')}"`);
+  return { host: parseAddress(host, defaultPort).host, port: parsePort(port, args.join(' ')) };
+}
+
 /** How an address is written back for the user: IPv6 in brackets. */
 export function formatAddress({ host, port }: Address): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

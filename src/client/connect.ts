@@ -3,7 +3,7 @@
 // history, control bytes cleaned, a clean leave, and --reconnect.
 
 import { parseArgs } from 'node:util';
-import { parseAddress, UsageError, type Address } from './address.js';
+import { addressFrom, type Address } from './address.js';
 import { Link, lingerThen } from './link.js';
 import { stripAll } from './sanitize.js';
 import { createTerminal, type Terminal, type TerminalStreams } from './terminal.js';
@@ -11,6 +11,7 @@ import { createTerminal, type Terminal, type TerminalStreams } from './terminal.
 export const CONNECT_HELP = `usage: node-chat connect [HOST[:PORT]] [options]
 
 A terminal client for node-chat servers (default localhost:3000). IPv6: [::1]:3000.
+The port may also come as a word of its own, as telnet takes it: HOST PORT.
 The first line you type is your nickname; then every line goes to the room, and
 the server's commands work as in telnet (/who, /nick, /me, /msg, /quit, /help).
 In a pipe, each stdin line is sent and everything received is written to stdout.
@@ -37,8 +38,7 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
     streams.output.write(CONNECT_HELP);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`connect takes one address, got: ${positionals.join(' ')}`);
-  const address: Address = parseAddress(positionals[0] ?? '', DEFAULT_PORT);
+  const address: Address = addressFrom(positionals, DEFAULT_PORT, 'connect takes one address (HOST[:PORT] or HOST PORT)');
 
   let nickname: string | undefined; // confirmed by the server's "NICK joined the room"
   let candidate: string | undefined; // the last line sent before that

@@ -2,7 +2,7 @@
 // The wiring only: bytes ↔ lines ↔ IrcSession ↔ terminal. The protocol lives in session.ts.
 
 import { parseArgs } from 'node:util';
-import { parseAddress, UsageError } from '../address.js';
+import { addressFrom, UsageError } from '../address.js';
 import { Link, lingerThen } from '../link.js';
 import { createTerminal, type Terminal, type TerminalStreams } from '../terminal.js';
 import { IrcSession } from './session.js';
@@ -10,6 +10,7 @@ import { IrcSession } from './session.js';
 export const IRC_HELP = `usage: node-chat irc HOST[:PORT] --nick NICK [--join '#CHANNEL']... [options]
 
 A terminal client for IRC servers: port 6667, or 6697 with --tls. IPv6: [::1]:6667.
+The port may also come as a word of its own: HOST PORT.
 Plain lines go to the current channel (the one joined last, or chosen with /join).
 Commands: /join /part /msg /me /nick /names /topic /quote /quit /help.
 In a pipe, each stdin line is typed (held until registration and the --join
@@ -54,10 +55,10 @@ export async function runIrc(argv: string[], streams: TerminalStreams, version: 
     streams.output.write(IRC_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('irc needs one server address: node-chat irc HOST[:PORT] --nick NICK');
+  if (positionals.length === 0) throw new UsageError('irc needs one server address: node-chat irc HOST[:PORT] --nick NICK');
   const nick = values.nick?.trim();
   if (!nick || /[\s\0:,]/.test(nick) || /^[#&$]/.test(nick)) throw new UsageError('irc needs --nick NICK (one word)');
-  const address = parseAddress(positionals[0] ?? '', values.tls ? 6697 : 6667);
+  const address = addressFrom(positionals, values.tls ? 6697 : 6667, 'irc takes one server address (HOST[:PORT] or HOST PORT)');
   const channels = (values.join ?? []).flatMap((c) => c.split(',')).filter((c) => c !== '').map((c) => (/^[#&+!]/.test(c) ? c : `#${c}`));
 
   const held: string[] = [];
