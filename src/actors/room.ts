@@ -70,13 +70,16 @@ export class RoomActor {
 
   /**
    * `ids`, ready for a write at index `at` (`at` = size: an append). A fresh buffer is sized to
-   * the members (twice, to grow into): structured clone sends a view's whole buffer, so one left
-   * large by a crowd that has since gone would cost every later batch its full size.
+   * the members: structured clone sends a view's whole buffer, so one left large by a crowd that
+   * has since gone would cost every later batch its full size. Only growth doubles; a copy made
+   * so that a view stays as it was (a leave) is just large enough, since a crowd leaving one by
+   * one makes one such copy per leave.
    */
   private writable(at: number): Int32Array {
     const n = this.slot.size;
-    if (at < this.exposed || (at === n && n === this.ids.length)) {
-      const fresh = new Int32Array(Math.max(16, 2 * (n + 1)));
+    const full = at === n && n === this.ids.length;
+    if (at < this.exposed || full) {
+      const fresh = new Int32Array(Math.max(16, full ? 2 * n : n + 1));
       fresh.set(this.ids.subarray(0, n));
       this.ids = fresh;
       this.exposed = 0;
