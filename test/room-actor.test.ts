@@ -259,4 +259,42 @@ views('a room restored after handing out lists leaves those lists as they were',
   assert.equal([...before], seen);
   assert.equal(h.to(8), [texts.message('g', 'after')]);
 });
+views('random joins, leaves, moves and lines: every list is exactly the room, and stays so', () => {
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  for (let trial = 0; trial < 40; trial++) {
+    const h = new Harness();
+    const inLobby = new Set<number>();
+    const named = new Set<number>();
+    const taken: Array<{ to: Int32Array; ids: number[] }> = [];
+    for (let step = 0; step < 300; step++) {
+      const c = 1 + rnd(40);
+      const op = rnd(10);
+      let effects;
+      if (!named.has(c)) {
+        effects = h.claim(c, `n${c}`);
+        named.add(c);
+        inLobby.add(c);
+      } else if (op < 3 && inLobby.has(c)) {
+        effects = h.leave(c);
+        named.delete(c);
+        inLobby.delete(c);
+      } else if (op < 5 && inLobby.has(c)) {
+        effects = h.line(c, '/join elsewhere');
+        inLobby.delete(c);
+      } else if (op < 6 && !inLobby.has(c)) {
+        effects = h.line(c, '/join lobby', 'elsewhere');
+        inLobby.add(c);
+      } else if (inLobby.has(c)) effects = h.line(c, 'hi');
+      else continue;
+      for (const e of effects) {
+        if (e.t !== 'deliver' || e.to.length < 2) continue;
+        taken.push({ to: e.to, ids: [...e.to] });
+      }
+      const last = effects.filter((e) => e.t === 'deliver' && e.except >= 0).pop() as { to: Int32Array } | undefined;
+      if (last && inLobby.has(c)) assert.equal(new Set(last.to), inLobby, 'a line reaches exactly the lobby');
+    }
+    for (const { to, ids } of taken) assert.equal([...to], ids, 'never changed after it was handed out');
+  }
+});
 views.run();
