@@ -369,6 +369,30 @@ const rate: Scenario = {
 
 const SENTINEL = 'zzend';
 
+/**
+ * Samples a server until its CPU has stayed still for a second (or `limitMs`): how long it
+ * stayed busy, and its RSS at the peak and at the end. For the work that follows an event,
+ * such as a crowd leaving, which the server does on its own time.
+ */
+async function untilIdle(proc: ServerProcess, limitMs: number): Promise<{ busyMs: number; peakKb: number; endKb: number } | null> {
+  const first = proc.sample();
+  if (first === null) return null;
+  let peakKb = first.rssKb;
+  let last = first;
+  let busyUntil = first.atMs;
+  while (last.atMs - first.atMs < limitMs) {
+    await sleep(100);
+    const s = proc.sample();
+    if (s === null) return null;
+    peakKb = Math.max(peakKb, s.rssKb);
+    // A clock tick of CPU (10 ms) in 100 ms is background (timers, GC); more is work.
+    if (s.cpuS - last.cpuS > 0.011) busyUntil = s.atMs;
+    last = s;
+    if (last.atMs - busyUntil >= 1000) break;
+  }
+  return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb };
+}
+
 const connections: Scenario = {
   name: 'connections',
   describe: '10,000 connections join one room: time until all joined, server RSS per connection',
@@ -394,6 +418,12 @@ const connections: Scenario = {
           };
           const pools = await Pools.open(base, roomConns(N, 0), N < 20 ? 0 : ctx.threads);
           const sentinel = await Pools.open({ ...base, mode: 'check' }, [{ id: N, nick: SENTINEL, room: LOBBY, target: 0, sender: -1, reference: false }], 0);
+          let closed = false;
+          const closeAll = async (): Promise<void> => {
+            closed = true;
+            await sentinel.close();
+            await pools.close();
+          };
           try {
             const meter = new LoadgenMeter();
             const t0 = nowUs();
@@ -415,6 +445,9 @@ const connections: Scenario = {
             const restS = proc === null ? 0 : (ctx.restS ?? (ctx.quick ? 0 : 10)); // no RSS to read from an external server
             await sleep(restS * 1000);
             const rested = restS > 0 ? (proc?.sample() ?? null) : null;
+            // Then everyone leaves at once: each leave is a line to everyone still there.
+            await closeAll();
+            const departure = proc === null ? null : await untilIdle(proc, ctx.timeoutS * 1000);
             const joinHist = mergeHist(joins.map((j) => j.joinUs));
             const perConn = (s: typeof after): number => (idle !== null && s !== null && joinedN > 0 ? Math.round(((s.rssKb - idle.rssKb) / (joinedN + 1)) * 100) / 100 : -1);
             return {
@@ -446,12 +479,14 @@ const connections: Scenario = {
                 restS,
                 rssRestedKb: rested?.rssKb ?? -1,
                 rssRestedPerConnKb: perConn(rested),
+                leftBusyMs: departure?.busyMs ?? -1,
+                rssLeftPeakKb: departure?.peakKb ?? -1,
+                rssLeftKb: departure?.endKb ?? -1,
                 bytesReceived: marks.reduce((a, m) => a + m.bytes, 0),
               },
             };
           } finally {
-            await sentinel.close();
-            await pools.close();
+            if (!closed) await closeAll();
           }
         }),
       );
