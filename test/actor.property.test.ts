@@ -248,8 +248,23 @@ class World {
     return counts;
   }
 
+  /** Whether the gateway would still write to this connection (it drops what goes to the rest). */
+  private writable(id: ConnId): boolean {
+    const c = this.conns.get(id);
+    return c !== undefined && c.open && !c.ending && !c.departed;
+  }
+
   private observe(e: Extract<Effect, { t: 'deliver' }>): void {
-    const receivers = [...e.to].filter((id) => id !== e.except);
+    // A room may list connections gone for good (see RoomActor.bury), never one that lives on outside it.
+    if (e.to.length > 1) {
+      const room = this.placedIn.get([...e.to].find((id) => this.placedIn.has(id) && this.writable(id)) ?? -1);
+      const members = new Set(this.membersOf(room));
+      // (`except` may be a quitter, listed until the close that follows the broadcast.)
+      for (const id of e.to) if (!members.has(id) && id !== e.except && this.writable(id)) this.problems.push(`a broadcast in ${room} lists ${id}, who is not in it and still connected: ${JSON.stringify(e.text)}`);
+      if (new Set(e.to).size !== e.to.length) this.problems.push(`a broadcast lists someone twice: [${e.to}]`);
+    }
+    const listed = [...e.to].filter((id) => id !== e.except);
+    const receivers = listed.filter((id) => this.writable(id));
     if (this.watch !== null && receivers.includes(this.watch)) this.watched.push(e.text);
     const say = SAY.exec(e.text);
     if (say) {
@@ -258,7 +273,7 @@ class World {
       sent.effects++;
       sent.receivers.push(...receivers);
       const where = this.placedIn.get(sent.sender);
-      const expected = this.membersOf(where).filter((id) => id !== sent.sender).sort();
+      const expected = this.membersOf(where).filter((id) => id !== sent.sender && this.writable(id)).sort();
       if (receivers.slice().sort().join() !== expected.join()) this.problems.push(`line ${say[2]} went to [${receivers}] while ${where} is [${this.membersOf(where)}] (sender ${sent.sender})`);
       const nick = this.mirror.get(sent.sender)?.nick;
       const body = sent.body.startsWith('//') ? sent.body.slice(1) : sent.body;
@@ -277,10 +292,11 @@ class World {
     if (pm) {
       const p = this.privates.get(pm[2]!);
       if (!p) return void this.problems.push(`a private message nobody sent: ${JSON.stringify(e.text)}`);
-      p.receivers.push(...receivers);
+      // Addressed to its owner alone, even one whose connection is closing.
+      p.receivers.push(...listed);
       // The directory answers in order with its `named` effects, so the mirror knows the owner now.
       const owner = this.mirror.snapshot().find((r) => nickKey(r.nick) === nickKey(p.target));
-      if (receivers.length !== 1 || receivers[0] !== owner?.conn) this.problems.push(`private ${pm[2]} to ${p.target} went to [${receivers}], owner is ${owner?.conn}`);
+      if (listed.length !== 1 || listed[0] !== owner?.conn) this.problems.push(`private ${pm[2]} to ${p.target} went to [${listed}], owner is ${owner?.conn}`);
     }
   }
 

@@ -6,24 +6,13 @@ import { interpret } from '../protocol/intents.js';
 import * as texts from '../protocol/texts.js';
 import { roomAddress, type ConnId, type MemberRecord, type RoomMsg } from '../protocol/messages.js';
 import { only, type Outbox } from './outbox.js';
+import { RecipientList } from './recipients.js';
 
 export class RoomActor {
   /** conn → nickname, in join order (so /who reads in the order people arrived). */
   private readonly members = new Map<ConnId, string>();
-  /**
-   * Member ids packed for a fast copy (swap-removed, so unordered), and each id's slot in it.
-   * Broadcasts get views of `ids` rather than copies: structured clone copies an ArrayBuffer
-   * once per message however many views of it a batch holds, so a batch of k lines, or of k
-   * joins in a row, to n members costs one buffer of ids, not k × n. A view must never change
-   * under its reader: appending past every view is safe, and any other write first moves `ids`
-   * to a fresh buffer (see writable).
-   */
-  private ids = new Int32Array(16);
-  private readonly slot = new Map<ConnId, number>();
-  /** The view of every member handed out since membership last changed. */
-  private everyone: Int32Array | null = null;
-  /** Entries of `ids` some view handed out may show (0: none): writes below it need a fresh buffer. */
-  private exposed = 0;
+  /** Who broadcasts go to: views of one packed buffer, handed to the gateway as they are. */
+  private readonly list = new RecipientList();
 
   constructor(
     readonly name: string,
@@ -40,11 +29,8 @@ export class RoomActor {
 
   restore(records: readonly MemberRecord[]): void {
     this.members.clear();
-    this.slot.clear();
-    this.ids = new Int32Array(16);
-    this.exposed = 0;
+    this.list.clear();
     for (const r of records) if (r.room === this.name) this.add(r.conn, r.nick);
-    this.everyone = null;
   }
 
   receive(msg: RoomMsg): void {
@@ -61,52 +47,12 @@ export class RoomActor {
   }
 
   private all(): Int32Array {
-    if (this.everyone === null) {
-      this.everyone = new Int32Array(this.ids.buffer, 0, this.slot.size);
-      this.exposed = Math.max(this.exposed, this.slot.size);
-    }
-    return this.everyone;
-  }
-
-  /**
-   * `ids`, ready for a write at index `at` (`at` = size: an append). A fresh buffer is sized to
-   * the members: structured clone sends a view's whole buffer, so one left large by a crowd that
-   * has since gone would cost every later batch its full size. Only growth doubles; a copy made
-   * so that a view stays as it was (a leave) is just large enough, since a crowd leaving one by
-   * one makes one such copy per leave.
-   */
-  private writable(at: number): Int32Array {
-    const n = this.slot.size;
-    const full = at === n && n === this.ids.length;
-    if (at < this.exposed || full) {
-      const fresh = new Int32Array(Math.max(16, full ? 2 * n : n + 1));
-      fresh.set(this.ids.subarray(0, n));
-      this.ids = fresh;
-      this.exposed = 0;
-    }
-    return this.ids;
+    return this.list.view();
   }
 
   private add(conn: ConnId, nick: string): void {
     this.members.set(conn, nick);
-    this.everyone = null;
-    if (this.slot.has(conn)) return;
-    const n = this.slot.size;
-    this.writable(n)[n] = conn;
-    this.slot.set(conn, n);
-  }
-
-  private remove(conn: ConnId): void {
-    this.members.delete(conn);
-    this.everyone = null;
-    const at = this.slot.get(conn);
-    if (at === undefined) return;
-    const last = this.slot.size - 1;
-    const ids = this.writable(at);
-    const moved = ids[last]!;
-    ids[at] = moved;
-    this.slot.set(moved, at);
-    this.slot.delete(conn);
+    this.list.add(conn);
   }
 
   private join(conn: ConnId, nick: string, moved: boolean): void {
@@ -122,9 +68,12 @@ export class RoomActor {
   private leave(conn: ConnId, reason?: string, to?: string): void {
     const nick = this.members.get(conn);
     if (nick === undefined) return;
-    this.remove(conn);
+    this.members.delete(conn);
+    if (to === undefined) this.list.bury(conn);
+    else this.list.remove(conn);
     this.out.effect({ t: 'placed', conn, room: null });
-    if (this.members.size > 0) this.out.deliver(this.all(), -1, texts.left(nick, this.name, reason));
+    // `except`: a quitter is still listed, and its connection still open until the close that follows.
+    if (this.members.size > 0) this.out.deliver(this.all(), conn, texts.left(nick, this.name, reason));
     if (to === undefined) this.out.send({ to: 'directory', msg: { t: 'release', conn } });
     else this.out.send({ to: roomAddress(to), msg: { t: 'join', conn, nick, moved: true } });
   }

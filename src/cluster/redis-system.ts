@@ -141,9 +141,7 @@ export class ClusterSystem implements ActorSystem {
     for (const [room, members] of rooms) {
       const last = await this.redis.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
       this.replica.followFrom(room, last[0]?.[0] ?? '0-0');
-      const followed = this.replica.rooms.get(room)!;
-      for (const [conn, nick] of members) followed.members.set(conn, nick);
-      followed.everyone = null;
+      for (const [conn, nick] of members) this.replica.restoreMember(room, conn, nick);
     }
     this.wakeReader();
     this.replica.deliver(this.replica.everyLocal(), -1, texts.error('this server had a hiccup: lines sent in the last moment may not have reached you'));
@@ -409,8 +407,7 @@ export class ClusterSystem implements ActorSystem {
 
   /** A local user the shared state no longer has: unnamed, out of every room, and closed. */
   private forget(conn: ConnId): void {
-    this.replica.locals.delete(conn);
-    for (const room of this.replica.rooms.values()) if (room.members.delete(conn)) room.everyone = null;
+    this.replica.drop(conn);
     this.replica.effects.push({ t: 'placed', conn, room: null }, { t: 'named', conn, nick: null }, { t: 'close', conn }, { t: 'settled', conn });
   }
 

@@ -5,6 +5,7 @@
 import { nickKey } from '../protocol/nicknames.js';
 import * as texts from '../protocol/texts.js';
 import type { ConnId, Effect } from '../protocol/messages.js';
+import { RecipientList } from '../actors/recipients.js';
 import { before, idLess, localConn, type InboxEvent, type RoomEvent } from './events.js';
 
 export interface Local {
@@ -18,7 +19,8 @@ interface Followed {
   pos: string | null;
   /** This node's connections in the room. */
   members: Map<ConnId, string>;
-  everyone: Int32Array | null;
+  /** Who of them broadcasts go to (and maybe some closed for good). */
+  list: RecipientList;
   /** Joins of this node's connections written to the log but not read yet: the room stays followed. */
   expected: number;
 }
@@ -40,7 +42,7 @@ export class Replica {
   expect(room: string): void {
     const followed = this.rooms.get(room);
     if (followed) followed.expected++;
-    else this.rooms.set(room, { pos: null, members: new Map(), everyone: null, expected: 1 });
+    else this.rooms.set(room, { pos: null, members: new Map(), list: new RecipientList(), expected: 1 });
   }
 
   /**
@@ -64,7 +66,7 @@ export class Replica {
 
   /** Follows `room` from just after `pos`, expecting nothing (a restore). */
   followFrom(room: string, pos: string): void {
-    if (!this.rooms.has(room)) this.rooms.set(room, { pos, members: new Map(), everyone: null, expected: 0 });
+    if (!this.rooms.has(room)) this.rooms.set(room, { pos, members: new Map(), list: new RecipientList(), expected: 0 });
   }
 
   take(): Effect[] {
@@ -83,7 +85,7 @@ export class Replica {
       case 'join':
         if (conn >= 0) {
           room.members.set(conn, e.n);
-          room.everyone = null;
+          room.list.add(conn);
           this.locals.set(conn, { nick: e.n, key: nickKey(e.n), room: roomName });
           if (room.expected > 0) room.expected--;
         }
@@ -103,9 +105,14 @@ export class Replica {
           this.deliver(this.all(room), conn, texts.left(e.n, roomName, e.r));
           return;
         }
-        if (conn >= 0 && room.members.delete(conn)) room.everyone = null;
-        if (room.members.size > 0) this.deliver(this.all(room), -1, texts.left(e.n, roomName, e.r));
-        if (conn >= 0 && e.to === undefined && this.locals.get(conn)?.room === roomName) {
+        const gone = conn >= 0 && e.to === undefined && this.locals.get(conn)?.room === roomName;
+        if (conn >= 0 && room.members.delete(conn)) {
+          if (gone) room.list.bury(conn);
+          else room.list.remove(conn);
+        }
+        // `except`: a quitter stays listed, and its connection open until the close that follows.
+        if (room.members.size > 0) this.deliver(this.all(room), conn, texts.left(e.n, roomName, e.r));
+        if (gone) {
           this.locals.delete(conn);
           this.effects.push({ t: 'placed', conn, room: null }, { t: 'named', conn, nick: null });
           if (e.quit) this.effects.push({ t: 'close', conn }, { t: 'settled', conn });
@@ -137,6 +144,20 @@ export class Replica {
     if (conn >= 0 && this.locals.has(conn)) this.deliver(Int32Array.of(conn), -1, texts.privateFrom(e.f, e.x));
   }
 
+  /** One of ours, back in `room` as Redis's own record says (the cluster Worker restarted). */
+  restoreMember(roomName: string, conn: ConnId, nick: string): void {
+    const room = this.rooms.get(roomName);
+    if (!room) return;
+    room.members.set(conn, nick);
+    room.list.add(conn);
+  }
+
+  /** One of ours that the shared state no longer has, and that is closed next: out of every room. */
+  drop(conn: ConnId): void {
+    this.locals.delete(conn);
+    for (const room of this.rooms.values()) if (room.members.delete(conn)) room.list.bury(conn);
+  }
+
   /** Every named connection of this node, for notices about the cluster itself. */
   everyLocal(): Int32Array {
     return Int32Array.from(this.locals.keys());
@@ -147,6 +168,6 @@ export class Replica {
   }
 
   private all(room: Followed): Int32Array {
-    return (room.everyone ??= Int32Array.from(room.members.keys()));
+    return room.list.view();
   }
 }

@@ -43,7 +43,10 @@ export type Envelope =
 
 /** What an actor host hands back to the gateway after a batch. */
 export type Effect =
-  /** Write `text` to every connection in `to` but `except` (-1: none). */
+  /**
+   * Write `text` to every connection in `to` but `except` (-1: none). `to` may also name
+   * connections closed for good (ids are never reused): the gateway skips those.
+   */
   | { t: 'deliver'; to: Int32Array; except: ConnId; text: string }
   /** A message for an actor that lives on another host: the gateway forwards it. */
   | { t: 'send'; env: Envelope }

@@ -11,14 +11,26 @@ import { hostFor } from '../../src/actors/placement.js';
 export class Harness {
   readonly host: ActorHost;
   effects: Effect[] = [];
+  /** Connections gone for good: the gateway drops what is addressed to them. */
+  private gone = new Set<ConnId>();
+  private goneBefore = new Set<ConnId>();
 
   constructor(index = 0, hosts = 1) {
     this.host = new ActorHost(index, hosts);
   }
 
   run(...batch: Envelope[]): Effect[] {
+    // The gateway forgets a connection before it tells the actors it left.
+    for (const env of batch) if (env.msg.t === 'leave' || env.msg.t === 'release') this.gone.add(env.msg.conn);
+    this.goneBefore = new Set(this.gone);
     this.effects = this.host.handle(batch);
+    for (const e of this.effects) if (e.t === 'close') this.gone.add(e.conn);
     return this.effects;
+  }
+
+  /** Whether the connection has closed (or the last run closed it). */
+  isGone(conn: ConnId): boolean {
+    return this.gone.has(conn);
   }
 
   /** A nickname attempt from a connection with no name yet. */
@@ -34,9 +46,9 @@ export class Harness {
     return this.run({ to: roomAddress(room), msg: { t: 'leave', conn } });
   }
 
-  /** Texts each connection receives from the last run, in order. */
+  /** Texts each connection receives from the last run, in order, as the gateway would write them. */
   inbox(): Map<ConnId, string[]> {
-    return inboxOf(this.effects);
+    return inboxOf(this.effects, this.goneBefore);
   }
 
   to(conn: ConnId): string[] {
@@ -44,12 +56,18 @@ export class Harness {
   }
 }
 
-export function inboxOf(effects: readonly Effect[]): Map<ConnId, string[]> {
+/**
+ * Who receives what from `effects`. Like the gateway, it drops what is addressed to connections
+ * already gone (`gone`), or closed by an earlier effect: a room may still list them.
+ */
+export function inboxOf(effects: readonly Effect[], gone: ReadonlySet<ConnId> = new Set()): Map<ConnId, string[]> {
   const box = new Map<ConnId, string[]>();
+  const closed = new Set(gone);
   for (const e of effects) {
+    if (e.t === 'close') closed.add(e.conn);
     if (e.t !== 'deliver') continue;
     for (const id of e.to) {
-      if (id === e.except) continue;
+      if (id === e.except || closed.has(id)) continue;
       let list = box.get(id);
       if (!list) box.set(id, (list = []));
       list.push(e.text);
