@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultConfig, resolveConfig, SETTINGS } from '../src/config.js';
-import { admit, isLoopback } from '../src/net/admission.js';
+import { admit, isLoopback, LAST_CONN_ID } from '../src/net/admission.js';
 
 const config = suite('config: every limit from flag, env or default');
 config('defaults, each with its reason', () => {
@@ -35,19 +35,26 @@ config.run();
 const caps = suite('admission: connection caps');
 caps('over the total cap: refused with a reason', () => {
   const c = defaultConfig({ maxConnections: 2 });
-  assert.equal(admit(c, 1, '10.0.0.1', 0), { ok: true });
-  const verdict = admit(c, 2, '10.0.0.1', 0);
+  assert.equal(admit(c, 1, '10.0.0.1', 0, 1), { ok: true });
+  const verdict = admit(c, 2, '10.0.0.1', 0, 1);
   assert.is(verdict.ok, false);
   assert.match(!verdict.ok ? verdict.why : '', 'full');
 });
 caps('over the per-address cap: refused, except from loopback', () => {
   const c = defaultConfig({ perIp: 3 });
-  assert.is(admit(c, 10, '203.0.113.7', 2).ok, true);
-  assert.is(admit(c, 10, '203.0.113.7', 3).ok, false);
-  assert.is(admit(c, 10, '::ffff:203.0.113.7', 3).ok, false);
+  assert.is(admit(c, 10, '203.0.113.7', 2, 1).ok, true);
+  assert.is(admit(c, 10, '203.0.113.7', 3, 1).ok, false);
+  assert.is(admit(c, 10, '::ffff:203.0.113.7', 3, 1).ok, false);
   for (const lo of ['127.0.0.1', '127.4.5.6', '::1', '::ffff:127.0.0.1']) {
     assert.ok(isLoopback(lo), lo);
-    assert.is(admit(c, 10, lo, 1000).ok, true, lo);
+    assert.is(admit(c, 10, lo, 1000, 1).ok, true, lo);
   }
+});
+caps('connection ids are never reused: past the last one, refused with a reason', () => {
+  const c = defaultConfig();
+  assert.is(admit(c, 0, '10.0.0.1', 0, LAST_CONN_ID).ok, true);
+  const verdict = admit(c, 0, '10.0.0.1', 0, LAST_CONN_ID + 1);
+  assert.is(verdict.ok, false);
+  assert.match(!verdict.ok ? verdict.why : '', 'restart');
 });
 caps.run();

@@ -106,7 +106,7 @@ export class Gateway {
     const address = socket.remoteAddress ?? '';
     const verdict: Admission = this.stopping
       ? { ok: false, why: 'the server is shutting down' }
-      : admit(this.config, this.open, address, this.perIp.get(address) ?? 0);
+      : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
     if (!verdict.ok) {
       socket.on('error', () => {});
       socket.end(texts.error(verdict.why));
