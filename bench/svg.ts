@@ -27,19 +27,44 @@ function legend(names: string[], x: number, y: number): string {
     .join('');
 }
 
+/** A chart's page: its size and the margins around the plot area. */
+interface Frame {
+  W: number;
+  H: number;
+  left: number;
+  top: number;
+  plotW: number;
+  plotH: number;
+}
+
+function frame(W: number, H: number, left: number, right: number): Frame {
+  const top = 40;
+  const bottom = 50;
+  return { W, H, left, top, plotW: W - left - right, plotH: H - top - bottom };
+}
+
+/** The page around a plot: background, title, axis labels, what the plot drew, its legend. */
+function page(f: Frame, title: string, axes: { x?: string; y: string }, body: string, legendText: string): string {
+  const { W, H, left, top, plotW, plotH } = f;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">` +
+    `<rect width="${W}" height="${H}" fill="white"/>` +
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>` +
+    (axes.x === undefined ? '' : `<text x="${left + plotW / 2}" y="${H - 10}" text-anchor="middle" ${FONT}>${esc(axes.x)}</text>`) +
+    `<text x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle" ${FONT}>${esc(axes.y)}</text>` +
+    body +
+    legendText +
+    `</svg>\n`
+  );
+}
+
 /** Grouped bars: one group per case label, one bar per server. */
 export function deliveriesChart(results: CaseResult[], title: string): string {
   const rs = results.filter((r) => r.scenario === 'fanout');
   const labels = [...new Set(rs.map((r) => r.label))];
   const servers = [...new Set(rs.map((r) => r.server))];
-  const W = 640;
-  const H = 360;
-  const left = 70;
-  const right = 150;
-  const top = 40;
-  const bottom = 50;
-  const plotW = W - left - right;
-  const plotH = H - top - bottom;
+  const box = frame(640, 360, 70, 150);
+  const { left, top, plotW, plotH } = box;
   const max = niceMax(Math.max(1, ...rs.map((r) => r.deliveriesPerS)));
   const groupW = plotW / Math.max(1, labels.length);
   const barW = Math.min(60, (groupW * 0.8) / Math.max(1, servers.length));
@@ -62,29 +87,15 @@ export function deliveriesChart(results: CaseResult[], title: string): string {
     });
     body += `<text x="${(left + g * groupW + groupW / 2).toFixed(1)}" y="${top + plotH + 20}" text-anchor="middle" ${FONT}>${esc(label)}</text>`;
   });
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">` +
-    `<rect width="${W}" height="${H}" fill="white"/>` +
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>` +
-    `<text x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle" ${FONT}>deliveries/s</text>` +
-    body +
-    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="black"/>` +
-    legend(servers, left + plotW + 20, top) +
-    `</svg>\n`
-  );
+  body += `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="black"/>`;
+  return page(box, title, { y: 'deliveries/s' }, body, legend(servers, left + plotW + 20, top));
 }
 
 /** Latency CDFs on a log time axis, one line per (case, server) of the given scenario. */
 export function latencyCdfChart(results: CaseResult[], scenario: string, title: string): string {
   const rs = results.filter((r) => r.scenario === scenario && r.latencyCdf.length > 0);
-  const W = 640;
-  const H = 380;
-  const left = 60;
-  const right = 190;
-  const top = 40;
-  const bottom = 50;
-  const plotW = W - left - right;
-  const plotH = H - top - bottom;
+  const box = frame(640, 380, 60, 190);
+  const { left, top, plotW, plotH } = box;
   const all = rs.flatMap((r) => r.latencyCdf.map((p) => p[0]));
   const lo = Math.max(10, 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...all, 1e9)))));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(lo * 10, ...all, 1)));
@@ -107,15 +118,6 @@ export function latencyCdfChart(results: CaseResult[], scenario: string, title: 
     for (const [us, f] of r.latencyCdf) d += ` L${xOf(us).toFixed(1)},${yOf(f).toFixed(1)}`;
     body += `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${i % 2 === 1 ? ' stroke-dasharray="6 3"' : ''}/>`;
   });
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">` +
-    `<rect width="${W}" height="${H}" fill="white"/>` +
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>` +
-    `<text x="${left + plotW / 2}" y="${H - 10}" text-anchor="middle" ${FONT}>latency, send to receipt (log scale)</text>` +
-    `<text x="16" y="${top + plotH / 2}" transform="rotate(-90 16 ${top + plotH / 2})" text-anchor="middle" ${FONT}>fraction of deliveries</text>` +
-    body +
-    `<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="black"/>` +
-    legend(names, left + plotW + 16, top) +
-    `</svg>\n`
-  );
+  body += `<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="black"/>`;
+  return page(box, title, { x: 'latency, send to receipt (log scale)', y: 'fraction of deliveries' }, body, legend(names, left + plotW + 16, top));
 }
