@@ -67,6 +67,21 @@ events('a move: the old room sees a leave, the mover stays named and is settled 
   assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'dev'), texts.roomSize(1, 'dev')]);
   assert.equal(kinds(effects, 1), ['placed', 'settled']);
   assert.is(r.locals.get(1)?.room, 'dev');
+  // Still connected, now elsewhere: the old room's lines must not reach the mover.
+  r.apply('lobby', '5-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'lobby only' });
+  const after = r.take();
+  assert.equal(inboxOf(after).get(2), [texts.message('carol', 'lobby only')]);
+  assert.equal(inboxOf(after).get(1), undefined);
+});
+events('a user the shared state lost is dropped: out of the room it was in, which is no longer followed if empty', () => {
+  const r = replica();
+  r.drop(1);
+  assert.not.ok(r.locals.has(1));
+  r.apply('lobby', '4-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'hi' });
+  const [line] = r.take().filter((e) => e.t === 'deliver') as Array<{ to: Int32Array }>;
+  assert.equal([...line!.to].filter((id) => id !== 1), [2], 'bob still gets lines (1 may stay listed: it is closed next)');
+  r.apply('lobby', '5-0', { t: 'leave', g: 'n1:2', n: 'bob' });
+  assert.not.ok(r.rooms.has('lobby'), 'its last local member gone, the room is not followed');
 });
 events('a room with no local member left is no longer followed', () => {
   const r = replica();
