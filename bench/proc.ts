@@ -93,3 +93,37 @@ export function machineTicks(): { busy: number; softirq: number; total: number }
   // softirq: loopback TCP delivery runs there and is charged to no process.
   return { busy: total - idle, softirq: v[6] ?? 0, total };
 }
+
+export interface Departure {
+  /** From the first sample until the CPU last moved more than a clock tick per 100 ms. */
+  busyMs: number;
+  peakKb: number;
+  endKb: number;
+  /** Still busy when `limitMs` ran out: busyMs is a lower bound. */
+  cutOff: boolean;
+  /** The process was gone before it went still. */
+  died: boolean;
+}
+
+/**
+ * Samples a process every 100 ms from `first` until its CPU has stayed still for a second (or
+ * `limitMs`): how long it stayed busy, and its RSS at the peak and at the end. For work that
+ * follows an event, such as a crowd leaving, which the server does on its own time.
+ */
+export async function untilIdle(sample: () => ProcSample | null, first: ProcSample, limitMs: number): Promise<Departure> {
+  // One clock tick of CPU per sample is background (timers, GC); more is work.
+  const still = 1.1 / ticksPerSecond();
+  let peakKb = first.rssKb;
+  let last = first;
+  let busyUntil = first.atMs;
+  while (last.atMs - busyUntil < 1000) {
+    if (last.atMs - first.atMs >= limitMs) return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb, cutOff: true, died: false };
+    await new Promise((r) => setTimeout(r, 100));
+    const s = sample();
+    if (s === null) return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb, cutOff: false, died: true };
+    peakKb = Math.max(peakKb, s.rssKb);
+    if (s.cpuS - last.cpuS > still) busyUntil = s.atMs;
+    last = s;
+  }
+  return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb, cutOff: false, died: false };
+}

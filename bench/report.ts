@@ -124,7 +124,7 @@ function rowsFor(scenario: string, results: CaseResult[]): { head: string[]; row
   switch (scenario) {
     case 'connections':
       return {
-        head: ['case', 'server', 'joined', 'all joined ms', 'settled ms', 'RSS idle→settled→rested MB', 'KB/conn settled', 'KB/conn rested', 'all left: busy ms, RSS peak→end MB', 'server CPU', 'loadgen CPU', 'machine', 'check', 'errors'],
+        head: ['case', 'server', 'joined', 'all joined ms', 'settled ms', 'RSS idle→settled→rested MB', 'KB/conn settled', 'KB/conn rested', 'all left: busy ms, RSS before→peak→end MB', 'server CPU', 'loadgen CPU', 'machine', 'check', 'errors'],
         rows: results.map((r) => [
           r.label,
           r.server,
@@ -134,7 +134,9 @@ function rowsFor(scenario: string, results: CaseResult[]): { head: string[]; row
           `${mb(Number(r.extra.rssIdleKb))}→${mb(Number(r.extra.rssSettledKb))}→${mb(Number(r.extra.rssRestedKb))}`,
           String(r.extra.rssPerConnKb),
           Number(r.extra.restS) > 0 ? `${r.extra.rssRestedPerConnKb} (+${r.extra.restS} s)` : '-',
-          Number(r.extra.leftBusyMs ?? -1) >= 0 ? `${r.extra.leftBusyMs}, ${mb(Number(r.extra.rssLeftPeakKb))}→${mb(Number(r.extra.rssLeftKb))}` : '-',
+          Number(r.extra.leftBusyMs ?? -1) >= 0
+            ? `${r.extra.leftCutOff ? '≥' : ''}${r.extra.leftBusyMs}, ${r.extra.rssLeavingKb !== undefined ? `${mb(Number(r.extra.rssLeavingKb))}→` : ''}${mb(Number(r.extra.rssLeftPeakKb))}→${mb(Number(r.extra.rssLeftKb))}`
+            : '-',
           cpuText(r),
           loadgenText(r),
           machineText(r),

@@ -6,7 +6,7 @@
 import { LOBBY } from '../src/protocol/texts.js';
 import { addCounts, compareOrders, zeroCounts } from './check.js';
 import type { Address, ConnSpec, PoolSetup, SendPlan } from './pool-messages.js';
-import { cpuBetween, machineTicks, otherThreadsPct, sampleProc, threadCpu, type ProcSample } from './proc.js';
+import { cpuBetween, machineTicks, otherThreadsPct, sampleProc, threadCpu, untilIdle, type ProcSample } from './proc.js';
 import type { ServerProcess } from './child.js';
 import { redisDelta, redisMissing, type RedisCounters } from './redis.js';
 import type { CaseResult, LoadgenUse, ServerUse } from './result-types.js';
@@ -369,33 +369,9 @@ const rate: Scenario = {
 
 const SENTINEL = 'zzend';
 
-/**
- * Samples a server until its CPU has stayed still for a second (or `limitMs`): how long it
- * stayed busy, and its RSS at the peak and at the end. For the work that follows an event,
- * such as a crowd leaving, which the server does on its own time.
- */
-async function untilIdle(proc: ServerProcess, limitMs: number): Promise<{ busyMs: number; peakKb: number; endKb: number } | null> {
-  const first = proc.sample();
-  if (first === null) return null;
-  let peakKb = first.rssKb;
-  let last = first;
-  let busyUntil = first.atMs;
-  while (last.atMs - first.atMs < limitMs) {
-    await sleep(100);
-    const s = proc.sample();
-    if (s === null) return null;
-    peakKb = Math.max(peakKb, s.rssKb);
-    // A clock tick of CPU (10 ms) in 100 ms is background (timers, GC); more is work.
-    if (s.cpuS - last.cpuS > 0.011) busyUntil = s.atMs;
-    last = s;
-    if (last.atMs - busyUntil >= 1000) break;
-  }
-  return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb };
-}
-
 const connections: Scenario = {
   name: 'connections',
-  describe: '10,000 connections join one room: time until all joined, server RSS per connection',
+  describe: '10,000 connections join one room: time until all joined, server RSS per connection; then all leave at once: server busy time and RSS',
   async run(ctx) {
     const N = ctx.clients ?? (ctx.quick ? 50 : 10_000);
     const out: CaseResult[] = [];
@@ -445,9 +421,12 @@ const connections: Scenario = {
             const restS = proc === null ? 0 : (ctx.restS ?? (ctx.quick ? 0 : 10)); // no RSS to read from an external server
             await sleep(restS * 1000);
             const rested = restS > 0 ? (proc?.sample() ?? null) : null;
-            // Then everyone leaves at once: each leave is a line to everyone still there.
+            // Then everyone leaves at once: each leave is a line to everyone still there. Measured
+            // only after a complete join (a server still working through joins would be timed too).
+            const beforeLeaving = joinedN === N && proc !== null ? proc.sample() : null;
             await closeAll();
-            const departure = proc === null ? null : await untilIdle(proc, ctx.timeoutS * 1000);
+            const departure = beforeLeaving === null ? null : await untilIdle(() => proc!.sample(), beforeLeaving, ctx.timeoutS * 1000);
+            const leaveError: Record<string, number> = departure?.died ? { 'server died while everyone left': 1 } : {};
             const joinHist = mergeHist(joins.map((j) => j.joinUs));
             const perConn = (s: typeof after): number => (idle !== null && s !== null && joinedN > 0 ? Math.round(((s.rssKb - idle.rssKb) / (joinedN + 1)) * 100) / 100 : -1);
             return {
@@ -455,7 +434,7 @@ const connections: Scenario = {
               label: `N=${N}`,
               server: target.name,
               params: { N, timeoutS: ctx.timeoutS, threads: pools.size },
-              ok: joinedN === N && settledMs >= 0,
+              ok: joinedN === N && settledMs >= 0 && departure?.died !== true,
               join: { joined: joinedN, of: N, failed: N - joinedN, ms: joinedMs, p50Ms: fmtMs(joinHist.quantile(0.5)), p99Ms: fmtMs(joinHist.quantile(0.99)) },
               messages: 0,
               deliveries: 0,
@@ -467,7 +446,7 @@ const connections: Scenario = {
               check: null,
               serverUse: serverUse(procsOf(proc), [idle], [after]),
               loadgen,
-              errors: mergeErrors(joins),
+              errors: { ...mergeErrors(joins), ...leaveError },
               extra: {
                 joinedMs,
                 settledMs,
@@ -480,6 +459,8 @@ const connections: Scenario = {
                 rssRestedKb: rested?.rssKb ?? -1,
                 rssRestedPerConnKb: perConn(rested),
                 leftBusyMs: departure?.busyMs ?? -1,
+                leftCutOff: departure?.cutOff ? 1 : 0,
+                rssLeavingKb: beforeLeaving?.rssKb ?? -1,
                 rssLeftPeakKb: departure?.peakKb ?? -1,
                 rssLeftKb: departure?.endKb ?? -1,
                 bytesReceived: marks.reduce((a, m) => a + m.bytes, 0),

@@ -43,7 +43,10 @@ export class RecipientList {
   }
 
   add(id: ConnId): void {
-    if (this.slot.has(id)) return void this.gone.delete(id);
+    if (this.slot.has(id)) {
+      this.gone.delete(id); // listed already, as a member or a tombstone: a member now
+      return;
+    }
     this.current = null;
     const n = this.slot.size;
     this.writable(n)[n] = id;
