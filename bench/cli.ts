@@ -10,7 +10,7 @@ import { StartedProcess } from './child.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
 import { SCENARIOS, scenarioByName, type RunContext } from './scenarios.js';
-import { externalTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
+import { CLUSTER_NODE, clusterTarget, externalTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
@@ -22,11 +22,12 @@ flags:
   --quick            a few clients for about a second per case (smoke run)
   --duration S       seconds of sending (fanout, rate, churn, rooms, cluster; default 10)
   --clients N        clients (fanout/rate/cluster: N; connections: N; churn: concurrent churners)
-  --servers LIST     comma-separated: ours, baseline, ours-inthread (default: ours,baseline)
+  --servers LIST     comma-separated: ours, baseline, ours-inthread, ours+redis (one cluster node on a
+                     fresh redis-server; its figures are the node's) (default: ours,baseline)
   --workers N        pass --workers N to ours (rooms: the list to compare, e.g. 1,2,3, its default)
   --rooms RxM,…      rooms: the shapes (default 100x20,10x200; --quick 3x4)
   --window W         rooms, cluster: lines in flight per sender (default 8, as fanout)
-  --redis-server BIN cluster: the redis-server to start (default redis-server on the PATH)
+  --redis-server BIN cluster, ours+redis: the redis-server to start (default redis-server on the PATH)
   --host H --port P  measure an already running server instead (127.0.0.1 only; no /proc figures)
   --rate R           total lines/s for 'rate' (default: half the baseline's fanout figure)
   --threads T        load-generator worker threads (0 = main thread; default 2)
@@ -115,6 +116,10 @@ async function main(): Promise<number> {
     const wanted = (values.servers ?? 'ours,baseline').split(',').filter(Boolean);
     servers = [];
     for (const name of wanted) {
+      if (name === CLUSTER_NODE) {
+        servers.push(clusterTarget(CLUSTER_NODE, 1, true, values['redis-server'] ?? 'redis-server'));
+        continue;
+      }
       if (!serverAvailable(name)) {
         process.stderr.write(`bench: skipping ${name}: ${serverSpec(name).script} not built\n`);
         continue;

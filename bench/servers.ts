@@ -17,6 +17,8 @@ export interface ServerOptions {
 }
 
 export const SERVER_NAMES = ['ours', 'baseline', 'ours-inthread'] as const;
+/** `--servers` name of one cluster node on a fresh redis-server (see clusterTarget). */
+export const CLUSTER_NODE = 'ours+redis';
 
 export function serverSpec(name: string, opts: ServerOptions = {}): ServerSpec {
   const workers = opts.workers === undefined ? [] : ['--workers', String(opts.workers)];

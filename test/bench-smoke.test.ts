@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { ServerProcess } from '../bench/child.js';
 import { RedisServer, redisMissing } from '../bench/redis.js';
 import { scenarioByName, type RunContext } from '../bench/scenarios.js';
-import { serverSpec, startedTarget } from '../bench/servers.js';
+import { CLUSTER_NODE, clusterTarget, serverSpec, startedTarget } from '../bench/servers.js';
 
 const smoke = suite('bench smoke');
 
@@ -66,6 +66,8 @@ for (const server of servers) {
     assert.ok(r);
     assert.is(r.join.joined, 20);
     assert.ok(Number(r.extra.settledMs) >= 0, 'settled');
+    assert.ok(Number(r.extra.leftBusyMs) >= 0, 'everyone leaving was measured');
+    assert.ok(Number(r.extra.rssLeavingKb) > 0 && Number(r.extra.rssLeftPeakKb) >= Number(r.extra.rssLeavingKb), 'RSS before and at the peak');
     assert.ok(r.ok);
   });
 }
@@ -120,6 +122,17 @@ if (existsSync(serverSpec('ours').script)) {
     assert.is(RedisServer.running.size, 0, 'the Redis it started is stopped');
   });
 
+  // Needs redis-server (.ci/run installs it); without one the cluster test above covers the skip.
+  if (missing === null) smoke('connections against one cluster node on Redis (--servers ours+redis): all join and settle', async () => {
+    const ctx: RunContext = { ...context('ours'), servers: [clusterTarget(CLUSTER_NODE, 1, true)], clients: 20 };
+    const [r] = await scenarioByName('connections').run(ctx);
+    assert.ok(r);
+    assert.is(r.server, CLUSTER_NODE);
+    assert.is(r.join.joined, 20);
+    assert.ok(Number(r.extra.leftBusyMs) >= 0, 'everyone leaving was measured');
+    assert.ok(r.ok);
+    assert.is(RedisServer.running.size, 0, 'the Redis it started is stopped');
+  });
   smoke('cluster with no redis-server: skipped, and says why', async () => {
     const ctx: RunContext = { ...context('ours'), redisServer: '/nonexistent/redis-server', skipped: [] };
     assert.equal(await scenarioByName('cluster').run(ctx), []);
