@@ -34,36 +34,51 @@ let port = 0;
 let setupError: string | undefined;
 const setUp = (): void => assert.ok(setupError === undefined, setupError);
 
+/**
+ * Starts ngircd on `wanted` (or a free port), waiting for its own "Now listening" line: a
+ * connect to the port could reach someone else's listener. A free port can be taken by a test
+ * running alongside before ngircd binds it; then it says it cannot listen, and we try another
+ * (unless the port was asked for). Returns the server, or why it did not start.
+ */
+async function startNgircd(binary: string, wanted?: number): Promise<{ server: Proc; port: number } | { error: string }> {
+  const config = join(dir, 'ngircd.conf');
+  let error = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const at = wanted ?? (await freePort());
+    writeFileSync(config, readFileSync(CONFIG, 'utf8').replaceAll('@PORT@', String(at)));
+    const server = start(binary, ['-n', '-f', config], 'ngircd');
+    const listening = `Now listening on [127.0.0.1]:${at}`;
+    const deadline = Date.now() + 10_000;
+    while (!(server.stdout + server.stderr).includes(listening) && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if ((server.stdout + server.stderr).includes(listening)) {
+      try {
+        await waitForPort(at);
+        return { server, port: at };
+      } catch (e) {
+        error = `ngircd did not start: ${String(e)}\n${server.stdout}${server.stderr}`;
+      }
+    } else error = `ngircd did not listen on ${at}:\n${server.stdout}${server.stderr}`;
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  return { error };
+}
+
+let binary: string | null = null;
+
 irc.before(async () => {
-  const binary = findNgircd();
+  binary = findNgircd();
   if (!binary) {
     setupError = 'ngircd is not installed: this test needs a real IRC server (apt-get install -y ngircd; .ci/run installs it)';
     return;
   }
   dir = mkdtempSync(join(tmpdir(), 'node-chat-ngircd-'));
-  const config = join(dir, 'ngircd.conf');
-  // The free port can be taken by a test running alongside before ngircd binds it: then ngircd
-  // says it cannot listen, and we try another. Its own "Now listening" line is the proof, since a
-  // connect to the port could reach someone else's listener.
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    port = await freePort();
-    writeFileSync(config, readFileSync(CONFIG, 'utf8').replaceAll('@PORT@', String(port)));
-    const server = start(binary, ['-n', '-f', config], 'ngircd');
-    ngircd = server;
-    const listening = `Now listening on [127.0.0.1]:${port}`;
-    const deadline = Date.now() + 10_000;
-    while (!(server.stdout + server.stderr).includes(listening) && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if ((server.stdout + server.stderr).includes(listening)) {
-      try {
-        await waitForPort(port);
-        setupError = undefined;
-        break;
-      } catch (error) {
-        setupError = `ngircd did not start: ${String(error)}\n${server.stdout}${server.stderr}`;
-      }
-    } else setupError = `ngircd did not listen on ${port}:\n${server.stdout}${server.stderr}`;
-    server.child.kill('SIGTERM');
-    await server.exited;
+  const started = await startNgircd(binary);
+  if ('error' in started) setupError = started.error;
+  else {
+    setupError = undefined;
+    ngircd = started.server;
+    port = started.port;
   }
 });
 
@@ -143,6 +158,34 @@ irc('plain lines with no channel joined are a local error', async () => {
   await loner.waitFor('you are in no channel');
   loner.child.stdin?.end();
   assert.is(await loner.exit(), 0);
+});
+
+irc('--reconnect: the server restarts, the client registers again and rejoins its channels', async () => {
+  setUp();
+  const keeper = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'keeper', '--join', '#back', '--reconnect'], 'keeper');
+  await keeper.waitFor(' > keeper joined the room #back\n');
+  keeper.send('/join #other'); // joined later: rejoined too, not only the --join ones
+  await keeper.waitFor(' > keeper joined the room #other\n');
+  ngircd?.child.kill('SIGTERM');
+  await ngircd?.exited;
+  assert.ok(keeper.alive, 'still running, waiting to reconnect');
+  const again = await startNgircd(binary!, port);
+  assert.ok(!('error' in again), 'error' in again ? again.error : '');
+  ngircd = 'error' in again ? undefined : again.server;
+  // Registered and back in both channels with nobody having typed anything: a second client finds it there.
+  const joins = (text: string, channel: string): number => text.split(` > keeper joined the room ${channel}\n`).length - 1;
+  await keeper.waitFor((text) => joins(text, '#back') === 2 && joins(text, '#other') === 2);
+  const visitor = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'visitor', '--join', '#other'], 'visitor');
+  await visitor.waitFor(/ > in #other: .*keeper/); // keeper's current channel: plain lines go there
+  visitor.send('welcome back');
+  await keeper.waitFor(' > visitor: welcome back\n');
+  keeper.send('thanks');
+  await visitor.waitFor(' > keeper: thanks\n');
+  assert.match(keeper.stderr, /the connection to 127\.0\.0\.1:\d+ was closed by the server\nnode-chat: reconnecting in/);
+  for (const p of [keeper, visitor]) {
+    p.child.stdin?.end();
+    assert.is(await p.exit(), 0, `${p.name} exits 0`);
+  }
 });
 
 irc('the server going away is a plain message and exit 1', async () => {
