@@ -13,6 +13,7 @@ import { freePort } from '../bench/child.js';
 import { isPlain, nodeChat, start, stopAll, waitForPort, type Proc } from './fixtures/processes.js';
 
 const CONFIG = fileURLToPath(new URL('../../test/fixtures/ngircd.conf', import.meta.url));
+const TLS_FIXTURES = fileURLToPath(new URL('../../test/fixtures/tls/', import.meta.url));
 
 /** ngircd's path, or null: on Debian it is /usr/sbin/ngircd, not always on a user's PATH. */
 function findNgircd(): string | null {
@@ -28,6 +29,8 @@ const irc = suite('node-chat irc against ngircd');
 let ngircd: Proc | undefined;
 let dir = '';
 let port = 0;
+/** ngircd's TLS port (the certificate is self-signed: `--insecure` is needed to accept it). */
+let tlsPort = 0;
 
 // uvu 0.5.6 swallows an error thrown in a `before` hook (the run passes): the set-up keeps its
 // error, and every test starts by checking it, so a missing ngircd fails the run and says why.
@@ -40,20 +43,30 @@ const setUp = (): void => assert.ok(setupError === undefined, setupError);
  * running alongside before ngircd binds it; then it says it cannot listen, and we try another
  * (unless the port was asked for). Returns the server, or why it did not start.
  */
-async function startNgircd(binary: string, wanted?: number): Promise<{ server: Proc; port: number } | { error: string }> {
+async function startNgircd(binary: string, wanted?: { port: number; tlsPort: number }): Promise<{ server: Proc; port: number; tlsPort: number } | { error: string }> {
   const config = join(dir, 'ngircd.conf');
+  // Copies readable by anyone: as root, ngircd drops to "nobody".
+  for (const file of ['cert.pem', 'key.pem']) writeFileSync(join(dir, file), readFileSync(join(TLS_FIXTURES, file)), { mode: 0o644 });
   let error = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const at = wanted ?? (await freePort());
-    writeFileSync(config, readFileSync(CONFIG, 'utf8').replaceAll('@PORT@', String(at)));
+    const at = wanted?.port ?? (await freePort());
+    const tlsAt = wanted?.tlsPort ?? (await freePort());
+    const text = readFileSync(CONFIG, 'utf8')
+      .replaceAll('@PORT@', String(at))
+      .replaceAll('@TLSPORT@', String(tlsAt))
+      .replaceAll('@CERT@', join(dir, 'cert.pem'))
+      .replaceAll('@KEY@', join(dir, 'key.pem'));
+    writeFileSync(config, text);
     const server = start(binary, ['-n', '-f', config], 'ngircd');
-    const listening = `Now listening on [127.0.0.1]:${at}`;
+    const listening = [at, tlsAt].map((p) => `Now listening on [127.0.0.1]:${p}`);
+    const up = (): boolean => listening.every((l) => (server.stdout + server.stderr).includes(l));
     const deadline = Date.now() + 10_000;
-    while (!(server.stdout + server.stderr).includes(listening) && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if ((server.stdout + server.stderr).includes(listening)) {
+    while (!up() && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (up()) {
       try {
         await waitForPort(at);
-        return { server, port: at };
+        await waitForPort(tlsAt);
+        return { server, port: at, tlsPort: tlsAt };
       } catch (e) {
         error = `ngircd did not start: ${String(e)}\n${server.stdout}${server.stderr}`;
       }
@@ -79,6 +92,7 @@ irc.before(async () => {
     setupError = undefined;
     ngircd = started.server;
     port = started.port;
+    tlsPort = started.tlsPort;
   }
 });
 
@@ -160,6 +174,28 @@ irc('plain lines with no channel joined are a local error', async () => {
   assert.is(await loner.exit(), 0);
 });
 
+irc('--tls: a self-signed certificate is refused unless --insecure; then it registers and talks to a plain client', async () => {
+  setUp();
+  const strict = nodeChat(['irc', `127.0.0.1:${tlsPort}`, '--tls', '--nick', 'strict', '--join', '#tls'], 'strict');
+  assert.is(await strict.exit(), 1);
+  assert.match(strict.stderr, /cannot connect to 127\.0\.0\.1:\d+: self-signed certificate/);
+  strict.child.stdin?.end();
+
+  const sealed = nodeChat(['irc', `127.0.0.1:${tlsPort}`, '--tls', '--insecure', '--nick', 'sealed', '--join', '#tls'], 'sealed');
+  await sealed.waitFor(' > sealed joined the room #tls\n');
+  const plain = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'plain', '--join', '#tls'], 'plain');
+  await plain.waitFor(/ > in #tls: .*sealed/);
+  sealed.send('over TLS, été 😀');
+  await plain.waitFor(' > sealed: over TLS, été 😀\n');
+  plain.send('in the clear');
+  await sealed.waitFor(' > plain: in the clear\n');
+  for (const p of [sealed, plain]) {
+    p.child.stdin?.end();
+    assert.is(await p.exit(), 0, `${p.name} exits 0`);
+    assert.is(p.stderr, '', `${p.name} wrote to stderr`);
+  }
+});
+
 irc('--reconnect: the server restarts, the client registers again and rejoins its channels', async () => {
   setUp();
   const keeper = nodeChat(['irc', `127.0.0.1:${port}`, '--nick', 'keeper', '--join', '#back', '--reconnect'], 'keeper');
@@ -169,7 +205,7 @@ irc('--reconnect: the server restarts, the client registers again and rejoins it
   ngircd?.child.kill('SIGTERM');
   await ngircd?.exited;
   assert.ok(keeper.alive, 'still running, waiting to reconnect');
-  const again = await startNgircd(binary!, port);
+  const again = await startNgircd(binary!, { port, tlsPort });
   assert.ok(!('error' in again), 'error' in again ? again.error : '');
   ngircd = 'error' in again ? undefined : again.server;
   // Registered and back in both channels with nobody having typed anything: a second client finds it there.
