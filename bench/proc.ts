@@ -116,14 +116,21 @@ export async function untilIdle(sample: () => ProcSample | null, first: ProcSamp
   let peakKb = first.rssKb;
   let last = first;
   let busyUntil = first.atMs;
+  const result = (how: { cutOff?: boolean; died?: boolean } = {}): Departure => ({
+    busyMs: busyUntil - first.atMs,
+    peakKb,
+    endKb: last.rssKb,
+    cutOff: how.cutOff === true,
+    died: how.died === true,
+  });
   while (last.atMs - busyUntil < 1000) {
-    if (last.atMs - first.atMs >= limitMs) return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb, cutOff: true, died: false };
+    if (last.atMs - first.atMs >= limitMs) return result({ cutOff: true });
     await new Promise((r) => setTimeout(r, 100));
     const s = sample();
-    if (s === null) return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb, cutOff: false, died: true };
+    if (s === null) return result({ died: true });
     peakKb = Math.max(peakKb, s.rssKb);
     if (s.cpuS - last.cpuS > still) busyUntil = s.atMs;
     last = s;
   }
-  return { busyMs: busyUntil - first.atMs, peakKb, endKb: last.rssKb, cutOff: false, died: false };
+  return result();
 }
