@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import { Redis } from 'ioredis';
 import * as assert from 'uvu/assert';
 import { clusterSystem } from '../src/cluster/remote.js';
+import { keys } from '../src/cluster/keys.js';
 import { scriptCalls } from '../src/cluster/scripts.js';
 import { defaultConfig } from '../src/config.js';
 import { Gateway } from '../src/net/gateway.js';
@@ -65,6 +66,33 @@ faults('SIGKILL of a node mid-stream: leaves announced within seconds; every log
   const again = await named(b.port, 'sa');
   again.send('back\n');
   await receivers[1]!.waitFor(texts.message('sa', 'back'));
+});
+
+faults('Redis out of memory: a nickname is refused with a reason and nothing is half-written; once memory frees, the same name works', async () => {
+  // Redis refuses a script's first write when it is over maxmemory and never one after it, so
+  // each decision (name, membership, log entry) is made whole or not at all.
+  redis = await startRedis();
+  procs = [await startNode(['--redis', redis.url])];
+  const node = procs[0]!;
+  const first = await named(node.port, 'first');
+  const admin = new Redis(redis.url);
+  try {
+    await admin.config('SET', 'maxmemory', '1'); // already over it: every write is refused
+    const late = await TestClient.connect(node.port);
+    clients.push(late);
+    late.send('latecomer\r\n');
+    await late.waitFor(texts.error('that could not be done just now (the chat store failed); please try again'));
+    assert.is(await admin.exists(keys.nick('latecomer')), 0, 'the name is not held');
+    assert.is(await admin.hlen(keys.members('lobby')), 1, 'only first is a member');
+    assert.not.ok(first.text.includes('latecomer'), 'nobody was told of a join');
+    await admin.config('SET', 'maxmemory', '0');
+    late.send('latecomer\r\n');
+    await first.waitFor(texts.joined('latecomer', 'lobby'));
+    late.send('made it\n');
+    await first.waitFor(texts.message('latecomer', 'made it'));
+  } finally {
+    admin.disconnect();
+  }
 });
 
 faults('Redis restarted (empty) mid-run: users are told, re-registered, and the chat goes on', async () => {
