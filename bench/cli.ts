@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { StartedProcess } from './child.js';
+import { redisMissing } from './redis.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
 import { SCENARIOS, scenarioByName, type RunContext } from './scenarios.js';
@@ -117,7 +118,10 @@ async function main(): Promise<number> {
     servers = [];
     for (const name of wanted) {
       if (name === CLUSTER_NODE) {
-        servers.push(clusterTarget(CLUSTER_NODE, 1, true, values['redis-server'] ?? 'redis-server'));
+        const bin = values['redis-server'] ?? 'redis-server';
+        const missing = redisMissing(bin);
+        if (missing !== null) process.stderr.write(`bench: skipping ${name}: ${missing}\n`);
+        else servers.push(clusterTarget(CLUSTER_NODE, 1, true, bin));
         continue;
       }
       if (!serverAvailable(name)) {

@@ -69,8 +69,8 @@ faults('SIGKILL of a node mid-stream: leaves announced within seconds; every log
 });
 
 faults('Redis out of memory: a nickname is refused with a reason and nothing is half-written; once memory frees, the same name works', async () => {
-  // Redis refuses a script's first write when it is over maxmemory and never one after it, so
-  // each decision (name, membership, log entry) is made whole or not at all.
+  // Over maxmemory, Redis refuses a script at its first write that could grow memory and never
+  // after one: a claim (name, membership and log entry) is refused whole or made whole.
   redis = await startRedis();
   procs = [await startNode(['--redis', redis.url])];
   const node = procs[0]!;

@@ -38,30 +38,34 @@ let setupError: string | undefined;
 const setUp = (): void => assert.ok(setupError === undefined, setupError);
 
 /**
- * Starts ngircd on `wanted` (or a free port), waiting for its own "Now listening" line: a
- * connect to the port could reach someone else's listener. A free port can be taken by a test
- * running alongside before ngircd binds it; then it says it cannot listen, and we try another
- * (unless the port was asked for). Returns the server, or why it did not start.
+ * Starts ngircd on `wanted` (or two free ports), waiting for its own "Now listening" lines: a
+ * connect to a port could reach someone else's listener. A free port can be taken by a test
+ * running alongside before ngircd binds it; then ngircd says it cannot bind (and goes on with
+ * the other port), and we try again, on other ports unless they were asked for. Returns the
+ * server, or why it did not start.
  */
 async function startNgircd(binary: string, wanted?: { port: number; tlsPort: number }): Promise<{ server: Proc; port: number; tlsPort: number } | { error: string }> {
   const config = join(dir, 'ngircd.conf');
-  // Copies readable by anyone: as root, ngircd drops to "nobody".
-  for (const file of ['cert.pem', 'key.pem']) writeFileSync(join(dir, file), readFileSync(join(TLS_FIXTURES, file)), { mode: 0o644 });
+  // ngircd reads them at start, before (as root) it drops to "nobody".
+  for (const file of ['cert.pem', 'key.pem', 'dh.pem']) writeFileSync(join(dir, file), readFileSync(join(TLS_FIXTURES, file)));
   let error = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     const at = wanted?.port ?? (await freePort());
-    const tlsAt = wanted?.tlsPort ?? (await freePort());
+    let tlsAt = wanted?.tlsPort ?? (await freePort());
+    while (tlsAt === at) tlsAt = await freePort();
     const text = readFileSync(CONFIG, 'utf8')
       .replaceAll('@PORT@', String(at))
       .replaceAll('@TLSPORT@', String(tlsAt))
       .replaceAll('@CERT@', join(dir, 'cert.pem'))
-      .replaceAll('@KEY@', join(dir, 'key.pem'));
+      .replaceAll('@KEY@', join(dir, 'key.pem'))
+      .replaceAll('@DH@', join(dir, 'dh.pem'));
     writeFileSync(config, text);
     const server = start(binary, ['-n', '-f', config], 'ngircd');
     const listening = [at, tlsAt].map((p) => `Now listening on [127.0.0.1]:${p}`);
-    const up = (): boolean => listening.every((l) => (server.stdout + server.stderr).includes(l));
+    const log = (): string => server.stdout + server.stderr;
+    const up = (): boolean => listening.every((l) => log().includes(l));
     const deadline = Date.now() + 10_000;
-    while (!up() && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!up() && !log().includes("Can't bind socket") && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (up()) {
       try {
         await waitForPort(at);
@@ -204,7 +208,10 @@ irc('--reconnect: the server restarts, the client registers again and rejoins it
   await keeper.waitFor(' > keeper joined the room #other\n');
   ngircd?.child.kill('SIGTERM');
   await ngircd?.exited;
-  assert.ok(keeper.alive, 'still running, waiting to reconnect');
+  // Told, and waiting to try again (without --reconnect it would exit 1 here).
+  for (const until = Date.now() + 10_000; !keeper.stderr.includes('reconnecting in') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+  assert.match(keeper.stderr, 'reconnecting in');
+  assert.ok(keeper.alive, 'still running');
   const again = await startNgircd(binary!, { port, tlsPort });
   assert.ok(!('error' in again), 'error' in again ? again.error : '');
   ngircd = 'error' in again ? undefined : again.server;
