@@ -95,6 +95,28 @@ faults('Redis out of memory: a nickname is refused with a reason and nothing is 
   }
 });
 
+faults('Redis out of memory for longer than a node\'s liveness: no node is taken for dead, and the chat goes on after', async () => {
+  // Heartbeats are writes: over maxmemory none gets through, so a missing liveness key means
+  // nothing then. Were the nodes reaped, each user would see the other leave ("connection lost").
+  redis = await startRedis();
+  procs = [await startNode(['--redis', redis.url]), await startNode(['--redis', redis.url])];
+  const a = await named(procs[0]!.port, 'ann');
+  const b = await named(procs[1]!.port, 'ben');
+  await a.waitFor(texts.joined('ben', 'lobby'));
+  const admin = new Redis(redis.url);
+  try {
+    await admin.config('SET', 'maxmemory', '1');
+    await TestClient.settle(3000 + 2500); // past the 3 s liveness, and a reaping round or two
+    await admin.config('SET', 'maxmemory', '0');
+    await TestClient.settle(3000); // past the hold-off that follows
+  } finally {
+    admin.disconnect();
+  }
+  for (const [c, other] of [[a, 'ben'], [b, 'ann']] as const) assert.not.ok(c.text.includes(texts.left(other, 'lobby', 'connection lost')), `${c === a ? 'ann' : 'ben'} saw ${other} leave`);
+  b.send('still here\n');
+  await a.waitFor(texts.message('ben', 'still here'));
+});
+
 faults('Redis restarted (empty) mid-run: users are told, re-registered, and the chat goes on', async () => {
   redis = await startRedis();
   for (let i = 0; i < 2; i++) {

@@ -35,6 +35,15 @@ export async function heartbeat(redis: Redis, node: string, openHere: number): P
   return { elsewhere, lost: replies?.[4]?.[1] === 0 || replies?.[5]?.[1] === '1' };
 }
 
+/**
+ * Whether Redis refused a command (or a MULTI holding one) for being over `maxmemory`. Then no
+ * node can renew its liveness key either, so a missing key does not mean a dead node.
+ */
+export function refusedForMemory(err: unknown): boolean {
+  const said = [err, ...((err as { previousErrors?: unknown[] } | null)?.previousErrors ?? [])];
+  return said.some((e) => /\bOOM\b/.test(String(e)));
+}
+
 /** The store's epoch, set by whoever asks first after it started empty. */
 export async function storeEpoch(redis: Redis): Promise<string> {
   await redis.set(keys.epoch, randomBytes(8).toString('hex'), 'NX');

@@ -25,7 +25,7 @@ import { checkNick, nickKey } from '../protocol/nicknames.js';
 import * as texts from '../protocol/texts.js';
 import { gidOf, type InboxEvent, type RoomEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
-import { HEARTBEAT_MS, heartbeat, storeEpoch, trimmedPast } from './liveness.js';
+import { ALIVE_MS, HEARTBEAT_MS, heartbeat, refusedForMemory, storeEpoch, trimmedPast } from './liveness.js';
 import { Replica } from './replica.js';
 import { reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 
@@ -54,6 +54,8 @@ export class ClusterSystem implements ActorSystem {
   private elsewhere = 0;
   private epoch: string | null = null;
   private degraded = false;
+  /** While Redis refuses heartbeats for memory, and a liveness period after (see heartbeat). */
+  private noReapUntil = 0;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private flushScheduled = false;
@@ -330,13 +332,15 @@ export class ClusterSystem implements ActorSystem {
       this.elsewhere = beat.elsewhere;
       // Put our users back, so the rest of the cluster sees them again.
       if (beat.lost && this.replica.locals.size > 0 && !this.recovering) await this.reassert('this server lost touch with the chat for a while');
-    } catch {
-      // Redis is away: 'close' has told the users; 'ready' will pick up from here.
+    } catch (err) {
+      // Over maxmemory nobody's heartbeat gets through: reaping waits until they could again.
+      if (refusedForMemory(err)) this.noReapUntil = Date.now() + ALIVE_MS + HEARTBEAT_MS;
+      // Otherwise Redis is away: 'close' has told the users; 'ready' will pick up from here.
     }
   }
 
   private async reap(): Promise<void> {
-    if (this.closed || this.redis.status !== 'ready') return;
+    if (this.closed || this.redis.status !== 'ready' || Date.now() < this.noReapUntil) return;
     await reapDeadNodes(this.redis, this.scripts, this.node, this.options.retention).catch(() => {}); // next round
   }
 
