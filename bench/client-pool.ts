@@ -4,7 +4,7 @@
 // behind a Worker (pool-worker.ts); the main thread sums what every pool reports.
 
 import net from 'node:net';
-import { LOBBY, NICK_PROMPT, joined as joinedText } from '../src/protocol/texts.js';
+import { LOBBY, NICK_PROMPT, joined as joinedText } from '../src/edges/telnet/texts.js';
 import { ReceiverCheck, addCounts, zeroCounts, type OrderReport } from './check.js';
 import type {
   ChurnPlan,

@@ -3,7 +3,7 @@
 // `rooms` (issue 6) gives each ConnSpec a room; `cluster` (issue 8) spreads them over the
 // addresses of several nodes sharing one Redis the bench starts itself.
 
-import { LOBBY } from '../src/protocol/texts.js';
+import { LOBBY } from '../src/edges/telnet/texts.js';
 import { addCounts, compareOrders, zeroCounts } from './check.js';
 import type { Address, ConnSpec, PoolSetup, SendPlan } from './pool-messages.js';
 import { cpuBetween, machineTicks, otherThreadsPct, sampleProc, threadCpu, untilIdle, type ProcSample } from './proc.js';

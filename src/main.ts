@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, SETTINGS, type SettingName } from './config.js';
-import { Gateway } from './net/gateway.js';
+import { Gateway } from './gateway/gateway.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

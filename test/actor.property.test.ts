@@ -9,14 +9,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ActorHost } from '../src/actors/host.js';
-import { hostFor } from '../src/actors/placement.js';
-import { isBarrier } from '../src/protocol/commands.js';
-import { roomAddress, type ConnId, type Effect, type Envelope } from '../src/protocol/messages.js';
-import { nickKey } from '../src/protocol/nicknames.js';
-import * as texts from '../src/protocol/texts.js';
-import { LOBBY } from '../src/protocol/texts.js';
-import { MemberMirror } from '../src/net/members.js';
+import { ActorHost } from '../src/runtime/host.js';
+import { hostFor } from '../src/runtime/placement.js';
+import { isBarrier } from '../src/edges/telnet/commands.js';
+import { roomAddress, type ConnId, type Effect, type Envelope } from '../src/model/messages.js';
+import { nickKey } from '../src/model/nicknames.js';
+import * as texts from '../src/edges/telnet/texts.js';
+import { LOBBY } from '../src/edges/telnet/texts.js';
+import { MemberMirror } from '../src/gateway/members.js';
 
 const CONNS = 6;
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { ReceiverCheck, compareOrders, type OrderReport } from '../bench/check.js';
 import { Histogram } from '../bench/stats.js';
 import { LineKind, LineSplitter, lineKind, parsePayload, parsed, payloadLine } from '../bench/wire.js';
-import { message } from '../src/protocol/texts.js';
+import { message } from '../src/edges/telnet/texts.js';
 
 const check = suite('bench check');
 

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sanitize, TerminalSanitizer } from '../src/client/sanitize.js';
-import { CYAN, RESET } from '../src/protocol/texts.js';
+import { CYAN, RESET } from '../src/edges/telnet/texts.js';
 
 const clean = suite('terminal output cleaning');
 

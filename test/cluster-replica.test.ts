@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { before, idLess, localConn } from '../src/cluster/events.js';
 import { Replica } from '../src/cluster/replica.js';
-import * as texts from '../src/protocol/texts.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { inboxOf, kinds } from './helpers/actors.js';
 
 const ids = suite('cluster: stream ids and gids');

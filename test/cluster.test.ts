@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clusterSystem } from '../src/cluster/remote.js';
 import { defaultConfig } from '../src/config.js';
-import { Gateway } from '../src/net/gateway.js';
-import * as texts from '../src/protocol/texts.js';
+import { Gateway } from '../src/gateway/gateway.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 

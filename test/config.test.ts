@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultConfig, resolveConfig, SETTINGS } from '../src/config.js';
-import { admit, isLoopback, LAST_CONN_ID } from '../src/net/admission.js';
+import { admit, isLoopback, LAST_CONN_ID } from '../src/gateway/admission.js';
 
 const config = suite('config: every limit from flag, env or default');
 config('defaults, each with its reason', () => {

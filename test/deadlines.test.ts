@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Deadlines } from '../src/net/deadlines.js';
+import { Deadlines } from '../src/gateway/deadlines.js';
 
 /** Deadlines on a clock the test moves by hand. */
 function clocked(afterMs: number) {

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Socket } from 'node:net';
-import { Connection } from '../src/net/connection.js';
-import { Delivery, extendsList, type DeliverEffect } from '../src/net/delivery.js';
+import { Connection } from '../src/gateway/connection.js';
+import { Delivery, extendsList, type DeliverEffect } from '../src/gateway/delivery.js';
 
 /** Connections over a fake socket that records what is written to it. */
 function world(ids: number[]) {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import * as texts from '../src/protocol/texts.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 
 let server: ChildProcess | null = null;

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../src/config.js';
-import * as texts from '../src/protocol/texts.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { countNumbered } from './helpers/sequence.js';
 import { startServer, type TestServer } from './helpers/server.js';

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hostForRoom } from '../src/actors/placement.js';
-import * as texts from '../src/protocol/texts.js';
+import { hostForRoom } from '../src/runtime/placement.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { countNumbered, numbered } from './helpers/sequence.js';
 import { startServer, type TestServer } from './helpers/server.js';

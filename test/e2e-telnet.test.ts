@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as texts from '../src/protocol/texts.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));

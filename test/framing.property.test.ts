@@ -1,12 +1,12 @@
-// Property tests of the framer (src/net/lines.ts) with fast-check: whatever bytes arrive and
+// Property tests of the framer (src/edges/telnet/framer.ts) with fast-check: whatever bytes arrive and
 // however the reads split them, the same events come out, no line carries a control
 // character, and a connection never holds more than the line cap.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { LineFramer, type LineSink } from '../src/net/lines.js';
-import { cleanText } from '../src/net/sanitize.js';
+import { LineFramer, type LineSink } from '../src/edges/telnet/framer.js';
+import { cleanText } from '../src/edges/telnet/sanitize.js';
 import type { Out } from './helpers/framing.js';
 
 const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240;

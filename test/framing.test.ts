@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanText } from '../src/net/sanitize.js';
+import { cleanText } from '../src/edges/telnet/sanitize.js';
 import { frame, linesOf } from './helpers/framing.js';
 
 const IAC = 255, DO = 253, DONT = 254, WILL = 251, WONT = 252, SB = 250, SE = 240;

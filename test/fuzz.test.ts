@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
-import * as texts from '../src/protocol/texts.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { startServer, type TestServer } from './helpers/server.js';
 

@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ActorPool } from '../src/actors/pool.js';
-import { workerLink } from '../src/actors/links.js';
-import type { Effect, MemberRecord } from '../src/protocol/messages.js';
-import * as texts from '../src/protocol/texts.js';
+import { ActorPool } from '../src/runtime/pool.js';
+import { workerLink } from '../src/runtime/links.js';
+import type { Effect, MemberRecord } from '../src/model/messages.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { inboxOf } from './helpers/actors.js';
 
 /** A pool of real Workers, with effects collected the way the gateway would see them. */

@@ -13,7 +13,7 @@ import { freePort } from '../bench/child.js';
 import { isPlain, nodeChat, start, stopAll, waitForPort, type Proc } from './fixtures/processes.js';
 
 const CONFIG = fileURLToPath(new URL('../../test/fixtures/ngircd.conf', import.meta.url));
-const TLS_FIXTURES = fileURLToPath(new URL('../../test/fixtures/tls/', import.meta.url));
+const TLS_FIXTURES = fileURLToPath(new URL('../../test/fixtures/tls', import.meta.url));
 
 /** ngircd's path, or null: on Debian it is /usr/sbin/ngircd, not always on a user's PATH. */
 function findNgircd(): string | null {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as texts from '../src/protocol/texts.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { Harness, inboxOf, kinds } from './helpers/actors.js';
 
 /** A harness with alice (1), bob (2) and carol (3) already in the lobby. */

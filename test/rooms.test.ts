@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hostFor, hostForRoom } from '../src/actors/placement.js';
-import { checkRoom } from '../src/protocol/rooms.js';
-import * as texts from '../src/protocol/texts.js';
+import { hostFor, hostForRoom } from '../src/runtime/placement.js';
+import { checkRoom } from '../src/model/rooms.js';
+import * as texts from '../src/edges/telnet/texts.js';
 import { Harness, HostGroup, kinds } from './helpers/actors.js';
 
 const placement = suite('placement');

@@ -8,9 +8,9 @@
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LineFramer, type LineSink } from '../../src/net/lines.js';
-import { checkNick } from '../../src/protocol/nicknames.js';
-import * as texts from '../../src/protocol/texts.js';
+import { LineFramer, type LineSink } from '../../src/edges/telnet/framer.js';
+import { checkNick } from '../../src/model/nicknames.js';
+import * as texts from '../../src/edges/telnet/texts.js';
 
 const MAX_LINE = 4096;
 

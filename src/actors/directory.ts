@@ -2,10 +2,10 @@
 // It lives on host 0 (see placement.ts): one owner means a claim is decided in one place,
 // in one order, without locks; rooms ask it by message and it answers by message.
 
-import { checkNick, nickKey } from '../protocol/nicknames.js';
-import { LOBBY } from '../protocol/texts.js';
-import * as texts from '../protocol/texts.js';
-import { roomAddress, type ConnId, type DirectoryMsg, type MemberRecord } from '../protocol/messages.js';
+import { checkNick, nickKey } from '../model/nicknames.js';
+import { LOBBY } from '../edges/telnet/texts.js';
+import * as texts from '../edges/telnet/texts.js';
+import { roomAddress, type ConnId, type DirectoryMsg, type MemberRecord } from '../model/messages.js';
 import { only, type Outbox } from './outbox.js';
 
 interface Entry {

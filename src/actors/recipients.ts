@@ -3,7 +3,7 @@
 // however many views of it the batch holds, so lists are views of one buffer, not copies;
 // and a crowd joining or leaving must not copy the list once per person.
 
-import type { ConnId } from '../protocol/messages.js';
+import type { ConnId } from '../model/messages.js';
 
 export class RecipientList {
   /**

@@ -2,9 +2,9 @@
 // It hands its decisions to the Outbox as deliveries (recipients + text) and never
 // touches a socket, so tests drive it as plain code.
 
-import { interpret } from '../protocol/intents.js';
-import * as texts from '../protocol/texts.js';
-import { roomAddress, type ConnId, type MemberRecord, type RoomMsg } from '../protocol/messages.js';
+import { interpret } from '../model/intents.js';
+import * as texts from '../edges/telnet/texts.js';
+import { roomAddress, type ConnId, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { only, type Outbox } from './outbox.js';
 import { RecipientList } from './recipients.js';
 

@@ -4,8 +4,8 @@
 
 import { workerData, parentPort, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import { nodeEndpoint } from '../actors/comlink-node.js';
-import type { Envelope, MemberRecord } from '../protocol/messages.js';
+import { nodeEndpoint } from '../runtime/comlink-node.js';
+import type { Envelope, MemberRecord } from '../model/messages.js';
 import { ClusterSystem, type ClusterOptions } from './redis-system.js';
 import type { ClusterApi, ClusterPush } from './remote.js';
 

@@ -17,12 +17,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ActorSystem, SystemHooks } from '../actors/system.js';
-import { isBarrier } from '../protocol/commands.js';
-import { interpret } from '../protocol/intents.js';
-import { roomOf, type ConnId, type Envelope, type MemberRecord } from '../protocol/messages.js';
-import { checkNick, nickKey } from '../protocol/nicknames.js';
-import * as texts from '../protocol/texts.js';
+import type { ActorSystem, SystemHooks } from '../runtime/system.js';
+import { isBarrier } from '../edges/telnet/commands.js';
+import { interpret } from '../model/intents.js';
+import { roomOf, type ConnId, type Envelope, type MemberRecord } from '../model/messages.js';
+import { checkNick, nickKey } from '../model/nicknames.js';
+import * as texts from '../edges/telnet/texts.js';
 import { gidOf, type InboxEvent, type RoomEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, refusedForMemory, storeEpoch, trimmedPast } from './liveness.js';

@@ -7,11 +7,11 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import * as Comlink from 'comlink';
-import { nodeEndpoint } from '../actors/comlink-node.js';
-import type { ActorSystem, SystemFactory, SystemHooks } from '../actors/system.js';
-import type { ConnId, Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import { nodeEndpoint } from '../runtime/comlink-node.js';
+import type { ActorSystem, SystemFactory, SystemHooks } from '../runtime/system.js';
+import type { ConnId, Effect, Envelope, MemberRecord } from '../model/messages.js';
 import type { ClusterOptions } from './redis-system.js';
-import * as texts from '../protocol/texts.js';
+import * as texts from '../edges/telnet/texts.js';
 
 export interface ClusterApi {
   send(batch: Envelope[]): void;

@@ -2,9 +2,9 @@
 // connections. Pure: events in, effects out (the same effects a local actor host returns),
 // so the gateway cannot tell a cluster from a single process. Tested without Redis.
 
-import { nickKey } from '../protocol/nicknames.js';
-import * as texts from '../protocol/texts.js';
-import type { ConnId, Effect } from '../protocol/messages.js';
+import { nickKey } from '../model/nicknames.js';
+import * as texts from '../edges/telnet/texts.js';
+import type { ConnId, Effect } from '../model/messages.js';
 import { RecipientList } from '../actors/recipients.js';
 import { before, idLess, localConn, type InboxEvent, type RoomEvent } from './events.js';
 

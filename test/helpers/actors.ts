@@ -2,11 +2,11 @@
 // the gateway would: who receives which text, and which connections were placed, named,
 // settled or closed.
 
-import { ActorHost } from '../../src/actors/host.js';
-import type { ConnId, Effect, Envelope } from '../../src/protocol/messages.js';
-import { roomAddress } from '../../src/protocol/messages.js';
-import { LOBBY } from '../../src/protocol/texts.js';
-import { hostFor } from '../../src/actors/placement.js';
+import { ActorHost } from '../../src/runtime/host.js';
+import type { ConnId, Effect, Envelope } from '../../src/model/messages.js';
+import { roomAddress } from '../../src/model/messages.js';
+import { LOBBY } from '../../src/edges/telnet/texts.js';
+import { hostFor } from '../../src/runtime/placement.js';
 
 export class Harness {
   readonly host: ActorHost;

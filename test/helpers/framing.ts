@@ -1,6 +1,6 @@
 // Runs bytes through a LineFramer and records what comes out, for framing tests.
 
-import { LineFramer, type LineSink } from '../../src/net/lines.js';
+import { LineFramer, type LineSink } from '../../src/edges/telnet/framer.js';
 
 export type Out = { line: string } | { tooLong: true } | { reply: number[] };
 

@@ -1,7 +1,7 @@
 // An in-process node-chat server on an ephemeral port, for end-to-end tests over real TCP.
 
 import { defaultConfig, type Config } from '../../src/config.js';
-import { Gateway } from '../../src/net/gateway.js';
+import { Gateway } from '../../src/gateway/gateway.js';
 
 export interface TestServer {
   port: number;

@@ -3,7 +3,7 @@
 // display line with its colours and without a line end; the terminal strips the colours when they
 // are off. Pure: the session decides what to show, this file only words it.
 
-import { CYAN, GREY, MAGENTA, RESET, YELLOW } from '../../protocol/texts.js';
+import { CYAN, GREY, MAGENTA, RESET, YELLOW } from '../../edges/telnet/texts.js';
 import type { IrcMessage } from './message.js';
 
 export const grey = (text: string): string => `${GREY} > ${text}${RESET}`;

@@ -3,7 +3,7 @@
 // timer per connection. An armed Node timer costs a few kilobytes per connection; an entry
 // here costs a map slot, and leaves as soon as its connection registers or goes.
 
-import type { ConnId } from '../protocol/messages.js';
+import type { ConnId } from '../model/messages.js';
 
 export class Deadlines {
   /** id → when it is due, in the order added (so earliest first). */

@@ -3,12 +3,12 @@
 // handled here, in order, before the batch returns; messages for actors elsewhere go back
 // to the gateway as `send` effects.
 
-import { LOBBY } from '../protocol/texts.js';
-import { roomOf, type ConnId, type Effect, type Envelope, type MemberRecord } from '../protocol/messages.js';
-import { Directory } from './directory.js';
-import type { Outbox } from './outbox.js';
+import { LOBBY } from '../edges/telnet/texts.js';
+import { roomOf, type ConnId, type Effect, type Envelope, type MemberRecord } from '../model/messages.js';
+import { Directory } from '../actors/directory.js';
+import type { Outbox } from '../actors/outbox.js';
 import { hostFor } from './placement.js';
-import { RoomActor } from './room.js';
+import { RoomActor } from '../actors/room.js';
 
 /** What the gateway may call on a host; the Worker shell exposes exactly this through comlink. */
 export interface HostApi {

@@ -1,7 +1,7 @@
 // Which host (Worker) an actor lives on. Pure and stable: every caller computes the same
 // answer from the address and the number of hosts, so no table has to be shared.
 
-import { roomOf, type Address } from '../protocol/messages.js';
+import { roomOf, type Address } from '../model/messages.js';
 
 /** FNV-1a over UTF-16 code units, finished with a murmur-style avalanche so close names spread. */
 function hash32(text: string, seed: number): number {

@@ -3,7 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import type { Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import type { Effect, Envelope, MemberRecord } from '../model/messages.js';
 import { nodeEndpoint } from './comlink-node.js';
 import { ActorHost, type HostApi } from './host.js';
 import type { HostWorkerData } from './host.worker.js';

@@ -2,8 +2,8 @@
 // wait for their turn, and the bytes waiting to be written to it.
 
 import type { Socket } from 'node:net';
-import type { ConnId } from '../protocol/messages.js';
-import { LineFramer } from './lines.js';
+import type { ConnId } from '../model/messages.js';
+import { LineFramer } from '../edges/telnet/framer.js';
 
 export class Connection {
   readonly framer: LineFramer;

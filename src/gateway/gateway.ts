@@ -5,11 +5,11 @@
 
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
-import { localSystem } from '../actors/pool.js';
-import type { ActorSystem, SystemFactory } from '../actors/system.js';
-import { isBarrier } from '../protocol/commands.js';
-import { roomAddress, type ConnId, type Effect, type Envelope } from '../protocol/messages.js';
-import * as texts from '../protocol/texts.js';
+import { localSystem } from '../runtime/pool.js';
+import type { ActorSystem, SystemFactory } from '../runtime/system.js';
+import { isBarrier } from '../edges/telnet/commands.js';
+import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
+import * as texts from '../edges/telnet/texts.js';
 import { Connection } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';

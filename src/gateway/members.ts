@@ -2,7 +2,7 @@
 // (`named`, `placed`). The gateway routes by it (which actor gets a connection's next
 // line) and restores a restarted actor host from it; it never decides anything itself.
 
-import type { ConnId, MemberRecord } from '../protocol/messages.js';
+import type { ConnId, MemberRecord } from '../model/messages.js';
 
 interface Known {
   nick: string | null;

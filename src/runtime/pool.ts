@@ -6,8 +6,8 @@
 // in order. Effects arrive whole per batch, so a batch is either fully applied or not at all:
 // each accepted line is delivered exactly once across a crash.
 
-import { isBarrier } from '../protocol/commands.js';
-import type { Effect, Envelope } from '../protocol/messages.js';
+import { isBarrier } from '../edges/telnet/commands.js';
+import type { Effect, Envelope } from '../model/messages.js';
 import { inThreadLink, workerLink, type HostLink, type LinkFactory } from './links.js';
 import { hostFor } from './placement.js';
 import type { ActorSystem, SystemFactory, SystemHooks } from './system.js';

@@ -2,9 +2,9 @@
 // intents out in a process; the cluster adapter carries the same intents out through Redis.
 // Keeping the reading of a line here means both agree on every command and every error.
 
-import { isBarrier, parseLine } from './commands.js';
+import { isBarrier, parseLine } from '../edges/telnet/commands.js';
 import { checkRoom } from './rooms.js';
-import * as texts from './texts.js';
+import * as texts from '../edges/telnet/texts.js';
 
 export type Intent =
   | { kind: 'say'; text: string }

@@ -1,6 +1,6 @@
 // Room name rules, shared by everything that names a room.
 
-import { LOBBY } from './texts.js';
+import { LOBBY } from '../edges/telnet/texts.js';
 
 export const MAX_ROOM_CHARS = 32;
 

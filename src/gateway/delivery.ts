@@ -3,7 +3,7 @@
 // whatever number of lines it carries. It owns the per-socket output queues and the flush
 // schedule, and nothing about who should receive what (that came from the actors).
 
-import type { ConnId, Effect } from '../protocol/messages.js';
+import type { ConnId, Effect } from '../model/messages.js';
 import type { Connection } from './connection.js';
 
 export type DeliverEffect = Extract<Effect, { t: 'deliver' }>;

@@ -2,7 +2,7 @@
 // Workers in this process (ActorPool), or a cluster of processes sharing rooms through Redis
 // (src/cluster/). The gateway sends envelopes and applies effects; it never knows which.
 
-import type { ConnId, Effect, Envelope, MemberRecord } from '../protocol/messages.js';
+import type { ConnId, Effect, Envelope, MemberRecord } from '../model/messages.js';
 
 export interface SystemHooks {
   /** Effects in order; apply them as they come. */
