@@ -42,6 +42,8 @@ export const SETTINGS = {
   'max-connections': num('MAX_CONNECTIONS', Math.max(16, (openFileLimit() ?? 1024) - FD_HEADROOM), 'open file limit less headroom for the listener, Workers and logs'),
   'per-ip': num('PER_IP', 16, 'connections from one address (loopback exempt, so local load tests work)'),
   'register-timeout': num('REGISTER_TIMEOUT', 60, 'seconds a connection may take to choose a valid nickname'),
+  'max-rooms': num('MAX_ROOMS', 20, 'rooms one connection may be in at once (IRC clients join several; telnet users are in one): each costs a membership in every actor and log it touches'),
+  'topic-length': num('TOPIC_LENGTH', 300, 'longest room topic in UTF-8 bytes: fits one IRC line (512 bytes) with the prefix, numeric, nickname and channel around it'),
   'keepalive': num('KEEPALIVE', 60, 'seconds of silence before TCP keepalive probes look for a vanished peer'),
   redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
   retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
@@ -63,6 +65,8 @@ export interface Config {
   maxConnections: number;
   perIp: number;
   registerTimeoutSeconds: number;
+  maxRooms: number;
+  topicBytes: number;
   keepAliveSeconds: number;
   shutdownGraceSeconds: number;
   redis: string;
@@ -97,6 +101,8 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     maxConnections: value('max-connections'),
     perIp: value('per-ip'),
     registerTimeoutSeconds: value('register-timeout'),
+    maxRooms: Math.max(1, value('max-rooms')),
+    topicBytes: Math.max(1, value('topic-length')),
     keepAliveSeconds: value('keepalive'),
     shutdownGraceSeconds: value('shutdown-grace'),
     redis: value('redis'),

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, SETTINGS, type SettingName } from './config.js';
 import { Gateway } from './gateway/gateway.js';
+import { telnetEdge } from './edges/telnet/edge.js';
+import { localSystem } from './runtime/pool.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -26,8 +28,10 @@ export async function serve(argv: string[]): Promise<void> {
   if (values.version) return void process.stdout.write(`node-chat ${VERSION}\n`);
   const config = resolveConfig(values as Partial<Record<SettingName, string>>);
   // The cluster adapter (and ioredis) load only when asked for: alone, the server needs nothing else.
-  const system = config.redis ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention }) : undefined;
-  const gateway = new Gateway(config, system);
+  const system = config.redis
+    ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention })
+    : localSystem(config.workers, config.actors);
+  const gateway = new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes }));
   const address = await gateway.listen();
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';

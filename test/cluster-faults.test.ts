@@ -1,11 +1,12 @@
 import { suite } from 'uvu';
 import { Redis } from 'ioredis';
 import * as assert from 'uvu/assert';
-import { clusterSystem } from '../src/cluster/remote.js';
+import { clusterSystem, type RemoteCluster } from '../src/cluster/remote.js';
 import { keys } from '../src/cluster/keys.js';
 import { scriptCalls } from '../src/cluster/scripts.js';
 import { defaultConfig } from '../src/config.js';
-import { Gateway } from '../src/gateway/gateway.js';
+import type { Gateway } from '../src/gateway/gateway.js';
+import { telnetGateway } from './helpers/server.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { startNode, type NodeProcess } from './helpers/node-process.js';
@@ -120,7 +121,7 @@ faults('Redis out of memory for longer than a node\'s liveness: no node is taken
 faults('Redis restarted (empty) mid-run: users are told, re-registered, and the chat goes on', async () => {
   redis = await startRedis();
   for (let i = 0; i < 2; i++) {
-    const g = new Gateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 1000 }));
+    const g = telnetGateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 1000 }));
     await g.listen();
     gateways.push(g);
   }
@@ -147,7 +148,7 @@ faults('Redis restarted (empty) mid-run: users are told, re-registered, and the 
 faults('Redis connections dropped mid-stream: users told, then every line once and in order (replays are not repeated)', async () => {
   redis = await startRedis();
   for (let i = 0; i < 2; i++) {
-    const g = new Gateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 10_000 }));
+    const g = telnetGateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 10_000 }));
     await g.listen();
     gateways.push(g);
   }
@@ -191,14 +192,14 @@ faults('Redis connections dropped mid-stream: users told, then every line once a
 
 faults('the cluster Worker killed with a /join in flight: the user is not left waiting', async () => {
   redis = await startRedis();
-  const g = new Gateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 1000 }));
+  const g = telnetGateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 1000 }));
   await g.listen();
   gateways.push(g);
   const port = (g.server.address() as { port: number }).port;
   const alice = await named(port, 'alice');
   const bob = await named(port, 'bob');
   bob.send('/join dev\nhello\n');
-  g.system.kill(0);
+  (g.system as RemoteCluster).kill();
   await bob.waitFor('hiccup', 10_000);
   bob.clear();
   bob.send('/who\n');
@@ -237,6 +238,8 @@ faults('a script that fails (Redis out of memory) does not hold back the connect
   try {
     const scripts = scriptCalls(client);
     const say = (seq: number, x: string) => scripts.ncSay('n1:1', seq, 'lobby', JSON.stringify({ t: 'msg', g: 'n1:1', n: 'a', x }), 1000);
+    assert.is(await say(100, 'zero'), 'no', 'not a member: refused, nothing logged');
+    await client.hset('nc:members:lobby', 'n1:1', 'a');
     assert.ok(await say(101, 'one'));
     await client.config('SET', 'maxmemory', '1');
     await say(102, 'two').then(

@@ -2,8 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { before, idLess, localConn } from '../src/cluster/events.js';
 import { Replica } from '../src/cluster/replica.js';
-import * as texts from '../src/edges/telnet/texts.js';
-import { inboxOf, kinds } from './helpers/actors.js';
+import { LOBBY } from '../src/model/rooms.js';
+import { ev, eventsOf, kinds, shape } from './helpers/actors.js';
+import type { Effect } from '../src/model/messages.js';
+
+/** Who gets which events, in shape. */
+const got = (effects: Effect[], conn: number) => eventsOf(effects).get(conn)?.map(shape);
 
 const ids = suite('cluster: stream ids and gids');
 ids('before() is the id just below, so an exclusive XREAD starts at the id itself', () => {
@@ -24,38 +28,65 @@ ids.run();
 function replica(): Replica {
   const r = new Replica('n1');
   r.followFrom('lobby', '0-0');
-  r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
-  r.apply('lobby', '2-0', { t: 'join', g: 'n1:2', n: 'bob', size: 2 });
-  r.apply('lobby', '3-0', { t: 'join', g: 'n2:7', n: 'carol', size: 3 });
+  r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1, claim: 1 });
+  r.apply('lobby', '2-0', { t: 'join', g: 'n1:2', n: 'bob', size: 2, claim: 1 });
+  r.apply('lobby', '3-0', { t: 'join', g: 'n2:7', n: 'carol', size: 3, claim: 1 });
   r.take();
   return r;
 }
 
 const events = suite('cluster: what a logged event means for this node');
-events('a local join names, places and settles the joiner; every local member sees it', () => {
+events('a local claim names, places and settles the joiner; every local member sees it, with the entry id as its id', () => {
   const r = new Replica('n1');
   r.followFrom('lobby', '0-0');
-  r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
+  r.apply('lobby', '1700000000123-4', { t: 'join', g: 'n1:1', n: 'alice', size: 1, claim: 1 });
   const effects = r.take();
   assert.equal(kinds(effects, 1), ['named', 'placed', 'settled']);
-  assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'lobby')]);
+  assert.equal(eventsOf(effects).get(1), [{ k: 'joined', room: LOBBY, id: '1700000000123-4', at: 1700000000123, nick: 'alice' }]);
+});
+events('a join (another room) places and settles without naming; the topic found there comes after it', () => {
+  const r = replica();
+  r.followFrom('dev', '0-0');
+  r.apply('dev', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1, tp: { x: 'plans', n: 'carol', at: 5 } });
+  const effects = r.take();
+  assert.equal(kinds(effects, 1), ['placed', 'settled']);
+  assert.equal(got(effects, 1), [ev.joined('alice', 'dev'), ev.topic('plans', 'carol', 'dev')]);
+  assert.equal(r.locals.get(1)?.rooms, [LOBBY, 'dev'], 'in both rooms now');
+});
+events('a registration again after the store lost it settles nothing (nobody waits on it)', () => {
+  const r = new Replica('n1');
+  r.followFrom('lobby', '0-0');
+  r.apply('lobby', '1-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1, again: 1 });
+  assert.equal(kinds(r.take(), 1), ['placed']);
 });
 events('a line from another node reaches every local member; a local sender does not get its own', () => {
   const r = replica();
   r.apply('lobby', '4-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'hi' });
   r.apply('lobby', '5-0', { t: 'msg', g: 'n1:1', n: 'alice', x: 'yo' });
-  const box = inboxOf(r.take());
-  assert.equal(box.get(1), [texts.message('carol', 'hi')]);
-  assert.equal(box.get(2), [texts.message('carol', 'hi'), texts.message('alice', 'yo')]);
+  const effects = r.take();
+  assert.equal(got(effects, 1), [ev.said('carol', 'hi')]);
+  assert.equal(got(effects, 2), [ev.said('carol', 'hi'), ev.said('alice', 'yo')]);
 });
-events('a quit: the rest see the leave with its reason; the quitter is unnamed, closed and settled', () => {
+events('a quit: the rest see the leave with its reason; the quitter is out of the room', () => {
   const r = replica();
   r.apply('lobby', '4-0', { t: 'leave', g: 'n1:2', n: 'bob', r: 'bye', quit: 1 });
   const effects = r.take();
-  assert.equal(inboxOf(effects).get(1), [texts.left('bob', 'lobby', 'bye')]);
-  assert.equal(inboxOf(effects).get(2), undefined);
-  assert.equal(kinds(effects, 2), ['placed', 'named', 'close', 'settled']);
-  assert.not.ok(r.locals.has(2));
+  assert.equal(got(effects, 1), [ev.left('bob', LOBBY, 'quit', 'bye')]);
+  assert.equal(got(effects, 2), undefined);
+  assert.equal(kinds(effects, 2), ['placed']);
+  assert.equal(r.locals.get(2)?.rooms, []);
+});
+events('a part: the parter sees it too, and is settled; it stays in its other rooms', () => {
+  const r = replica();
+  r.followFrom('dev', '0-0');
+  r.apply('dev', '1-0', { t: 'join', g: 'n1:2', n: 'bob', size: 1 });
+  r.take();
+  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:2', n: 'bob', part: 1 });
+  const effects = r.take();
+  assert.equal(got(effects, 2), [ev.left('bob', LOBBY, 'part')]);
+  assert.equal(got(effects, 1), [ev.left('bob', LOBBY, 'part')]);
+  assert.equal(kinds(effects, 2), ['placed', 'settled']);
+  assert.equal(r.locals.get(2)?.rooms, ['dev']);
 });
 events('a move: the old room sees a leave, the mover stays named and is settled by the join', () => {
   const r = replica();
@@ -63,45 +94,54 @@ events('a move: the old room sees a leave, the mover stays named and is settled 
   r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice', to: 'dev' });
   r.apply('dev', '1-0', { t: 'join', g: 'n1:1', n: 'alice', moved: 1, size: 1 });
   const effects = r.take();
-  assert.equal(inboxOf(effects).get(2), [texts.left('alice', 'lobby')]);
-  assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'dev'), texts.roomSize(1, 'dev')]);
-  assert.equal(kinds(effects, 1), ['placed', 'settled']);
-  assert.is(r.locals.get(1)?.room, 'dev');
+  assert.equal(got(effects, 2), [ev.left('alice', LOBBY, 'moved')]);
+  assert.equal(got(effects, 1), [ev.joined('alice', 'dev'), ev.roomSize(1, 'dev')]);
+  assert.equal(kinds(effects, 1), ['placed', 'placed', 'settled']);
+  assert.equal(r.locals.get(1)?.rooms, ['dev']);
   // Still connected, now elsewhere: the old room's lines must not reach the mover.
   r.apply('lobby', '5-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'lobby only' });
   const after = r.take();
-  assert.equal(inboxOf(after).get(2), [texts.message('carol', 'lobby only')]);
-  assert.equal(inboxOf(after).get(1), undefined);
+  assert.equal(got(after, 2), [ev.said('carol', 'lobby only')]);
+  assert.equal(got(after, 1), undefined);
 });
 events('a user the shared state lost is dropped: out of the room it was in, which is no longer followed if empty', () => {
   const r = replica();
   r.drop(1);
   assert.not.ok(r.locals.has(1));
+  assert.equal(kinds(r.take(), 1), ['placed', 'named']);
   r.apply('lobby', '4-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'hi' });
   const [line] = r.take().filter((e) => e.t === 'deliver') as Array<{ to: Int32Array }>;
   assert.equal([...line!.to].filter((id) => id !== 1), [2], 'bob still gets lines (1 may stay listed: it is closed next)');
-  r.apply('lobby', '5-0', { t: 'leave', g: 'n1:2', n: 'bob' });
+  r.apply('lobby', '5-0', { t: 'leave', g: 'n1:2', n: 'bob', quit: 1 });
   assert.not.ok(r.rooms.has('lobby'), 'its last local member gone, the room is not followed');
 });
 events('a room with no local member left is no longer followed', () => {
   const r = replica();
-  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice' });
-  r.apply('lobby', '5-0', { t: 'leave', g: 'n1:2', n: 'bob' });
+  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice', quit: 1 });
+  r.apply('lobby', '5-0', { t: 'leave', g: 'n1:2', n: 'bob', quit: 1 });
   assert.not.ok(r.rooms.has('lobby'));
 });
-events('a rename: everyone local sees it; the renamer is renamed and settled', () => {
+events('a rename: everyone local sees it; the renamer is renamed, and settled by the entry that says so', () => {
   const r = replica();
-  r.apply('lobby', '4-0', { t: 'ren', g: 'n1:1', o: 'alice', n: 'alicia' });
+  r.apply('lobby', '4-0', { t: 'ren', g: 'n1:1', o: 'alice', n: 'alicia', s: 1 });
   const effects = r.take();
-  assert.equal(inboxOf(effects).get(2), [texts.renamed('alice', 'alicia')]);
+  assert.equal(got(effects, 2), [ev.renamed('alice', 'alicia')]);
   assert.equal(kinds(effects, 1), ['named', 'settled']);
   assert.is(r.locals.get(1)?.nick, 'alicia');
+  r.apply('lobby', '5-0', { t: 'ren', g: 'n1:1', o: 'alicia', n: 'al' });
+  assert.equal(kinds(r.take(), 1), ['named'], 'another room\'s entry of the same rename does not settle again');
+});
+events('a topic set on another node reaches every local member', () => {
+  const r = replica();
+  r.apply('lobby', '4-0', { t: 'topic', g: 'n2:7', n: 'carol', x: 'news' });
+  const effects = r.take();
+  for (const c of [1, 2]) assert.equal(got(effects, c), [ev.topicSet('carol', 'news')]);
 });
 events('a private message reaches only its local target', () => {
   const r = replica();
-  r.applyInbox({ t: 'priv', to: 'n1:2', f: 'carol', x: 'psst' });
-  r.applyInbox({ t: 'priv', to: 'n1:99', f: 'carol', x: 'nobody home' });
-  assert.equal([...inboxOf(r.take())], [[2, [texts.privateFrom('carol', 'psst')]]]);
+  r.applyInbox('9-0', { t: 'priv', to: 'n1:2', f: 'carol', x: 'psst' });
+  r.applyInbox('9-1', { t: 'priv', to: 'n1:99', f: 'carol', x: 'nobody home' });
+  assert.equal([...eventsOf(r.take())].map(([c, es]) => [c, es.map(shape)]), [[2, [ev.private('carol', 'bob', 'psst')]]]);
 });
 events('events of rooms this node does not follow are ignored', () => {
   const r = replica();
@@ -111,21 +151,21 @@ events('events of rooms this node does not follow are ignored', () => {
 events('a join still on its way keeps the room followed when the last local member leaves first', () => {
   const r = new Replica('n1');
   r.followFrom('lobby', '0-0');
-  r.apply('lobby', '1-0', { t: 'join', g: 'n1:2', n: 'bob', size: 1 });
+  r.apply('lobby', '1-0', { t: 'join', g: 'n1:2', n: 'bob', size: 1, claim: 1 });
   r.expect('lobby'); // alice's claim is on its way; the reader is still at 1-0
   r.apply('lobby', '2-0', { t: 'leave', g: 'n1:2', n: 'bob', quit: 1 });
   assert.ok(r.rooms.has('lobby'), 'still followed');
   r.take();
-  r.apply('lobby', '3-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1 });
+  r.apply('lobby', '3-0', { t: 'join', g: 'n1:1', n: 'alice', size: 1, claim: 1 });
   assert.equal(kinds(r.take(), 1), ['named', 'placed', 'settled']);
 });
 events('a leave another node announced for our user (we stalled) keeps them here, named', () => {
   const r = replica();
-  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice', r: 'connection lost', reaped: 1 });
+  r.apply('lobby', '4-0', { t: 'leave', g: 'n1:1', n: 'alice', reaped: 1 });
   const effects = r.take();
   assert.equal(kinds(effects, 1), []);
   assert.ok(r.locals.has(1));
-  assert.equal(inboxOf(effects).get(2), [texts.left('alice', 'lobby', 'connection lost')]);
+  assert.equal(got(effects, 2), [ev.left('alice', LOBBY, 'lost')]);
 });
 events('a join read before its script answered: no refollow from the old position, no replay', () => {
   const r = new Replica('n1');
@@ -169,7 +209,7 @@ events('a crowd of ours joining then leaving: lists are views of one buffer, nev
   for (let c = 1; c <= n; c++) r.apply('lobby', `${c}-0`, { t: 'join', g: `n1:${c}`, n: `u${c}`, size: c });
   for (const to of listed(r.take())) buffers.add(to.buffer);
   for (let c = 1; c < n; c++) {
-    r.apply('lobby', `${n + c}-0`, { t: 'leave', g: `n1:${c}`, n: `u${c}` });
+    r.apply('lobby', `${n + c}-0`, { t: 'leave', g: `n1:${c}`, n: `u${c}`, quit: 1 });
     const [to] = listed(r.take());
     buffers.add(to!.buffer);
     assert.equal([...to!].filter((id) => id > c).sort((a, b) => a - b), Array.from({ length: n - c }, (_, i) => c + 1 + i), 'every member still here');

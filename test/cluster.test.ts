@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clusterSystem } from '../src/cluster/remote.js';
 import { defaultConfig } from '../src/config.js';
-import { Gateway } from '../src/gateway/gateway.js';
+import type { Gateway } from '../src/gateway/gateway.js';
+import { telnetGateway } from './helpers/server.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
@@ -12,7 +13,7 @@ let nodes: Array<{ gateway: Gateway; port: number }> = [];
 let clients: TestClient[] = [];
 
 async function node(): Promise<number> {
-  const gateway = new Gateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 10_000 }));
+  const gateway = telnetGateway(defaultConfig({ host: '127.0.0.1', port: 0, floodRate: 0 }), clusterSystem({ url: redis.url, retention: 10_000 }));
   const { port } = await gateway.listen();
   nodes.push({ gateway, port });
   return port;

@@ -3,9 +3,31 @@ import * as assert from 'uvu/assert';
 import type { Socket } from 'node:net';
 import { Connection } from '../src/gateway/connection.js';
 import { Delivery, extendsList, type DeliverEffect } from '../src/gateway/delivery.js';
+import type { Codec, Edge } from '../src/edges/edge.js';
+import type { ChatEvent } from '../src/model/events.js';
+import { LineFramer } from '../src/edges/telnet/framer.js';
+
+/** A protocol whose rendering of a line is its text, counting its renders; `upper` another one. */
+let renders = 0;
+const textOf = (e: ChatEvent): string => (e.k === 'said' ? e.text : '');
+const plain: Codec = { protocol: 'plain', render: (e) => (renders++, textOf(e)) };
+const upper: Codec = { protocol: 'upper', render: (e) => (renders++, textOf(e).toUpperCase()) };
+const edgeFor = (codec: Codec): Edge => ({
+  codec,
+  framer: (max) => new LineFramer(max),
+  read: () => null,
+  greeting: () => '',
+  lineTooLong: () => '',
+  farewell: () => '',
+});
+const said = (text: string): ChatEvent => ({ k: 'said', room: 'r', id: '0-0', at: 0, nick: 'n', text });
+
+/** The clock delivery times its flushes by: tests move it by hand. */
+let clock = 0;
+const now = (): number => clock;
 
 /** Connections over a fake socket that records what is written to it. */
-function world(ids: number[]) {
+function world(ids: number[], codecOf: (id: number) => Codec = () => plain) {
   const written = new Map<number, string>();
   const writes = new Map<number, number>();
   const conns = new Map<number, Connection>();
@@ -21,9 +43,9 @@ function world(ids: number[]) {
         return true;
       },
     } as unknown as Socket; // just what Delivery touches
-    conns.set(id, new Connection(id, socket, '127.0.0.1', 4096, 10));
+    conns.set(id, new Connection(id, socket, '127.0.0.1', edgeFor(codecOf(id)), 4096, 10));
   }
-  const delivery = new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'));
+  const delivery = new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'), now);
   return { delivery, written, writes };
 }
 
@@ -41,12 +63,12 @@ function recorded(ids: number[]) {
         return true;
       },
     } as unknown as Socket;
-    conns.set(id, new Connection(id, socket, '127.0.0.1', 4096, 10));
+    conns.set(id, new Connection(id, socket, '127.0.0.1', edgeFor(plain), 4096, 10));
   }
-  return { delivery: new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow')), data };
+  return { delivery: new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'), now), data };
 }
 
-const d = (to: number[], text: string, except = -1): DeliverEffect => ({ t: 'deliver', to: Int32Array.from(to), except, text });
+const d = (to: number[], text: string, except = -1): DeliverEffect => ({ t: 'deliver', to: Int32Array.from(to), except, event: said(text) });
 
 const runs = suite('delivery: runs of broadcasts');
 runs('extendsList: the same list, or the same list plus newcomers', () => {
@@ -80,16 +102,16 @@ runs('senders get the run without their own lines, everyone else all of it', () 
 });
 runs('one write per connection per flush, however many lines', () => {
   const { delivery, written, writes } = world([7]);
-  for (let i = 0; i < 50; i++) delivery.deliver(Int32Array.of(7), -1, `${i} `);
+  for (let i = 0; i < 50; i++) delivery.deliver(Int32Array.of(7), -1, said(`${i} `));
   delivery.flush();
   assert.is(writes.get(7), 1);
   assert.ok(written.get(7)!.startsWith('0 1 2 '));
 });
 runs('members queued the same parts share one concatenation; others get their own bytes', () => {
   const { delivery, data } = recorded([1, 2, 3, 4]);
-  delivery.deliver(Int32Array.of(1, 2, 3, 4), -1, 'aa');
-  delivery.deliver(Int32Array.of(1, 2, 3), -1, 'bb');
-  delivery.deliver(Int32Array.of(4), -1, 'cc'); // same length and first part as the others
+  delivery.deliver(Int32Array.of(1, 2, 3, 4), -1, said('aa'));
+  delivery.deliver(Int32Array.of(1, 2, 3), -1, said('bb'));
+  delivery.deliver(Int32Array.of(4), -1, said('cc')); // same length and first part as the others
   delivery.flush();
   const [one, two, three, four] = [1, 2, 3, 4].map((id) => data.get(id)!);
   assert.is(one!.length, 1);
@@ -97,8 +119,8 @@ runs('members queued the same parts share one concatenation; others get their ow
   assert.is(one![0], three![0]);
   assert.is(one![0]!.toString(), 'aabb');
   assert.is(four![0]!.toString(), 'aacc');
-  delivery.deliver(Int32Array.of(1, 2), -1, 'x');
-  delivery.deliver(Int32Array.of(1, 2), -1, 'y');
+  delivery.deliver(Int32Array.of(1, 2), -1, said('x'));
+  delivery.deliver(Int32Array.of(1, 2), -1, said('y'));
   delivery.flush();
   assert.is(data.get(1)![1]!.toString(), 'xy');
   assert.is(delivery['lastData'], null, 'no buffer kept past its flush');
@@ -108,7 +130,7 @@ runs('a long queue is joined as it grows, in order, members of the same broadcas
   const conns = delivery['conns'];
   let expected = '';
   for (let i = 0; i < 100; i++) {
-    delivery.deliver(Int32Array.of(1, 2, 3), -1, `${i} `);
+    delivery.deliver(Int32Array.of(1, 2, 3), -1, said(`${i} `));
     expected += `${i} `;
     assert.ok(conns.get(1)!.out.length < 32, 'bounded between flushes');
   }
@@ -118,23 +140,57 @@ runs('a long queue is joined as it grows, in order, members of the same broadcas
 });
 runs('an answer goes out at once only while flushes are held back', () => {
   const { delivery, writes } = world([1, 2]);
-  delivery.deliver(Int32Array.of(1), -1, 'a ');
+  delivery.deliver(Int32Array.of(1), -1, said('a '));
   delivery.answer(delivery['conns'].get(1)!);
   assert.is(writes.get(1), 0, 'a flush is due this turn: it takes the answer');
   delivery.flush();
   assert.is(writes.get(1), 1);
-  // A flush that takes long (thousands of sockets) holds the next one back.
+  // A flush that takes long (thousands of sockets) holds the next one back: this one takes 150 ms.
   const conn2 = delivery['conns'].get(2)!;
   const write = conn2.socket.write.bind(conn2.socket);
   conn2.socket.write = ((data: Buffer) => {
-    for (const until = performance.now() + 150; performance.now() < until; );
+    clock += 150;
     return write(data);
   }) as typeof conn2.socket.write;
-  delivery.deliver(Int32Array.of(2), -1, 'slow ');
+  delivery.deliver(Int32Array.of(2), -1, said('slow '));
   delivery.flush();
-  delivery.deliver(Int32Array.of(1, 2), -1, 'b ');
+  delivery.deliver(Int32Array.of(1, 2), -1, said('b '));
   delivery.answer(delivery['conns'].get(1)!);
   assert.is(writes.get(1), 2, 'written now, not after the held-back flush');
   assert.is(writes.get(2), 1);
+  clock += 151;
+  delivery.deliver(Int32Array.of(1), -1, said('c '));
+  delivery.answer(delivery['conns'].get(1)!);
+  assert.is(writes.get(1), 2, 'the hold is over: the answer waits for this turn\'s flush again');
 });
 runs.run();
+
+const codecs = suite('delivery: one render per event per protocol');
+codecs('a broadcast is rendered once for each protocol among its recipients, and the bytes are shared', () => {
+  const { delivery, written } = world([1, 2, 3, 4, 5], (id) => (id % 2 ? plain : upper));
+  renders = 0;
+  delivery.deliver(Int32Array.of(1, 2, 3, 4, 5), -1, said('hi '));
+  assert.is(renders, 2);
+  const conns = delivery['conns'];
+  assert.is(conns.get(1)!.out[0], conns.get(3)!.out[0], 'one buffer for one protocol');
+  delivery.flush();
+  assert.equal([1, 2, 3, 4, 5].map((id) => written.get(id)), ['hi ', 'HI ', 'hi ', 'HI ', 'hi ']);
+});
+codecs('a run of broadcasts over a mixed room: each protocol renders each event once, each member gets its suffix', () => {
+  const { delivery, written } = world([1, 2, 3, 4], (id) => (id <= 2 ? plain : upper));
+  renders = 0;
+  delivery.deliverRun([d([1, 3], 'a '), d([1, 3, 2], 'b ', 1), d([1, 3, 2, 4], 'c ')]);
+  assert.is(renders, 6, 'three events, two protocols');
+  delivery.flush();
+  assert.is(written.get(1), 'a c ', 'the sender of b');
+  assert.is(written.get(3), 'A B C ');
+  assert.is(written.get(2), 'b c ');
+  assert.is(written.get(4), 'C ');
+});
+codecs('an event a protocol renders as nothing writes nothing to its connections', () => {
+  const { delivery, writes } = world([1, 2], (id) => (id === 1 ? plain : upper));
+  delivery.deliver(Int32Array.of(1, 2), -1, { k: 'roomSize', room: 'r', count: 2 });
+  delivery.flush();
+  assert.equal([writes.get(1), writes.get(2)], [0, 0]);
+});
+codecs.run();

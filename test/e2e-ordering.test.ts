@@ -50,7 +50,7 @@ order('a worker killed mid-stream: restarted, restored, every line still once an
   const watcher = all[9]!;
   await watcher.waitFor(() => countNumbered(watcher) >= 300, 20_000);
   assert.ok(countNumbered(watcher) < 4 * perSender, 'the kill lands mid-stream');
-  server.gateway.system.kill(0);
+  server.kill(0);
   await Promise.all(all.map((c, i) => c.waitFor(() => countNumbered(c) >= (i < 4 ? 3 * perSender : 4 * perSender), 30_000)));
   await TestClient.settle(200);
   assert.ok(server.gateway.system.restarts >= 1, 'the worker was restarted');

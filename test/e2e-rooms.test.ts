@@ -106,7 +106,7 @@ rooms('killing one Worker: rooms on the other see nothing; its own rooms come ba
   s1.send(lines);
   d1.send(lines);
   await d2.waitFor(() => countNumbered(d2) >= 100, 10_000);
-  server.gateway.system.kill(1);
+  server.kill(1);
   await s2.waitFor(() => countNumbered(s2) >= 1000, 20_000);
   await d2.waitFor(() => countNumbered(d2) >= 1000, 20_000);
   await TestClient.settle(200);

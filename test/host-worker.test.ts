@@ -2,12 +2,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ActorPool } from '../src/runtime/pool.js';
 import { workerLink } from '../src/runtime/links.js';
-import type { Effect, MemberRecord } from '../src/model/messages.js';
+import type { Effect } from '../src/model/messages.js';
+import type { Snapshot } from '../src/runtime/host.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { inboxOf } from './helpers/actors.js';
 
 /** A pool of real Workers, with effects collected the way the gateway would see them. */
-function pool(hosts: number, records: MemberRecord[] = []) {
+function pool(hosts: number, snapshot: Snapshot = { members: [], topics: [] }) {
   const effects: Effect[] = [];
   let wake: (() => void) | null = null;
   const p = new ActorPool({
@@ -17,7 +18,7 @@ function pool(hosts: number, records: MemberRecord[] = []) {
       effects.push(...batch);
       wake?.();
     },
-    snapshot: () => records,
+    snapshot: () => snapshot,
   });
   const until = async (ok: () => boolean): Promise<void> => {
     const deadline = Date.now() + 5000;
@@ -36,10 +37,10 @@ const worker = suite('actor host in a real Worker');
 worker('claims and lines cross the thread in batches and come back as deliveries', async () => {
   const { p, effects, until } = pool(1);
   try {
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, text: 'alice' } });
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, text: 'bob' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, nick: 'bob' } });
     await until(() => effects.filter((e) => e.t === 'settled').length === 2);
-    for (let i = 0; i < 100; i++) p.send({ to: 'room:lobby', msg: { t: 'line', conn: 1, text: `n${i}` } });
+    for (let i = 0; i < 100; i++) p.send({ to: 'room:lobby', msg: { t: 'say', conn: 1, text: `n${i}` } });
     await until(() => (inboxOf(effects).get(2) ?? []).length >= 101);
     const bob = inboxOf(effects).get(2)!;
     assert.equal(bob.slice(1), Array.from({ length: 100 }, (_, i) => texts.message('alice', `n${i}`)));
@@ -51,8 +52,8 @@ worker('claims and lines cross the thread in batches and come back as deliveries
 worker('with two hosts, the directory on one and rooms placed by hash still cooperate', async () => {
   const { p, effects, until } = pool(2);
   try {
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, text: 'alice' } });
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, text: 'ALICE' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, nick: 'ALICE' } });
     await until(() => effects.filter((e) => e.t === 'settled').length === 2);
     assert.equal(inboxOf(effects).get(2), [texts.nickTaken()]);
     assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'lobby')]);
@@ -61,12 +62,11 @@ worker('with two hosts, the directory on one and rooms placed by hash still coop
   }
 });
 worker('a killed host comes back with the state it is given', async () => {
-  const records: MemberRecord[] = [{ conn: 7, nick: 'zoe', room: 'lobby' }];
-  const { p, effects, until } = pool(1, records);
+  const { p, effects, until } = pool(1, { members: [{ conn: 7, nick: 'zoe', rooms: ['lobby'] }], topics: [] });
   try {
     p.kill(0);
     await until(() => p.restarts === 1);
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 8, text: 'Zoe' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 8, nick: 'Zoe' } });
     await until(() => effects.some((e) => e.t === 'settled'));
     assert.equal(inboxOf(effects).get(8), [texts.nickTaken()]);
   } finally {

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as texts from '../src/edges/telnet/texts.js';
-import { Harness, inboxOf, kinds } from './helpers/actors.js';
+import { LOBBY } from '../src/model/rooms.js';
+import { Harness, ev, eventsOf, kinds } from './helpers/actors.js';
 
 /** A harness with alice (1), bob (2) and carol (3) already in the lobby. */
 function room(): Harness {
@@ -17,39 +17,38 @@ naming('an accepted name joins the lobby: everyone, the joiner included, sees it
   const h = new Harness();
   h.claim(1, 'alice');
   const effects = h.claim(2, 'bob');
-  assert.equal(h.to(1), [texts.joined('bob', 'lobby')]);
-  assert.equal(h.to(2), [texts.joined('bob', 'lobby')]);
+  assert.equal(h.got(1), [ev.joined('bob')]);
+  assert.equal(h.got(2), [ev.joined('bob')]);
   assert.equal(kinds(effects, 2), ['named', 'placed', 'settled']);
 });
-naming('a taken name, under any case or width, gets the taken prompt and settles', () => {
+naming('a taken name, under any case or width, is refused with the name and settles', () => {
   const h = room();
   for (const name of ['alice', 'ALICE', 'Alice', 'ａｌｉｃｅ']) {
     const effects = h.claim(9, name);
-    assert.equal(h.to(9), [texts.nickTaken()], name);
-    assert.equal(h.to(1), [], 'nobody else hears of it');
+    assert.equal(h.got(9), [ev.notice({ code: 'nickTaken', stage: 'claim', nick: name })], name);
+    assert.equal(h.got(1), [], 'nobody else hears of it');
     assert.equal(kinds(effects, 9), ['settled']);
   }
 });
-naming('an invalid name says why and prompts again', () => {
+naming('an invalid name says which rule it breaks', () => {
   const h = new Harness();
-  const cases: Array<[string, RegExp]> = [
-    ['x'.repeat(33), /too long \(at most 32 characters\)/],
-    ['two words', /spaces/],
-    ['/slash', /cannot start with \//],
-    ['zero\u200bwidth', /control or invisible/],
-    ['bad\ufffdbytes', /invalid characters/],
+  const cases: Array<[string, string]> = [
+    ['x'.repeat(33), 'tooLong'],
+    ['two words', 'space'],
+    ['/slash', 'slash'],
+    ['zero\u200bwidth', 'control'],
+    ['bad\ufffdbytes', 'invalidUtf8'],
   ];
-  for (const [name, why] of cases) {
-    h.claim(5, name);
-    const [text] = h.to(5);
-    assert.ok(why.test(text!), `${name}: ${text}`);
-    assert.ok(text!.endsWith(texts.NICK_PROMPT), 'then the same prompt');
+  for (const [name, problem] of cases) {
+    const effects = h.claim(5, name);
+    assert.equal(h.got(5), [ev.notice({ code: 'nickInvalid', stage: 'claim', problem })], name);
+    assert.equal(kinds(effects, 5), ['settled']);
   }
 });
 naming('32 code points is fine even when it is more bytes', () => {
   const h = new Harness();
   h.claim(1, '😀'.repeat(32));
-  assert.equal(h.to(1), [texts.joined('😀'.repeat(32), 'lobby')]);
+  assert.equal(h.got(1), [ev.joined('😀'.repeat(32))]);
 });
 naming.run();
 
@@ -57,125 +56,237 @@ const talk = suite('room actor: lines and commands');
 talk('a line goes to everyone else, never back to the sender', () => {
   const h = room();
   h.line(1, 'hello there');
-  assert.equal(h.to(1), []);
-  assert.equal(h.to(2), [texts.message('alice', 'hello there')]);
-  assert.equal(h.to(3), [texts.message('alice', 'hello there')]);
+  assert.equal(h.got(1), []);
+  assert.equal(h.got(2), [ev.said('alice', 'hello there')]);
+  assert.equal(h.got(3), [ev.said('alice', 'hello there')]);
 });
-talk('blank lines are ignored', () => {
+talk('every event of a room carries a stamp: ids unique and increasing, times from the clock', () => {
   const h = room();
-  h.line(1, '   ');
-  assert.equal(h.effects, []);
+  const stamps: Array<{ id: string; at: number }> = [];
+  for (const text of ['a', 'b', 'c']) {
+    h.line(1, text);
+    const [e] = h.events(2) as Array<{ id: string; at: number }>;
+    stamps.push(e!);
+  }
+  const ids = stamps.map((s) => s.id);
+  assert.is(new Set(ids).size, 3);
+  for (let i = 1; i < stamps.length; i++) {
+    assert.ok(stamps[i]!.at > stamps[i - 1]!.at, 'the stepping clock moved');
+    assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} < ${ids[i]}`);
+  }
+  assert.match(ids[0]!, /^\d+-\d+$/);
+});
+talk('ids stay unique when the clock stands still', () => {
+  const h = new Harness(0, 1, () => 42);
+  h.claim(1, 'alice');
+  h.claim(2, 'bob');
+  const seen = new Set<string>();
+  for (let i = 0; i < 5; i++) {
+    h.line(1, `line ${i}`);
+    const [e] = h.events(2) as Array<{ id: string; at: number }>;
+    assert.is(e!.at, 42);
+    seen.add(e!.id);
+  }
+  assert.is(seen.size, 5);
 });
 talk('//text sends the literal /text', () => {
   const h = room();
   h.line(1, '//shrug');
-  assert.equal(h.to(2), [texts.message('alice', '/shrug')]);
+  assert.equal(h.got(2), [ev.said('alice', '/shrug')]);
 });
 talk('/who goes to the asker only, in join order', () => {
   const h = room();
-  h.line(2, '/who');
-  assert.equal([...h.inbox().keys()], [2]);
-  assert.equal(h.to(2), [texts.whoLines(['alice', 'bob', 'carol'])]);
-  assert.match(h.to(2)[0]!, / > in the room: alice, bob, carol/);
-});
-talk('/who wraps a long list over several lines', () => {
-  const out = texts.whoLines(Array.from({ length: 100 }, (_, i) => `member${i}`));
-  assert.ok(out.split('\r\n').length > 3);
+  const effects = h.line(2, '/who');
+  assert.equal(h.receivers(), [2]);
+  assert.equal(h.got(2), [ev.members(['alice', 'bob', 'carol'])]);
+  assert.equal(kinds(effects, 2), ['settled']);
 });
 talk('/me reaches everyone else', () => {
   const h = room();
   h.line(1, '/me waves');
-  assert.equal(h.to(1), []);
-  assert.equal(h.to(2), [texts.action('alice', 'waves')]);
+  assert.equal(h.got(1), []);
+  assert.equal(h.got(2), [ev.acted('alice', 'waves')]);
 });
-talk('/msg reaches only the target (any case) and echoes to the sender', () => {
+talk('/msg reaches only the target (any case) and tells the sender who got it', () => {
   const h = room();
-  h.line(1, '/msg BOB psst, a secret');
-  assert.equal(h.to(2), [texts.privateFrom('alice', 'psst, a secret')]);
-  assert.equal(h.to(1), [texts.privateTo('bob', 'psst, a secret')]);
-  assert.equal(h.to(3), []);
+  const effects = h.line(1, '/msg BOB psst, a secret');
+  assert.equal(h.got(2), [ev.private('alice', 'bob', 'psst, a secret')]);
+  assert.equal(h.got(1), [ev.privateSent('bob', 'psst, a secret')]);
+  assert.equal(h.got(3), []);
+  assert.equal(kinds(effects, 1), ['settled']);
 });
 talk('/msg to nobody says so to the sender alone', () => {
   const h = room();
   h.line(1, '/msg dave hi');
-  assert.equal([...h.inbox().keys()], [1]);
-  assert.equal(h.to(1), [texts.noUser('dave')]);
+  assert.equal(h.receivers(), [1]);
+  assert.equal(h.got(1), [ev.notice({ code: 'noSuchNick', nick: 'dave' })]);
 });
 talk('/nick renames: everyone sees it, the old name is free at once', () => {
   const h = room();
   const effects = h.line(1, '/nick alicia');
-  for (const c of [1, 2, 3]) assert.equal(h.to(c), [texts.renamed('alice', 'alicia')]);
+  for (const c of [1, 2, 3]) assert.equal(h.got(c), [ev.renamed('alice', 'alicia')]);
   assert.equal(kinds(effects, 1), ['named', 'settled']);
   h.claim(4, 'alice');
-  assert.equal(h.to(4), [texts.joined('alice', 'lobby')]);
+  assert.equal(h.got(4), [ev.joined('alice')]);
   h.line(1, 'hi');
-  assert.equal(h.to(2), [texts.message('alicia', 'hi')]);
+  assert.equal(h.got(2), [ev.said('alicia', 'hi')]);
 });
-talk('/nick to a taken or invalid name: an error to the renamer only, and it settles', () => {
+talk('/nick to a taken or invalid name: a refusal to the renamer only, and it settles', () => {
   const h = room();
-  for (const wanted of ['BOB', 'two words', '']) {
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['BOB', { code: 'nickTaken', stage: 'rename', nick: 'BOB' }],
+    ['two words', { code: 'nickInvalid', stage: 'rename', problem: 'space' }],
+    ['alice', { code: 'nickUnchanged', nick: 'alice' }],
+  ];
+  for (const [wanted, notice] of cases) {
     const effects = h.line(1, `/nick ${wanted}`);
-    assert.equal([...h.inbox().keys()], [1], wanted);
-    assert.match(h.to(1)[0]!, texts.YELLOW);
+    assert.equal(h.receivers(), [1], wanted);
+    assert.equal(h.got(1), [ev.notice(notice)], wanted);
     assert.equal(kinds(effects, 1), ['settled']);
   }
 });
 talk('/nick may change only the case of one\'s own name', () => {
   const h = room();
   h.line(1, '/nick Alice');
-  assert.equal(h.to(2), [texts.renamed('alice', 'Alice')]);
+  assert.equal(h.got(2), [ev.renamed('alice', 'Alice')]);
 });
-talk('/quit: one leave line with the reason to the rest, then close', () => {
+talk('/quit: one leave with the reason to the rest; the name is free', () => {
   const h = room();
   const effects = h.line(2, '/quit off to bed');
-  assert.equal(h.to(2), []);
-  assert.equal(h.to(1), [texts.left('bob', 'lobby', 'off to bed')]);
-  assert.equal(kinds(effects, 2), ['placed', 'close', 'settled', 'named']);
+  assert.equal(h.got(2), []);
+  assert.equal(h.got(1), [ev.left('bob', LOBBY, 'quit', 'off to bed')]);
+  assert.equal(kinds(effects, 2), ['placed', 'named']);
   h.claim(4, 'bob');
-  assert.equal(h.to(4), [texts.joined('bob', 'lobby')], 'the name is free again');
+  assert.equal(h.got(4), [ev.joined('bob')], 'the name is free again');
 });
 talk('a closed connection: the rest see it leave, the name is free', () => {
   const h = room();
   h.leave(3);
-  assert.equal(h.to(1), [texts.left('carol', 'lobby')]);
-  assert.equal(inboxOf(h.effects).get(3), undefined, 'not even addressed to the one who left');
+  assert.equal(h.got(1), [ev.left('carol')]);
+  assert.equal(eventsOf(h.effects).get(3), undefined, 'not even addressed to the one who left');
   h.claim(4, 'Carol');
-  assert.equal(h.to(4), [texts.joined('Carol', 'lobby')]);
+  assert.equal(h.got(4), [ev.joined('Carol')]);
 });
-talk('/help to the asker only; unknown commands say so', () => {
+talk('what the edge answers by itself never reaches the actors', () => {
   const h = room();
-  h.line(1, '/help');
-  assert.equal([...h.inbox().keys()], [1]);
-  assert.match(h.to(1)[0]!, /\/msg NICK TEXT/);
-  h.line(1, '/dance now');
-  assert.equal(h.to(1), [texts.unknownCommand('dance')]);
-  assert.equal([...h.inbox().keys()], [1]);
+  for (const line of ['/help', '/dance now', '/me', '/msg bob', '/nick', '/join no spaces', '/join lobby']) {
+    h.line(1, line);
+    assert.equal(h.effects, [], line);
+    assert.is(h.to(1).length, 1, line);
+  }
 });
 talk('command names are case-insensitive', () => {
   const h = room();
   h.line(1, '/WHO');
-  assert.match(h.to(1)[0]!, /in the room/);
+  assert.equal(h.got(1), [ev.members(['alice', 'bob', 'carol'])]);
 });
 talk.run();
+
+const topics = suite('room actor: topics');
+topics('/topic TEXT: everyone, the setter included, sees who set it', () => {
+  const h = room();
+  const effects = h.line(1, '/topic release on friday');
+  for (const c of [1, 2, 3]) assert.equal(h.got(c), [ev.topicSet('alice', 'release on friday')]);
+  assert.equal(kinds(effects, 1), [], 'not a barrier: nothing to settle');
+});
+topics('/topic asks: the topic with who set it, or that there is none', () => {
+  const h = room();
+  h.line(2, '/topic');
+  assert.equal(h.got(2), [ev.noTopic()]);
+  h.line(1, '/topic hello');
+  const effects = h.line(2, '/topic');
+  assert.equal(h.got(2), [ev.topic('hello', 'alice')]);
+  assert.equal(kinds(effects, 2), ['settled']);
+});
+topics('a joiner sees the topic after its join; a room that empties forgets it', () => {
+  const h = room();
+  h.line(1, '/join dev');
+  h.line(1, '/topic dev talk', 'dev');
+  const effects = h.line(2, '/join dev');
+  assert.equal(h.got(2), [ev.joined('bob', 'dev'), ev.roomSize(2, 'dev'), ev.topic('dev talk', 'alice', 'dev')]);
+  assert.equal(kinds(effects, 2), ['placed', 'placed', 'settled']);
+  h.line(1, '/leave', 'dev');
+  h.line(2, '/leave', 'dev');
+  h.line(3, '/join dev');
+  assert.equal(h.got(3), [ev.joined('carol', 'dev'), ev.roomSize(1, 'dev')]);
+});
+topics.run();
+
+const many = suite('room actor: several rooms per connection');
+many('a join keeps the other rooms; a part leaves one; a line goes to its room only', () => {
+  const h = room();
+  h.intent(1, { kind: 'join', room: 'dev' });
+  assert.equal(h.got(1), [ev.joined('alice', 'dev')]);
+  assert.equal(h.mirror.rooms.get(1), [LOBBY, 'dev']);
+  h.intent(2, { kind: 'join', room: 'dev' });
+  h.intent(1, { kind: 'say', room: 'dev', text: 'in dev' });
+  assert.equal(h.got(2), [ev.said('alice', 'in dev', 'dev')]);
+  assert.equal(h.got(3), [], 'carol is not in dev');
+  const effects = h.intent(1, { kind: 'part', room: 'dev', reason: 'later' });
+  assert.equal(h.got(1), [ev.left('alice', 'dev', 'part', 'later')], 'the parter sees its own part');
+  assert.equal(h.got(2), [ev.left('alice', 'dev', 'part', 'later')]);
+  assert.equal(kinds(effects, 1), ['placed', 'settled']);
+  assert.equal(h.mirror.rooms.get(1), [LOBBY]);
+});
+many('a rename is announced once in each room, and settles once', () => {
+  const h = room();
+  h.intent(1, { kind: 'join', room: 'dev' });
+  h.intent(2, { kind: 'join', room: 'dev' });
+  const effects = h.intent(1, { kind: 'rename', nick: 'al' });
+  assert.equal(h.got(2), [ev.renamed('alice', 'al'), ev.renamed('alice', 'al', 'dev')]);
+  assert.equal(h.got(3), [ev.renamed('alice', 'al')]);
+  assert.equal(kinds(effects, 1).filter((k) => k === 'settled').length, 1);
+});
+many('a disconnect is announced once in each room the user was in', () => {
+  const h = room();
+  h.intent(1, { kind: 'join', room: 'dev' });
+  h.intent(2, { kind: 'join', room: 'dev' });
+  h.leave(1);
+  assert.equal(h.got(2), [ev.left('alice'), ev.left('alice', 'dev')]);
+  assert.equal(h.got(3), [ev.left('alice')]);
+  h.claim(9, 'alice');
+  assert.equal(h.got(9), [ev.joined('alice')], 'the name is free');
+});
+many('/rooms counts every membership', () => {
+  const h = room();
+  h.intent(1, { kind: 'join', room: 'dev' });
+  h.line(2, '/rooms');
+  const [rooms] = h.events(2) as Array<{ rooms: Array<[string, number]> }>;
+  assert.equal(new Map(rooms!.rooms), new Map([[LOBBY, 3], ['dev', 1]]));
+});
+many('a user in no room who renames hears of it alone', () => {
+  const h = room();
+  h.intent(1, { kind: 'part', room: LOBBY });
+  const effects = h.intent(1, { kind: 'rename', nick: 'al' });
+  assert.equal(h.receivers(), [1]);
+  assert.equal(h.got(1), [{ k: 'nickChanged', from: 'alice', nick: 'al' }]);
+  assert.equal(kinds(effects, 1), ['named', 'settled']);
+});
+many('a question to a room that no longer exists still settles its sender', () => {
+  const h = room();
+  const effects = h.run({ to: 'room:gone', msg: { t: 'who', conn: 1 }, barrier: true });
+  assert.equal(kinds(effects, 1), ['settled']);
+});
+many.run();
 
 const order = suite('room actor: ordering');
 order('one batch: every member gets the room\'s lines in one order, each sender\'s in the order sent', () => {
   const h = room();
   const batch = [];
-  for (let i = 0; i < 50; i++) for (const c of [1, 2, 3]) batch.push({ to: 'room:lobby' as const, msg: { t: 'line' as const, conn: c, text: `${c}:${i}` } });
+  for (let i = 0; i < 50; i++) for (const c of [1, 2, 3]) batch.push({ to: 'room:lobby' as const, msg: { t: 'say' as const, conn: c, text: `${c}:${i}` } });
   h.run(...batch);
   const all = batch.map((b) => b.msg.text);
   for (const c of [1, 2, 3]) {
     const nick = ['alice', 'bob', 'carol'][c - 1]!;
-    const expected = all.filter((t) => !t.startsWith(`${c}:`)).map((t) => texts.message(['alice', 'bob', 'carol'][Number(t[0]) - 1]!, t));
-    assert.equal(h.to(c), expected, nick);
+    const expected = all.filter((t) => !t.startsWith(`${c}:`)).map((t) => ev.said(['alice', 'bob', 'carol'][Number(t[0]) - 1]!, t));
+    assert.equal(h.got(c), expected, nick);
   }
 });
 order('broadcasts in a batch share one recipients array (cloned once across threads)', () => {
   const h = room();
   const effects = h.run(
-    { to: 'room:lobby', msg: { t: 'line', conn: 1, text: 'a' } },
-    { to: 'room:lobby', msg: { t: 'line', conn: 2, text: 'b' } },
+    { to: 'room:lobby', msg: { t: 'say', conn: 1, text: 'a' } },
+    { to: 'room:lobby', msg: { t: 'say', conn: 2, text: 'b' } },
   );
   const arrays = effects.flatMap((e) => (e.t === 'deliver' ? [e.to] : []));
   assert.is(arrays.length, 2);
@@ -187,24 +298,31 @@ const restore = suite('room actor: restore');
 restore('a host rebuilt from member records behaves as before', () => {
   const h = room();
   const fresh = new Harness();
-  fresh.host.restore([
-    { conn: 1, nick: 'alice', room: 'lobby' },
-    { conn: 2, nick: 'bob', room: 'lobby' },
-  ]);
+  const members = [
+    { conn: 1, nick: 'alice', rooms: ['lobby', 'dev'] },
+    { conn: 2, nick: 'bob', rooms: ['lobby'] },
+  ];
+  fresh.host.restore({ members, topics: [['dev', { text: 'kept', by: 'alice', at: 5 }]] });
+  fresh.mirror.learn(members.flatMap((m) => [{ t: 'named' as const, conn: m.conn, nick: m.nick }, ...m.rooms.map((room) => ({ t: 'placed' as const, conn: m.conn, room, present: true }))]));
   fresh.claim(5, 'BOB');
-  assert.equal(fresh.to(5), [texts.nickTaken()]);
+  assert.equal(fresh.got(5), [ev.notice({ code: 'nickTaken', stage: 'claim', nick: 'BOB' })]);
   fresh.line(2, 'hi');
-  assert.equal(fresh.to(1), [texts.message('bob', 'hi')]);
+  assert.equal(fresh.got(1), [ev.said('bob', 'hi')]);
+  fresh.intent(1, { kind: 'topic', room: 'dev' });
+  assert.equal(fresh.got(1), [ev.topic('kept', 'alice', 'dev')], 'the topic came back with the room');
   void h;
 });
 restore('a rename replayed into a rebuilt room still says who it was', () => {
   const fresh = new Harness();
-  fresh.host.restore([
-    { conn: 1, nick: 'robert', room: 'lobby' }, // the directory's new name reached the gateway before the crash
-    { conn: 2, nick: 'carol', room: 'lobby' },
-  ]);
-  fresh.run({ to: 'room:lobby', msg: { t: 'renamed', conn: 1, from: 'bob', nick: 'robert' } });
-  assert.equal(fresh.to(2), [texts.renamed('bob', 'robert')]);
+  fresh.host.restore({
+    members: [
+      { conn: 1, nick: 'robert', rooms: ['lobby'] }, // the directory's new name reached the gateway before the crash
+      { conn: 2, nick: 'carol', rooms: ['lobby'] },
+    ],
+    topics: [],
+  });
+  fresh.run({ to: 'room:lobby', msg: { t: 'renamed', conn: 1, from: 'bob', nick: 'robert', settle: true } });
+  assert.equal(fresh.got(2), [ev.renamed('bob', 'robert')]);
 });
 restore.run();
 
@@ -265,20 +383,23 @@ views('a crowd leaving one by one shares its lists: the ids copied add up to abo
   }
   const bytes = [...buffers].reduce((sum, b) => sum + b.byteLength, 0);
   assert.ok(bytes <= 4 * 4 * n, `${bytes} bytes of ids in ${buffers.size} buffers`);
-  assert.equal(h.to(n), [texts.left(`n${n - 1}`, 'lobby')]);
+  assert.equal(h.got(n), [ev.left(`n${n - 1}`)]);
 });
 views('a room restored after handing out lists leaves those lists as they were', () => {
   const h = new Harness();
   for (let c = 1; c <= 5; c++) h.claim(c, `n${c}`);
   const before = (h.line(1, 'x').find((e) => e.t === 'deliver') as { to: Int32Array }).to;
   const seen = [...before];
-  h.host.restore([
-    { conn: 7, nick: 'g', room: 'lobby' },
-    { conn: 8, nick: 'h', room: 'lobby' },
-  ]);
-  h.line(7, 'after');
+  h.host.restore({
+    members: [
+      { conn: 7, nick: 'g', rooms: ['lobby'] },
+      { conn: 8, nick: 'h', rooms: ['lobby'] },
+    ],
+    topics: [],
+  });
+  h.run({ to: 'room:lobby', msg: { t: 'say', conn: 7, text: 'after' } });
   assert.equal([...before], seen);
-  assert.equal(h.to(8), [texts.message('g', 'after')]);
+  assert.equal(h.got(8), [ev.said('g', 'after')]);
 });
 views('random joins, leaves, moves and lines: every list is the room and the departed, and stays so', () => {
   let seed = 7;
@@ -319,7 +440,7 @@ views('random joins, leaves, moves and lines: every list is the room and the dep
         if (e.t !== 'deliver' || e.to.length < 2) continue;
         taken.push({ to: e.to, ids: [...e.to] });
       }
-      const last = effects.find((e) => e.t === 'deliver' && e.text === texts.message(`n${c}`, 'hi')) as { to: Int32Array } | undefined;
+      const last = effects.find((e) => e.t === 'deliver' && e.event.k === 'said' && e.event.nick === `n${c}`) as { to: Int32Array } | undefined;
       if (last) {
         assert.equal([...last.to].filter((id) => !h.isGone(id)).sort((a, b) => a - b), [...inLobby].sort((a, b) => a - b), 'a line reaches exactly the lobby');
         assert.is(new Set(last.to).size, last.to.length, 'nobody listed twice');

@@ -89,7 +89,7 @@ for (const hosts of [1, 3]) {
     g.line(2, '/rooms');
     assert.equal(g.to(2), [texts.roomList(new Map([['lobby', 2]]))]);
     g.line(1, '/join zeta');
-    g.run({ to: 'room:zeta', msg: { t: 'leave', conn: 1 } });
+    g.leave(1);
     g.line(2, '/rooms');
     assert.equal(g.to(2), [texts.info('lobby (1)')]);
   });
@@ -99,10 +99,9 @@ moves('a bad room name or a bare /join: an error, and the user stays put', () =>
   h.claim(1, 'alice');
   h.claim(2, 'bob');
   for (const arg of ['', 'no spaces', '#']) {
-    const effects = h.line(1, `/join ${arg}`.trimEnd());
-    assert.equal([...h.inbox().keys()], [1]);
+    h.line(1, `/join ${arg}`.trimEnd());
+    assert.equal(h.effects, [], 'the edge answers by itself');
     assert.match(h.to(1)[0]!, texts.YELLOW);
-    assert.equal(kinds(effects, 1), ['settled']);
   }
   h.line(1, '/join lobby');
   assert.equal(h.to(1), [texts.info('you are already in lobby')]);

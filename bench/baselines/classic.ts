@@ -42,7 +42,7 @@ export function createClassicServer(): net.Server {
         if (client.nick === null) {
           const check = checkNick(text);
           if (!check.ok) {
-            socket.write(texts.nickInvalidPrompt(check.why));
+            socket.write(texts.nickInvalidPrompt(texts.nickProblem(check.problem)));
           } else if (nicks.has(check.key)) {
             socket.write(texts.nickTaken());
           } else {

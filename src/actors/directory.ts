@@ -1,18 +1,19 @@
-// The directory: the one registry of nicknames, so names are unique across every room.
-// It lives on host 0 (see placement.ts): one owner means a claim is decided in one place,
+// The directory: the one registry of nicknames, so names are unique across every room. It
+// lives on host 0 (see runtime/placement.ts): one owner means a claim is decided in one place,
 // in one order, without locks; rooms ask it by message and it answers by message.
 
 import { checkNick, nickKey } from '../model/nicknames.js';
-import { LOBBY } from '../edges/telnet/texts.js';
-import * as texts from '../edges/telnet/texts.js';
+import { LOBBY } from '../model/rooms.js';
 import { roomAddress, type ConnId, type DirectoryMsg, type MemberRecord } from '../model/messages.js';
+import type { Notice } from '../model/events.js';
 import { only, type Outbox } from './outbox.js';
+import { Stamps } from './stamps.js';
 
 interface Entry {
   nick: string;
   key: string;
-  /** The room the user is in, as its room last told us; null between rooms. */
-  room: string | null;
+  /** The rooms the user is in, as they last told us, in the order joined. */
+  rooms: Set<string>;
 }
 
 export class Directory {
@@ -20,9 +21,12 @@ export class Directory {
   private readonly names = new Map<ConnId, Entry>();
   /** Members per room, kept in step with `names` so /rooms costs the number of rooms. */
   private readonly counts = new Map<string, number>();
+  /** Private messages' ids. */
+  private readonly stamps: Stamps;
 
   constructor(private readonly out: Outbox) {
     this.counts.set(LOBBY, 0);
+    this.stamps = new Stamps(() => out.now());
   }
 
   get size(): number {
@@ -43,24 +47,26 @@ export class Directory {
     this.counts.clear();
     this.counts.set(LOBBY, 0);
     for (const r of records) {
+      if (r.released) continue;
       this.set(r.conn, r.nick, nickKey(r.nick));
-      this.locate(r.conn, r.room);
+      for (const room of r.rooms) this.locate(r.conn, room, true);
     }
   }
 
   receive(msg: DirectoryMsg): void {
     switch (msg.t) {
       case 'claim':
-        return this.claim(msg.conn, msg.text);
+        return this.claim(msg.conn, msg.nick);
       case 'rename':
-        return this.rename(msg.conn, msg.room, msg.nick);
+        return this.rename(msg.conn, msg.nick);
       case 'private':
-        return this.private(msg.conn, msg.from, msg.target, msg.text);
+        return this.private(msg.conn, msg.target, msg.text);
       case 'located':
-        return this.locate(msg.conn, msg.room);
-      case 'rooms':
-        this.out.deliver(only(msg.conn), -1, texts.roomList(this.counts));
+        return this.locate(msg.conn, msg.room, msg.present);
+      case 'rooms': {
+        this.out.deliver(only(msg.conn), -1, { k: 'rooms', rooms: [...this.counts] });
         return this.settle(msg.conn);
+      }
       case 'release':
         return this.release(msg.conn);
     }
@@ -69,58 +75,57 @@ export class Directory {
   private claim(conn: ConnId, text: string): void {
     if (this.names.has(conn)) return this.settle(conn); // a stale retry: already named
     const check = checkNick(text);
-    if (!check.ok) {
-      this.out.deliver(only(conn), -1, texts.nickInvalidPrompt(check.why));
-      return this.settle(conn);
-    }
-    if (this.owners.has(check.key)) {
-      this.out.deliver(only(conn), -1, texts.nickTaken());
-      return this.settle(conn);
-    }
+    if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem });
+    if (this.owners.has(check.key)) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick });
     this.set(conn, check.nick, check.key);
     this.out.effect({ t: 'named', conn, nick: check.nick });
     // The room settles the connection once it has announced the join.
     this.out.send({ to: roomAddress(LOBBY), msg: { t: 'join', conn, nick: check.nick } });
   }
 
-  private rename(conn: ConnId, room: string, wanted: string): void {
+  private rename(conn: ConnId, wanted: string): void {
     const current = this.names.get(conn);
     if (!current) return this.settle(conn);
     const check = checkNick(wanted);
-    if (!check.ok) {
-      this.out.deliver(only(conn), -1, texts.error(check.why));
-      return this.settle(conn);
-    }
+    if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'rename', problem: check.problem });
     const owner = this.owners.get(check.key);
-    if (owner !== undefined && owner !== conn) {
-      this.out.deliver(only(conn), -1, texts.nickInUse(check.nick));
-      return this.settle(conn);
-    }
-    if (check.nick === current.nick) {
-      this.out.deliver(only(conn), -1, texts.alreadyKnownAs(check.nick));
-      return this.settle(conn);
-    }
+    if (owner !== undefined && owner !== conn) return this.refuse(conn, { code: 'nickTaken', stage: 'rename', nick: check.nick });
+    if (check.nick === current.nick) return this.refuse(conn, { code: 'nickUnchanged', nick: check.nick });
     this.owners.delete(current.key);
     const from = current.nick;
     this.set(conn, check.nick, check.key);
     this.out.effect({ t: 'named', conn, nick: check.nick });
-    this.out.send({ to: roomAddress(room), msg: { t: 'renamed', conn, from, nick: check.nick } });
+    // Every room the user is in announces it; the first one settles. The gateway hands these to
+    // the rooms' hosts before it acts on the settle, so the user's next line, in whichever room,
+    // is behind the rename there.
+    let first = true;
+    for (const room of current.rooms) {
+      this.out.send({ to: roomAddress(room), msg: { t: 'renamed', conn, from, nick: check.nick, settle: first } });
+      first = false;
+    }
+    if (first) {
+      // In no room, nobody else hears of it.
+      this.out.deliver(only(conn), -1, { k: 'nickChanged', from, nick: check.nick });
+      this.settle(conn);
+    }
   }
 
-  private private(conn: ConnId, from: string, target: string, text: string): void {
+  private private(conn: ConnId, target: string, text: string): void {
+    const sender = this.names.get(conn);
     const owner = this.owners.get(nickKey(target));
-    if (owner === undefined) this.out.deliver(only(conn), -1, texts.noUser(target));
-    else {
-      this.out.deliver(only(owner), -1, texts.privateFrom(from, text));
-      this.out.deliver(only(conn), -1, texts.privateTo(this.names.get(owner)!.nick, text));
-    }
+    if (!sender) return this.settle(conn);
+    if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
+    const to = this.names.get(owner)!.nick;
+    const { id, at } = this.stamps.next();
+    this.out.deliver(only(owner), -1, { k: 'private', id, at, from: sender.nick, to, text });
+    this.out.deliver(only(conn), -1, { k: 'privateSent', to, text });
     this.settle(conn);
   }
 
   private release(conn: ConnId): void {
     const entry = this.names.get(conn);
     if (!entry) return;
-    this.locate(conn, null);
+    for (const room of [...entry.rooms]) this.locate(conn, room, false);
     this.names.delete(conn);
     this.owners.delete(entry.key);
     this.out.effect({ t: 'named', conn, nick: null });
@@ -131,25 +136,32 @@ export class Directory {
     if (entry) {
       entry.nick = nick;
       entry.key = key;
-    } else this.names.set(conn, { nick, key, room: null });
+    } else this.names.set(conn, { nick, key, rooms: new Set() });
     this.owners.set(key, conn);
   }
 
-  private locate(conn: ConnId, room: string | null): void {
+  private locate(conn: ConnId, room: string, present: boolean): void {
     const entry = this.names.get(conn);
-    if (!entry || entry.room === room) return;
-    if (entry.room !== null) {
-      const n = (this.counts.get(entry.room) ?? 1) - 1;
-      if (n > 0 || entry.room === LOBBY) this.counts.set(entry.room, n);
-      else this.counts.delete(entry.room);
+    if (!entry || entry.rooms.has(room) === present) return;
+    if (present) {
+      entry.rooms.add(room);
+      this.counts.set(room, (this.counts.get(room) ?? 0) + 1);
+      return;
     }
-    entry.room = room;
-    if (room !== null) this.counts.set(room, (this.counts.get(room) ?? 0) + 1);
+    entry.rooms.delete(room);
+    const n = (this.counts.get(room) ?? 1) - 1;
+    if (n > 0 || room === LOBBY) this.counts.set(room, n);
+    else this.counts.delete(room);
   }
 
   /** Members per room, as the directory knows them (for tests). */
   roomCounts(): ReadonlyMap<string, number> {
     return this.counts;
+  }
+
+  private refuse(conn: ConnId, notice: Notice): void {
+    this.out.deliver(only(conn), -1, { k: 'notice', notice });
+    this.settle(conn);
   }
 
   private settle(conn: ConnId): void {

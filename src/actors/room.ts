@@ -1,23 +1,33 @@
-// A room actor: the members of one room and every decision of who in it receives what.
-// It hands its decisions to the Outbox as deliveries (recipients + text) and never
-// touches a socket, so tests drive it as plain code.
+// A room actor: the members of one room and every decision of who in it receives what. It
+// hands its decisions to the Outbox as deliveries (recipients + event) and never touches a
+// socket, so tests drive it as plain code.
 
-import { interpret } from '../model/intents.js';
-import * as texts from '../edges/telnet/texts.js';
+import type { LeaveHow } from '../model/events.js';
 import { roomAddress, type ConnId, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { only, type Outbox } from './outbox.js';
 import { RecipientList } from './recipients.js';
+import { Stamps } from './stamps.js';
+
+export interface Topic {
+  text: string;
+  by: string;
+  at: number;
+}
 
 export class RoomActor {
   /** conn → nickname, in join order (so /who reads in the order people arrived). */
   private readonly members = new Map<ConnId, string>();
   /** Who broadcasts go to: views of one packed buffer, handed to the gateway as they are. */
   private readonly list = new RecipientList();
+  private readonly stamps: Stamps;
+  topic: Topic | null = null;
 
   constructor(
     readonly name: string,
     private readonly out: Outbox,
-  ) {}
+  ) {
+    this.stamps = new Stamps(() => out.now());
+  }
 
   get size(): number {
     return this.members.size;
@@ -27,22 +37,39 @@ export class RoomActor {
     return [...this.members.values()];
   }
 
-  restore(records: readonly MemberRecord[]): void {
+  restore(records: readonly MemberRecord[], topic: Topic | null = null): void {
     this.members.clear();
     this.list.clear();
-    for (const r of records) if (r.room === this.name) this.add(r.conn, r.nick);
+    this.topic = topic;
+    for (const r of records) if (r.rooms.includes(this.name)) this.add(r.conn, r.nick);
   }
 
   receive(msg: RoomMsg): void {
     switch (msg.t) {
       case 'join':
         return this.join(msg.conn, msg.nick, msg.moved === true);
-      case 'line':
-        return this.line(msg.conn, msg.text);
+      case 'say':
+      case 'act': {
+        const nick = this.members.get(msg.conn);
+        if (nick === undefined) return;
+        const k = msg.t === 'say' ? 'said' : 'acted';
+        return this.out.deliver(this.all(), msg.conn, { k, room: this.name, ...this.stamps.next(), nick, text: msg.text });
+      }
+      case 'who':
+        if (this.members.has(msg.conn)) this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: this.nicks() });
+        return this.settle(msg.conn);
+      case 'topic':
+        return this.setOrTell(msg.conn, msg.text);
+      case 'part':
+        this.leave(msg.conn, 'part', msg.reason);
+        return this.settle(msg.conn);
+      case 'move':
+        if (!this.members.has(msg.conn)) return this.settle(msg.conn);
+        return this.leave(msg.conn, 'moved', undefined, msg.to); // the new room settles once it has the member
       case 'renamed':
-        return this.renamed(msg.conn, msg.from, msg.nick);
+        return this.renamed(msg.conn, msg.from, msg.nick, msg.settle);
       case 'leave':
-        return this.leave(msg.conn);
+        return this.leave(msg.conn, 'quit', msg.reason);
     }
   }
 
@@ -56,70 +83,57 @@ export class RoomActor {
   }
 
   private join(conn: ConnId, nick: string, moved: boolean): void {
+    if (this.members.has(conn)) return this.settle(conn); // a retry after a crash, or a join twice
     this.add(conn, nick);
-    this.out.effect({ t: 'placed', conn, room: this.name });
-    this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name } });
-    this.out.deliver(this.all(), -1, texts.joined(nick, this.name));
-    if (moved) this.tell(conn, texts.roomSize(this.members.size, this.name));
-    this.out.effect({ t: 'settled', conn });
+    this.out.effect({ t: 'placed', conn, room: this.name, present: true });
+    this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name, present: true } });
+    this.out.deliver(this.all(), -1, { k: 'joined', room: this.name, ...this.stamps.next(), nick });
+    if (moved) this.out.deliver(only(conn), -1, { k: 'roomSize', room: this.name, count: this.members.size });
+    if (this.topic) this.out.deliver(only(conn), -1, { k: 'topic', room: this.name, ...this.topic });
+    this.settle(conn);
   }
 
-  /** The member leaves this room: gone from the chat, or (`to`) moving to another room. */
-  private leave(conn: ConnId, reason?: string, to?: string): void {
+  /** The member leaves this room: gone from the chat (quit), out of it (part), or moving to `to`. */
+  private leave(conn: ConnId, how: LeaveHow, reason?: string, to?: string): void {
     const nick = this.members.get(conn);
     if (nick === undefined) return;
     this.members.delete(conn);
-    if (to === undefined) this.list.bury(conn);
+    if (how === 'quit') this.list.bury(conn);
     else this.list.remove(conn);
-    this.out.effect({ t: 'placed', conn, room: null });
-    // `except`: a quitter is still listed, and its connection still open until the close that follows.
-    if (this.members.size > 0) this.out.deliver(this.all(), conn, texts.left(nick, this.name, reason));
-    if (to === undefined) this.out.send({ to: 'directory', msg: { t: 'release', conn } });
-    else this.out.send({ to: roomAddress(to), msg: { t: 'join', conn, nick, moved: true } });
+    this.out.effect({ t: 'placed', conn, room: this.name, present: false });
+    // `except`: a quitter is still listed, and its connection may still be open.
+    if (this.members.size > 0 || how === 'part') {
+      const event = { k: 'left', room: this.name, ...this.stamps.next(), nick, how, ...(reason ? { reason } : {}) } as const;
+      this.out.deliver(how === 'part' ? Int32Array.of(...this.all(), conn) : this.all(), how === 'part' ? -1 : conn, event);
+    }
+    if (how !== 'quit') this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name, present: false } });
+    if (to !== undefined) this.out.send({ to: roomAddress(to), msg: { t: 'join', conn, nick, moved: true } });
   }
 
-  private renamed(conn: ConnId, from: string, nick: string): void {
+  private renamed(conn: ConnId, from: string, nick: string, settle: boolean): void {
     if (this.members.has(conn)) {
       this.members.set(conn, nick);
-      this.out.deliver(this.all(), -1, texts.renamed(from, nick));
+      this.out.deliver(this.all(), -1, { k: 'renamed', room: this.name, ...this.stamps.next(), from, nick });
     }
-    this.out.effect({ t: 'settled', conn });
+    if (settle) this.settle(conn);
   }
 
-  private line(conn: ConnId, text: string): void {
+  private setOrTell(conn: ConnId, text: string | undefined): void {
     const nick = this.members.get(conn);
-    if (nick === undefined) return;
-    const intent = interpret(text, this.name);
-    if (intent === null) return;
-    switch (intent.kind) {
-      case 'say':
-        return this.out.deliver(this.all(), conn, texts.message(nick, intent.text));
-      case 'action':
-        return this.out.deliver(this.all(), conn, texts.action(nick, intent.text));
-      case 'who':
-        this.tell(conn, texts.whoLines(this.nicks()));
-        return this.out.effect({ t: 'settled', conn });
-      case 'private':
-        return this.out.send({ to: 'directory', msg: { t: 'private', conn, from: nick, target: intent.target, text: intent.text } });
-      case 'rename':
-        // The directory decides; it answers with `renamed` (which settles) or an error (which settles).
-        return this.out.send({ to: 'directory', msg: { t: 'rename', conn, room: this.name, nick: intent.nick } });
-      case 'quit':
-        this.leave(conn, intent.reason);
-        this.out.effect({ t: 'close', conn });
-        return this.out.effect({ t: 'settled', conn });
-      case 'move':
-        return this.leave(conn, undefined, intent.room); // the new room settles once it has the member
-      case 'rooms':
-        return this.out.send({ to: 'directory', msg: { t: 'rooms', conn } });
-      case 'reply':
-        this.tell(conn, intent.text);
-        if (intent.settle) this.out.effect({ t: 'settled', conn });
-        return;
+    if (text === undefined) {
+      if (nick !== undefined) {
+        const event = this.topic ? ({ k: 'topic', room: this.name, ...this.topic } as const) : ({ k: 'noTopic', room: this.name } as const);
+        this.out.deliver(only(conn), -1, event);
+      }
+      return this.settle(conn);
     }
+    if (nick === undefined) return;
+    const stamp = this.stamps.next();
+    this.topic = { text, by: nick, at: stamp.at };
+    this.out.deliver(this.all(), -1, { k: 'topicSet', room: this.name, ...stamp, nick, text });
   }
 
-  private tell(conn: ConnId, text: string): void {
-    this.out.deliver(only(conn), -1, text);
+  private settle(conn: ConnId): void {
+    this.out.effect({ t: 'settled', conn });
   }
 }

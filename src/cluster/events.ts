@@ -1,18 +1,37 @@
-// What a room's log holds: events, as plain data, one JSON field per stream entry. A node
-// renders them for its own connections; the order of the log is the room's one order.
+// What a room's log holds: events, as plain data, one JSON field per stream entry (short keys:
+// every entry is kept `--retention` times over). A node turns them into the model's events for
+// its own connections (replica.ts); the order of the log is the room's one order, and an
+// entry's stream id is the event's id on every node.
 
 /** A connection's cluster-wide id: "<node>:<local id>". */
 export type Gid = string;
 
-export type RoomEvent =
-  | { t: 'join'; g: Gid; n: string; moved?: 1; size: number }
-  /** `reaped`: announced by another node that took this user's node for dead. */
-  | { t: 'leave'; g: Gid; n: string; r?: string; quit?: 1; to?: string; reaped?: 1 }
+/** A room's topic as the log carries it: text, who set it, when (ms). */
+export interface LoggedTopic {
+  x: string;
+  n: string;
+  at: number;
+}
+
+export type LogEvent =
+  /**
+   * `claim`: the user's first room (it is named by this); `moved`: from another room in one step;
+   * `again`: registered again after the store lost it (nobody waits on it). `tp`: the room's
+   * topic as the joiner found it.
+   */
+  | { t: 'join'; g: Gid; n: string; size: number; claim?: 1; moved?: 1; again?: 1; tp?: LoggedTopic }
+  /** `quit`: gone from the chat; `to`: moved there; `part`: left this room only; `reaped`: its node was taken for dead. */
+  | { t: 'leave'; g: Gid; n: string; r?: string; quit?: 1; to?: string; part?: 1; reaped?: 1 }
   | { t: 'msg'; g: Gid; n: string; x: string }
   | { t: 'act'; g: Gid; n: string; x: string }
-  | { t: 'ren'; g: Gid; o: string; n: string };
+  /** `s`: this room's entry settles the rename (the first of the user's rooms). */
+  | { t: 'ren'; g: Gid; o: string; n: string; s?: 1 }
+  | { t: 'topic'; g: Gid; n: string; x: string };
 
 export type InboxEvent = { t: 'priv'; to: Gid; f: string; x: string };
+
+/** A stream id's time part: when Redis logged the entry (ms since the epoch). */
+export const idTime = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 
 export const gidOf = (node: string, conn: number): Gid => `${node}:${conn}`;
 

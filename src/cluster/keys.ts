@@ -1,7 +1,9 @@
-// Every Redis key node-chat uses, in one place. One Redis (or a primary with replicas), not
-// Redis Cluster: the scripts touch keys they derive (a dead node's rooms), which Cluster forbids.
+// Every Redis key node-chat uses, in one place: the scripts (scripts.ts) build the same names
+// in Lua from PREFIX. One Redis (or a primary with replicas), not Redis Cluster: the scripts
+// touch keys they derive (a dead node's rooms), which Cluster forbids.
 
-const P = 'nc:';
+export const PREFIX = 'nc:';
+const P = PREFIX;
 
 export const keys = {
   /** Set when the first node meets this Redis; a different or missing value means Redis lost its data. */
@@ -15,8 +17,14 @@ export const keys = {
   alive: (node: string) => `${P}alive:${node}`,
   /** Set by the reaping script: the node was taken for dead; its users must register again. */
   reaped: (node: string) => `${P}reaped:${node}`,
-  /** gid → "room\tnick" for every named connection of a node (a hash): what is reaped if it dies. */
+  /** gid → "key\tnick" for every named connection of a node (a hash): what is reaped if it dies. */
   conns: (node: string) => `${P}conns:${node}`,
+  /** The rooms a connection is in, in the order joined (a list). */
+  in: (gid: string) => `${P}in:${gid}`,
+  /** A room's topic (a hash: x text, n who set it, at when in ms); gone when the room empties. */
+  topic: (room: string) => `${P}topic:${room}`,
+  /** A connection's recent operation results, for the replay check (a hash; see scripts.ts). */
+  op: (gid: string) => `${P}op:${gid}`,
   /** Private messages for a node's connections (a stream). */
   inbox: (node: string) => `${P}inbox:${node}`,
   /** Folded nickname → gid of its holder. */

@@ -18,16 +18,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ActorSystem, SystemHooks } from '../runtime/system.js';
-import { isBarrier } from '../edges/telnet/commands.js';
-import { interpret } from '../model/intents.js';
-import { roomOf, type ConnId, type Envelope, type MemberRecord } from '../model/messages.js';
+import type { Notice } from '../model/events.js';
+import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
-import * as texts from '../edges/telnet/texts.js';
-import { gidOf, type InboxEvent, type RoomEvent } from './events.js';
+import { LOBBY } from '../model/rooms.js';
+import { gidOf, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, refusedForMemory, storeEpoch, trimmedPast } from './liveness.js';
 import { Replica } from './replica.js';
-import { reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
+import { IN_NO_ROOM, NOT_THERE, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 
 export interface ClusterOptions {
   url: string;
@@ -97,20 +96,14 @@ export class ClusterSystem implements ActorSystem {
     return this.elsewhere;
   }
 
-  kill(): void {
-    throw new Error('a cluster node has no actor host to kill; kill the process instead');
-  }
-
   send(env: Envelope): void {
     this.pending++;
     this.handle(env)
       .catch((err: unknown) => {
         console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`);
-        // A sender waiting on this line (a barrier) must not wait for ever for an answer that cannot
-        // come; a line that was not a barrier must not release the lines held behind an earlier one.
-        const msg = env.msg;
-        const barrier = msg.t === 'claim' || (msg.t === 'line' && isBarrier(msg.text));
-        this.reply(msg.conn, texts.error('that could not be done just now (the chat store failed); please try again'), barrier);
+        // A sender waiting on this (a barrier) must not wait for ever for an answer that cannot
+        // come; what was not a barrier must not release the lines held behind an earlier one.
+        this.refuse(env.msg.conn, { code: 'storeFailed' }, env.barrier === true);
       })
       .finally(() => {
         this.pending--;
@@ -129,16 +122,23 @@ export class ClusterSystem implements ActorSystem {
     const registered = await this.redis.hgetall(keys.conns(this.node));
     const rooms = new Map<string, Array<[ConnId, string]>>();
     for (const r of records) {
-      const info = registered[gidOf(this.node, r.conn)];
-      const [room, key, nick] = info ? (info.split('\t') as [string, string, string]) : [];
-      if (!room || !key || !nick) {
+      const gid = gidOf(this.node, r.conn);
+      const info = registered[gid];
+      const tab = info ? info.indexOf('\t') : -1;
+      if (!info || tab < 0) {
         this.forget(r.conn);
         continue;
       }
-      this.replica.locals.set(r.conn, { nick, key, room });
+      const key = info.slice(0, tab);
+      const nick = info.slice(tab + 1);
+      const inRooms = await this.redis.lrange(keys.in(gid), 0, -1);
+      this.replica.locals.set(r.conn, { nick, key, rooms: inRooms });
       if (nick !== r.nick) this.replica.effects.push({ t: 'named', conn: r.conn, nick });
-      if (room !== r.room) this.replica.effects.push({ t: 'placed', conn: r.conn, room });
-      rooms.set(room, [...(rooms.get(room) ?? []), [r.conn, nick]]);
+      for (const room of r.rooms) if (!inRooms.includes(room)) this.replica.effects.push({ t: 'placed', conn: r.conn, room, present: false });
+      for (const room of inRooms) {
+        if (!r.rooms.includes(room)) this.replica.effects.push({ t: 'placed', conn: r.conn, room, present: true });
+        rooms.set(room, [...(rooms.get(room) ?? []), [r.conn, nick]]);
+      }
     }
     for (const [room, members] of rooms) {
       const last = await this.redis.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
@@ -146,10 +146,9 @@ export class ClusterSystem implements ActorSystem {
       for (const [conn, nick] of members) this.replica.restoreMember(room, conn, nick);
     }
     this.wakeReader();
-    this.replica.deliver(this.replica.everyLocal(), -1, texts.error('this server had a hiccup: lines sent in the last moment may not have reached you'));
+    this.replica.notify(this.replica.everyLocal(), { code: 'hiccup' });
     this.scheduleFlush();
   }
-
 
   async close(): Promise<void> {
     // Let the leaves of the users the gateway just said goodbye to reach the logs.
@@ -170,78 +169,126 @@ export class ClusterSystem implements ActorSystem {
   // --- what the gateway sends -----------------------------------------------------------
 
   private async handle(env: Envelope): Promise<void> {
-    const msg = env.msg;
-    if (env.to === 'directory') {
-      if (msg.t === 'claim') return this.claim(msg.conn, msg.text);
-      if (msg.t === 'release') return this.leave(msg.conn, false, '');
-      return;
+    if (env.to === 'directory') return this.directory(env.msg);
+    return this.room(roomOf(env.to)!, env.msg);
+  }
+
+  private async directory(msg: DirectoryMsg): Promise<void> {
+    switch (msg.t) {
+      case 'claim':
+        return this.claim(msg.conn, msg.nick);
+      case 'rename':
+        return this.rename(msg.conn, msg.nick);
+      case 'private':
+        return this.private(msg.conn, msg.target, msg.text);
+      case 'rooms': {
+        const counts = await this.redis.hgetall(keys.rooms);
+        this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms: Object.entries(counts).map(([r, n]) => [r, Number(n)]) });
+        return this.settle(msg.conn);
+      }
+      case 'release':
+        return this.leave(msg.conn, msg.reason ?? '');
+      case 'located':
+        return; // a room actor's bookkeeping: in a cluster, the scripts keep it
     }
-    const room = roomOf(env.to)!;
-    if (msg.t === 'line') return this.line(msg.conn, room, msg.text);
-    if (msg.t === 'leave') return this.leave(msg.conn, false, '');
+  }
+
+  private async room(room: string, msg: RoomMsg): Promise<void> {
+    const conn = msg.conn;
+    const me = this.replica.locals.get(conn);
+    // Not (or no longer) registered: a barrier must still settle. The release says goodbye for every room at once.
+    if (!me || msg.t === 'leave' || msg.t === 'renamed') return msg.t === 'leave' ? undefined : this.settle(conn);
+    const gid = gidOf(this.node, conn);
+    const retention = this.options.retention;
+    switch (msg.t) {
+      case 'say':
+      case 'act': {
+        const e: LogEvent = { t: msg.t === 'say' ? 'msg' : 'act', g: gid, n: me.nick, x: msg.text };
+        await this.scripts.ncSay(gid, this.nextOp(conn), room, JSON.stringify(e), retention);
+        return;
+      }
+      case 'who':
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks: await this.redis.hvals(keys.members(room)) });
+        return this.settle(conn);
+      case 'topic': {
+        if (msg.text !== undefined) {
+          await this.scripts.ncTopic(gid, this.nextOp(conn), room, msg.text, retention);
+          return; // everyone, the setter included, reads it from the log
+        }
+        const [text, by, at] = await this.redis.hmget(keys.topic(room), 'x', 'n', 'at');
+        const event = text != null && by != null ? ({ k: 'topic', room, text, by, at: Number(at) } as const) : ({ k: 'noTopic', room } as const);
+        this.replica.deliver(Int32Array.of(conn), -1, event);
+        return this.settle(conn);
+      }
+      case 'part': {
+        const id = await this.scripts.ncPart(gid, this.nextOp(conn), room, msg.reason ?? '', retention);
+        if (id === NOT_THERE) this.settle(conn);
+        return; // else the leave, read back from the log, settles
+      }
+      case 'move': {
+        const ids = await this.expecting([msg.to], () => this.scripts.ncMove(gid, this.nextOp(conn), room, msg.to, retention));
+        if (ids === null) this.settle(conn);
+        return;
+      }
+      case 'join': {
+        const ids = await this.expecting([room], () => this.scripts.ncJoin(gid, this.nextOp(conn), this.node, room, retention));
+        if (ids === null) this.settle(conn);
+        return;
+      }
+    }
   }
 
   private async claim(conn: ConnId, text: string): Promise<void> {
     const check = checkNick(text);
-    if (!check.ok) return this.reply(conn, texts.nickInvalidPrompt(check.why), true);
-    const id = await this.expecting(texts.LOBBY, () =>
-      this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, texts.LOBBY, check.key, check.nick, this.options.retention),
+    if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem }, true);
+    const ids = await this.expecting([LOBBY], () =>
+      this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, LOBBY, check.key, check.nick, '0', this.options.retention),
     );
-    if (id === null) return this.reply(conn, texts.nickTaken(), true);
+    if (ids === null) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
     // The join, read back from the log, names and settles the connection.
   }
 
-  private async line(conn: ConnId, room: string, text: string): Promise<void> {
+  private async rename(conn: ConnId, wanted: string): Promise<void> {
     const me = this.replica.locals.get(conn);
-    if (!me) return;
-    const intent = interpret(text, room);
-    if (intent === null) return;
+    if (!me) return this.settle(conn);
+    const check = checkNick(wanted);
+    if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'rename', problem: check.problem }, true);
+    if (check.nick === me.nick) return this.refuse(conn, { code: 'nickUnchanged', nick: check.nick }, true);
     const gid = gidOf(this.node, conn);
-    const retention = this.options.retention;
-    switch (intent.kind) {
-      case 'say':
-        return this.append(conn, room, { t: 'msg', g: gid, n: me.nick, x: intent.text });
-      case 'action':
-        return this.append(conn, room, { t: 'act', g: gid, n: me.nick, x: intent.text });
-      case 'who':
-        return this.reply(conn, texts.whoLines(await this.redis.hvals(keys.members(room))), true);
-      case 'private': {
-        const target = await this.scripts.ncPrivate(gid, this.nextOp(conn), nickKey(intent.target), me.nick, intent.text, INBOX_RETENTION);
-        return this.reply(conn, target === null ? texts.noUser(intent.target) : texts.privateTo(target, intent.text), true);
-      }
-      case 'rename': {
-        const check = checkNick(intent.nick);
-        if (!check.ok) return this.reply(conn, texts.error(check.why), true);
-        if (check.nick === me.nick) return this.reply(conn, texts.alreadyKnownAs(check.nick), true);
-        const id = await this.scripts.ncRename(gid, this.nextOp(conn), this.node, room, me.key, check.key, me.nick, check.nick, retention);
-        if (id === null) return this.reply(conn, texts.nickInUse(check.nick), true);
-        return; // the rename, read back from the log, settles
-      }
-      case 'quit':
-        return this.leave(conn, true, intent.reason ?? '');
-      case 'move': {
-        await this.expecting(intent.room, () => this.scripts.ncMove(gid, this.nextOp(conn), this.node, room, intent.room, me.key, me.nick, retention));
-        return;
-      }
-      case 'rooms': {
-        const counts = await this.redis.hgetall(keys.rooms);
-        return this.reply(conn, texts.roomList(new Map(Object.entries(counts).map(([r, n]) => [r, Number(n)]))), true);
-      }
-      case 'reply':
-        return this.reply(conn, intent.text, intent.settle);
+    const id = await this.scripts.ncRename(gid, this.nextOp(conn), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
+    if (id === null) return this.refuse(conn, { code: 'nickTaken', stage: 'rename', nick: check.nick }, true);
+    if (id === NOT_THERE) return this.settle(conn);
+    if (id === IN_NO_ROOM) {
+      // Nobody to tell but the user; in rooms, the renames read back from the logs name and settle.
+      this.replica.deliver(Int32Array.of(conn), -1, { k: 'nickChanged', from: me.nick, nick: check.nick });
+      me.nick = check.nick;
+      me.key = check.key;
+      this.replica.effects.push({ t: 'named', conn, nick: check.nick });
+      return this.settle(conn);
     }
   }
 
-  private async leave(conn: ConnId, quit: boolean, reason: string): Promise<void> {
+  private async private(conn: ConnId, target: string, text: string): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    if (!me) return this.settle(conn);
+    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(conn), nickKey(target), me.nick, text, INBOX_RETENTION);
+    if (to === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
+    this.replica.privateSent(conn, to, text);
+    this.settle(conn);
+  }
+
+  /** The connection is gone: out of every room, the name freed (its leaves, read from the logs, tell the rooms). */
+  private async leave(conn: ConnId, reason: string): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return;
     const op = this.nextOp(conn);
     this.ops.delete(conn);
-    await this.scripts.ncLeave(gidOf(this.node, conn), op, this.node, me.room, me.key, me.nick, reason, quit ? '1' : '0', this.options.retention);
-  }
-
-  private async append(conn: ConnId, room: string, e: RoomEvent & { g: string }): Promise<void> {
-    await this.scripts.ncSay(e.g, this.nextOp(conn), room, JSON.stringify(e), this.options.retention);
+    await this.scripts.ncLeave(gidOf(this.node, conn), op, this.node, me.key, reason, this.options.retention);
+    if (this.replica.locals.get(conn) === me) {
+      this.replica.locals.delete(conn);
+      this.replica.effects.push({ t: 'named', conn, nick: null });
+      this.scheduleFlush();
+    }
   }
 
   /** The connection's next operation number (see `ops`). */
@@ -251,9 +298,15 @@ export class ClusterSystem implements ActorSystem {
     return n;
   }
 
-  private reply(conn: ConnId, text: string, settle: boolean): void {
-    this.replica.deliver(Int32Array.of(conn), -1, text);
+  /** An answer to one user that is no chat event; `settle` when it ends a barrier. */
+  private refuse(conn: ConnId, notice: Notice, settle: boolean): void {
+    this.replica.notify(Int32Array.of(conn), notice);
     if (settle) this.replica.effects.push({ t: 'settled', conn });
+    this.scheduleFlush();
+  }
+
+  private settle(conn: ConnId): void {
+    this.replica.effects.push({ t: 'settled', conn });
     this.scheduleFlush();
   }
 
@@ -270,19 +323,26 @@ export class ClusterSystem implements ActorSystem {
   // --- reading the logs --------------------------------------------------------------------
 
   /**
-   * Runs a script that writes a join of ours into `room`, with the room expected beforehand (see
-   * Replica.expect). Resolves with the join's id, or null when the script wrote none.
+   * Runs a script that writes joins of ours into `rooms` (in that order), with the rooms expected
+   * beforehand (see Replica.expect). Resolves with the joins' ids, or null when the script wrote
+   * none (the name was taken, or the user was not where the operation needed it).
    */
-  private async expecting(room: string, script: () => Promise<string | null>): Promise<string | null> {
-    this.replica.expect(room);
-    let id: string | null = null;
+  private async expecting(rooms: string[], script: () => Promise<string | null>): Promise<string[] | null> {
+    for (const room of rooms) this.replica.expect(room);
+    let ids: string[] = [];
     try {
-      id = await script();
+      const answer = await script();
+      ids = answer === null || answer === NOT_THERE || answer === '' ? [] : answer.split(',');
     } finally {
-      if (id === null) this.replica.unexpect(room);
-      else if (this.replica.written(room, id)) this.wakeReader();
+      let wake = false;
+      for (const [i, room] of rooms.entries()) {
+        const id = ids[i];
+        if (id === undefined) this.replica.unexpect(room);
+        else if (this.replica.written(room, id)) wake = true;
+      }
+      if (wake) this.wakeReader();
     }
-    return id;
+    return ids.length === 0 ? null : ids;
   }
 
   /** The reader blocks in XREAD on the rooms it had; a new room must interrupt it. */
@@ -311,10 +371,10 @@ export class ClusterSystem implements ActorSystem {
         for (const [id, fields] of entries) {
           const json = fields[1];
           if (json === undefined) continue;
-          if (key.startsWith(LOG_PREFIX)) this.replica.apply(key.slice(LOG_PREFIX.length), id, JSON.parse(json) as RoomEvent);
+          if (key.startsWith(LOG_PREFIX)) this.replica.apply(key.slice(LOG_PREFIX.length), id, JSON.parse(json) as LogEvent);
           else {
             this.inboxPos = id;
-            this.replica.applyInbox(JSON.parse(json) as InboxEvent);
+            this.replica.applyInbox(id, JSON.parse(json) as InboxEvent);
           }
         }
       }
@@ -331,7 +391,7 @@ export class ClusterSystem implements ActorSystem {
       const beat = await heartbeat(this.redis, this.node, this.hooks.openHere());
       this.elsewhere = beat.elsewhere;
       // Put our users back, so the rest of the cluster sees them again.
-      if (beat.lost && this.replica.locals.size > 0 && !this.recovering) await this.reassert('this server lost touch with the chat for a while');
+      if (beat.lost && this.replica.locals.size > 0 && !this.recovering) await this.reassert({ code: 'lostTouch' });
     } catch (err) {
       // Over maxmemory nobody's heartbeat gets through: reaping waits until they could again.
       if (refusedForMemory(err)) this.noReapUntil = Date.now() + ALIVE_MS + HEARTBEAT_MS;
@@ -347,7 +407,7 @@ export class ClusterSystem implements ActorSystem {
   private down(): void {
     if (this.degraded || this.closed) return;
     this.degraded = true;
-    this.replica.deliver(this.replica.everyLocal(), -1, texts.error('the chat is degraded: its message store is unreachable; your lines will go out when it is back'));
+    this.replica.notify(this.replica.everyLocal(), { code: 'degraded' });
     this.scheduleFlush();
   }
 
@@ -371,7 +431,7 @@ export class ClusterSystem implements ActorSystem {
       this.epoch = epoch;
       for (const room of this.replica.rooms.values()) room.pos = '0-0';
       this.inboxPos = '0-0';
-      await this.reassert('the message store restarted and lost recent history; lines sent just before may be lost');
+      await this.reassert({ code: 'storeReset' });
       this.wakeReader();
       void this.heartbeat();
       return;
@@ -380,26 +440,25 @@ export class ClusterSystem implements ActorSystem {
     void this.heartbeat(); // register and be seen alive now, not a second from now
     if (!wasDegraded) return;
     const missed = await trimmedPast(this.redis, this.replica.rooms);
-    const notice = missed.length === 0 ? 'the chat is back: nothing was missed' : `the chat is back, but some lines in ${missed.join(', ')} were missed (older than the store keeps)`;
-    this.replica.deliver(this.replica.everyLocal(), -1, texts.info(notice));
+    this.replica.notify(this.replica.everyLocal(), { code: 'recovered', missed });
     this.scheduleFlush();
   }
 
-  private async reassert(why: string): Promise<void> {
+  private async reassert(why: Notice): Promise<void> {
     if (this.reasserting) return;
     this.reasserting = true;
     try {
       // Only those the shared state lost: a user who registered since (after a reap) is there already.
       const registered = new Set(await this.redis.hkeys(keys.conns(this.node)));
       const lost = [...this.replica.locals].filter(([conn]) => !registered.has(gidOf(this.node, conn)));
-      this.replica.deliver(Int32Array.from(lost.map(([conn]) => conn)), -1, texts.error(why));
+      this.replica.notify(Int32Array.from(lost.map(([conn]) => conn)), why);
       for (const [conn, me] of lost) {
-        const id = await this.expecting(me.room, () =>
-          this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, me.room, me.key, me.nick, this.options.retention),
-        );
-        if (id === null) {
+        const gid = gidOf(this.node, conn);
+        const rooms = me.rooms.length > 0 ? me.rooms : [LOBBY];
+        const ids = await this.expecting(rooms, () => this.scripts.ncEnter(gid, this.nextOp(conn), this.node, rooms.join(','), me.key, me.nick, '1', this.options.retention));
+        if (ids === null) {
           // Someone else took the name while we were away: this user has to come back under another.
-          this.replica.deliver(Int32Array.of(conn), -1, texts.error(`your nickname ${me.nick} was taken while this server was away; please reconnect`));
+          this.replica.notify(Int32Array.of(conn), { code: 'nickLost', nick: me.nick });
           this.forget(conn);
         }
       }
@@ -412,7 +471,7 @@ export class ClusterSystem implements ActorSystem {
   /** A local user the shared state no longer has: unnamed, out of every room, and closed. */
   private forget(conn: ConnId): void {
     this.replica.drop(conn);
-    this.replica.effects.push({ t: 'placed', conn, room: null }, { t: 'named', conn, nick: null }, { t: 'close', conn }, { t: 'settled', conn });
+    this.replica.effects.push({ t: 'close', conn }, { t: 'settled', conn });
   }
 
 }

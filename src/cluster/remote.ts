@@ -11,7 +11,6 @@ import { nodeEndpoint } from '../runtime/comlink-node.js';
 import type { ActorSystem, SystemFactory, SystemHooks } from '../runtime/system.js';
 import type { ConnId, Effect, Envelope, MemberRecord } from '../model/messages.js';
 import type { ClusterOptions } from './redis-system.js';
-import * as texts from '../edges/telnet/texts.js';
 
 export interface ClusterApi {
   send(batch: Envelope[]): void;
@@ -72,6 +71,7 @@ export class RemoteCluster implements ActorSystem {
     }
   }
 
+  /** Ends the cluster Worker as a crash would (tests). */
   kill(): void {
     void this.worker.terminate();
   }
@@ -91,7 +91,7 @@ export class RemoteCluster implements ActorSystem {
    * those whose socket closed meanwhile, and release everyone who was waiting on a lost answer.
    */
   private async recover(lost: ConnId[]): Promise<void> {
-    const records = this.hooks.snapshot();
+    const records = this.hooks.snapshot().members.filter((r) => !r.released); // topics live in Redis
     await this.api.restore(records);
     const waiting = new Set(lost);
     // Closed meanwhile: say goodbye for them (one still waiting gets its leave from the gateway once settled).
@@ -99,7 +99,7 @@ export class RemoteCluster implements ActorSystem {
     const named = new Set(records.map((r) => r.conn));
     const effects: Effect[] = [];
     for (const conn of lost) {
-      if (!named.has(conn)) effects.push({ t: 'deliver', to: Int32Array.of(conn), except: -1, text: texts.nickInvalidPrompt('the server had a hiccup, please try again') });
+      if (!named.has(conn)) effects.push({ t: 'deliver', to: Int32Array.of(conn), except: -1, event: { k: 'notice', notice: { code: 'claimLost' } } });
       effects.push({ t: 'settled', conn });
     }
     if (effects.length > 0) this.hooks.onEffects(effects);

@@ -1,17 +1,18 @@
 // What one node knows of the shared rooms, and what each logged event means for its own
-// connections. Pure: events in, effects out (the same effects a local actor host returns),
-// so the gateway cannot tell a cluster from a single process. Tested without Redis.
+// connections. Pure: log entries in, effects out (the same effects and events a local actor
+// host returns), so the gateway cannot tell a cluster from a single process. Tested without Redis.
 
 import { nickKey } from '../model/nicknames.js';
-import * as texts from '../edges/telnet/texts.js';
+import type { ChatEvent, LeaveHow, Notice } from '../model/events.js';
 import type { ConnId, Effect } from '../model/messages.js';
 import { RecipientList } from '../actors/recipients.js';
-import { before, idLess, localConn, type InboxEvent, type RoomEvent } from './events.js';
+import { before, idLess, idTime, localConn, type InboxEvent, type LogEvent } from './events.js';
 
 export interface Local {
   nick: string;
   key: string;
-  room: string;
+  /** The rooms it is in, in the order joined. */
+  rooms: string[];
 }
 
 interface Followed {
@@ -24,6 +25,8 @@ interface Followed {
   /** Joins of this node's connections written to the log but not read yet: the room stays followed. */
   expected: number;
 }
+
+const howOf = (e: Extract<LogEvent, { t: 'leave' }>): LeaveHow => (e.reaped ? 'lost' : e.to !== undefined ? 'moved' : e.part ? 'part' : 'quit');
 
 export class Replica {
   /** Rooms with at least one of this node's connections in them (or about to be). */
@@ -75,54 +78,66 @@ export class Replica {
     return out;
   }
 
-  apply(roomName: string, id: string, e: RoomEvent): void {
+  apply(roomName: string, id: string, e: LogEvent): void {
     const room = this.rooms.get(roomName);
     // Not followed, or already applied (a room followed again must never replay its log).
     if (!room || room.pos === null || !idLess(room.pos, id)) return;
     room.pos = id;
     const conn = localConn(e.g, this.node);
+    const stamp = { room: roomName, id, at: idTime(id) };
     switch (e.t) {
       case 'join':
         if (conn >= 0) {
           room.members.set(conn, e.n);
           room.list.add(conn);
-          this.locals.set(conn, { nick: e.n, key: nickKey(e.n), room: roomName });
+          const local = this.locals.get(conn);
+          if (local) {
+            if (!local.rooms.includes(roomName)) local.rooms.push(roomName);
+          } else this.locals.set(conn, { nick: e.n, key: nickKey(e.n), rooms: [roomName] });
           if (room.expected > 0) room.expected--;
         }
-        this.deliver(this.all(room), -1, texts.joined(e.n, roomName));
+        this.deliver(this.all(room), -1, { k: 'joined', ...stamp, nick: e.n });
         if (conn >= 0) {
-          if (e.moved) this.deliver(Int32Array.of(conn), -1, texts.roomSize(e.size, roomName));
+          const me = Int32Array.of(conn);
+          if (e.moved) this.deliver(me, -1, { k: 'roomSize', room: roomName, count: e.size });
+          if (e.tp) this.deliver(me, -1, { k: 'topic', room: roomName, text: e.tp.x, by: e.tp.n, at: e.tp.at });
           // `named` here, not when the claim's script returns: the log is read on another Redis
           // connection, and the gateway must learn the name no later than the settle.
-          else this.effects.push({ t: 'named', conn, nick: e.n });
-          this.effects.push({ t: 'placed', conn, room: roomName }, { t: 'settled', conn });
+          if (e.claim) this.effects.push({ t: 'named', conn, nick: e.n });
+          this.effects.push({ t: 'placed', conn, room: roomName, present: true });
+          if (!e.again) this.effects.push({ t: 'settled', conn });
         }
         return;
-      case 'leave':
+      case 'leave': {
+        const how = howOf(e);
+        const event: ChatEvent = { k: 'left', ...stamp, nick: e.n, how, ...(e.r ? { reason: e.r } : {}) };
         if (conn >= 0 && e.reaped) {
           // Another node took this node for dead (it stalled) and announced our user's leave. The
           // user is still here: keep them, and let the heartbeat register them again (reassert).
-          this.deliver(this.all(room), conn, texts.left(e.n, roomName, e.r));
+          this.deliver(this.all(room), conn, event);
           return;
         }
-        const gone = conn >= 0 && e.to === undefined && this.locals.get(conn)?.room === roomName;
-        if (conn >= 0 && room.members.delete(conn)) {
-          if (gone) room.list.bury(conn);
+        const mine = conn >= 0 && room.members.delete(conn);
+        if (mine) {
+          if (how === 'quit') room.list.bury(conn);
           else room.list.remove(conn);
+          const local = this.locals.get(conn);
+          if (local) local.rooms = local.rooms.filter((r) => r !== roomName);
+          this.effects.push({ t: 'placed', conn, room: roomName, present: false });
         }
-        // `except`: a quitter stays listed, and its connection open until the close that follows.
-        if (room.members.size > 0) this.deliver(this.all(room), conn, texts.left(e.n, roomName, e.r));
-        if (gone) {
-          this.locals.delete(conn);
-          this.effects.push({ t: 'placed', conn, room: null }, { t: 'named', conn, nick: null });
-          if (e.quit) this.effects.push({ t: 'close', conn }, { t: 'settled', conn });
-        }
+        // `except`: a quitter stays listed, and its connection may still be open.
+        if (how === 'part' && mine) this.deliver(Int32Array.of(...this.all(room), conn), -1, event);
+        else if (room.members.size > 0) this.deliver(this.all(room), conn, event);
+        if (mine && how === 'part') this.effects.push({ t: 'settled', conn });
         if (room.members.size === 0 && room.expected === 0) this.rooms.delete(roomName);
         return;
+      }
       case 'msg':
-        return this.deliver(this.all(room), conn, texts.message(e.n, e.x));
+        return this.deliver(this.all(room), conn, { k: 'said', ...stamp, nick: e.n, text: e.x });
       case 'act':
-        return this.deliver(this.all(room), conn, texts.action(e.n, e.x));
+        return this.deliver(this.all(room), conn, { k: 'acted', ...stamp, nick: e.n, text: e.x });
+      case 'topic':
+        return this.deliver(this.all(room), -1, { k: 'topicSet', ...stamp, nick: e.n, text: e.x });
       case 'ren':
         if (conn >= 0) {
           room.members.set(conn, e.n);
@@ -133,15 +148,16 @@ export class Replica {
           }
           this.effects.push({ t: 'named', conn, nick: e.n });
         }
-        this.deliver(this.all(room), -1, texts.renamed(e.o, e.n));
-        if (conn >= 0) this.effects.push({ t: 'settled', conn });
+        this.deliver(this.all(room), -1, { k: 'renamed', ...stamp, from: e.o, nick: e.n });
+        if (conn >= 0 && e.s) this.effects.push({ t: 'settled', conn });
         return;
     }
   }
 
-  applyInbox(e: InboxEvent): void {
+  applyInbox(id: string, e: InboxEvent): void {
     const conn = localConn(e.to, this.node);
-    if (conn >= 0 && this.locals.has(conn)) this.deliver(Int32Array.of(conn), -1, texts.privateFrom(e.f, e.x));
+    const local = this.locals.get(conn);
+    if (conn >= 0 && local) this.deliver(Int32Array.of(conn), -1, { k: 'private', id, at: idTime(id), from: e.f, to: local.nick, text: e.x });
   }
 
   /** One of ours, back in `room` as Redis's own record says (the cluster Worker restarted). */
@@ -152,10 +168,16 @@ export class Replica {
     room.list.add(conn);
   }
 
-  /** One of ours that the shared state no longer has, and that is closed next: out of every room. */
+  /** One of ours that the shared state no longer has: out of every room, and unnamed. */
   drop(conn: ConnId): void {
+    const local = this.locals.get(conn);
     this.locals.delete(conn);
-    for (const room of this.rooms.values()) if (room.members.delete(conn)) room.list.bury(conn);
+    for (const [name, room] of this.rooms) {
+      if (!room.members.delete(conn)) continue;
+      room.list.bury(conn);
+      this.effects.push({ t: 'placed', conn, room: name, present: false });
+    }
+    if (local) this.effects.push({ t: 'named', conn, nick: null });
   }
 
   /** Every named connection of this node, for notices about the cluster itself. */
@@ -163,8 +185,18 @@ export class Replica {
     return Int32Array.from(this.locals.keys());
   }
 
-  deliver(to: Int32Array, except: ConnId, text: string): void {
-    if (to.length > 0) this.effects.push({ t: 'deliver', to, except, text });
+  deliver(to: Int32Array, except: ConnId, event: ChatEvent): void {
+    if (to.length > 0) this.effects.push({ t: 'deliver', to, except, event });
+  }
+
+  /** A notice to some of this node's users. */
+  notify(to: Int32Array, notice: Notice): void {
+    this.deliver(to, -1, { k: 'notice', notice });
+  }
+
+  /** The sender's copy of a private message the store handed on. */
+  privateSent(conn: ConnId, to: string, text: string): void {
+    this.deliver(Int32Array.of(conn), -1, { k: 'privateSent', to, text });
   }
 
   private all(room: Followed): Int32Array {

@@ -1,6 +1,7 @@
 // The cluster's decisions, made atomically next to the logs by Lua scripts: a nickname claim
-// and the join it causes, a rename, a leave, a move between rooms, the reaping of a dead
-// node. Each script changes the shared state and appends the event that says so in one
+// and the join it causes, joining and parting rooms, a move between rooms, a rename announced
+// in every room, a topic, a leave from every room, the reaping of a dead node. The keys they
+// touch are the ones keys.ts lists, derived in Lua from the same prefix. Each script changes the shared state and appends the event that says so in one
 // step, so two nodes racing for a name cannot both win, and a name is free exactly when its
 // holder's leave is in the log.
 //
@@ -12,29 +13,62 @@
 // connection's lines reach the log in the order sent.
 
 import type { Redis } from 'ioredis';
-import { keys } from './keys.js';
+import { LOBBY } from '../model/rooms.js';
+import { keys, PREFIX } from './keys.js';
 
 const PRELUDE = `
-local P = 'nc:'
+local P = '${PREFIX}'
+local LOBBY = '${LOBBY}'
 local function count(room)
   local n = redis.call('HLEN', P..'members:'..room)
-  if n == 0 and room ~= 'lobby' then redis.call('HDEL', P..'rooms', room) else redis.call('HSET', P..'rooms', room, n) end
+  if n == 0 and room ~= LOBBY then
+    redis.call('HDEL', P..'rooms', room)
+    redis.call('DEL', P..'topic:'..room)
+  else redis.call('HSET', P..'rooms', room, n) end
   return n
 end
 local function append(room, ev, maxlen)
   return redis.call('XADD', P..'log:'..room, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode(ev))
 end
-local function enter(gid, node, room, key, nick)
+local function topicOf(room)
+  local t = redis.call('HMGET', P..'topic:'..room, 'x', 'n', 'at')
+  if t[1] then return {x=t[1], n=t[2], at=tonumber(t[3])} end
+  return nil
+end
+local function member(gid, room) return redis.call('HEXISTS', P..'members:'..room, gid) == 1 end
+local function register(gid, node, key, nick)
   -- A node is known to the reapers from its first user on, even if it dies before its first heartbeat.
   redis.call('SADD', P..'nodes', node)
   redis.call('SET', P..'nick:'..key, gid)
+  redis.call('HSET', P..'conns:'..node, gid, key..'\\t'..nick)
+end
+-- Into one more room: the join event, with the topic the joiner finds there.
+local function enter(gid, room, nick, ev, maxlen)
   redis.call('HSET', P..'members:'..room, gid, nick)
-  redis.call('HSET', P..'conns:'..node, gid, room..'\\t'..key..'\\t'..nick)
-  return count(room)
+  redis.call('RPUSH', P..'in:'..gid, room)
+  ev.t, ev.g, ev.n, ev.size, ev.tp = 'join', gid, nick, count(room), topicOf(room)
+  return append(room, ev, maxlen)
+end
+local function part(gid, room)
+  redis.call('HDEL', P..'members:'..room, gid)
+  redis.call('LREM', P..'in:'..gid, 0, room)
+  count(room)
 end
 local function release(gid, node, key)
   if redis.call('GET', P..'nick:'..key) == gid then redis.call('DEL', P..'nick:'..key) end
   redis.call('HDEL', P..'conns:'..node, gid)
+  redis.call('DEL', P..'in:'..gid)
+end
+-- Out of every room it is in, each told with \`ev\` (plus who): a quit, or a reap.
+local function leaveAll(gid, ev, maxlen)
+  for _, room in ipairs(redis.call('LRANGE', P..'in:'..gid, 0, -1)) do
+    local nick = redis.call('HGET', P..'members:'..room, gid)
+    if nick then
+      part(gid, room)
+      ev.g, ev.n = gid, nick
+      append(room, ev, maxlen)
+    end
+  end
 end
 -- The earlier result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil.
 -- A connection's operations run in the order they were numbered. The node passes, as the last
@@ -60,78 +94,145 @@ local function done(gid, seq, result)
   if result == nil or result == '' then return false end
   return result
 end
-local function part(gid, room)
-  redis.call('HDEL', P..'members:'..room, gid)
-  count(room)
-end
 `;
 
 const script = (numberOfKeys: number, body: string) => ({ numberOfKeys, lua: PRELUDE + body });
 
+/** What a script answers when the connection is not (or no longer) where the operation needs it: nothing was done. */
+export const NOT_THERE = 'no';
+/** ncRename's answer for a user in no room: renamed, with nobody to tell. */
+export const IN_NO_ROOM = 'none';
+
 export const SCRIPTS = {
-  /** ARGV: gid seq node room key nick maxlen → the join's log id, or nil when the name is taken. */
+  /**
+   * ARGV: gid seq node rooms(comma-separated) key nick again maxlen → the joins' log ids, comma-separated,
+   * or nil when the name is taken. The first claim enters the lobby; `again` (1) registers a user the
+   * store lost back into its rooms.
+   */
   ncEnter: script(
     0,
     `
-local gid, seq, node, room, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local gid, seq, node, rooms, key, nick, again, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local earlier = replay(gid, seq)
 if earlier then if earlier == '' then return false end return earlier end
 local owner = redis.call('GET', P..'nick:'..key)
 if owner and owner ~= gid then return done(gid, seq, nil) end
-local size = enter(gid, node, room, key, nick)
-return done(gid, seq, append(room, {t='join', g=gid, n=nick, size=size}, maxlen))
+register(gid, node, key, nick)
+local ids = {}
+for room in string.gmatch(rooms, '[^,]+') do
+  if not member(gid, room) then
+    local ev = {}
+    if again == '1' then ev.again = 1 else ev.claim = 1 end
+    ids[#ids + 1] = enter(gid, room, nick, ev, maxlen)
+  end
+end
+return done(gid, seq, table.concat(ids, ','))
 `,
   ),
-  /** ARGV: gid seq node room oldKey newKey oldNick newNick maxlen → log id, or nil when taken. */
-  ncRename: script(
+  /** ARGV: gid seq node room maxlen → the join's log id, or NOT_THERE (not registered, or in the room already). */
+  ncJoin: script(
     0,
     `
-local gid, seq, node, room, oldKey, newKey, oldNick, newNick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local earlier = replay(gid, seq)
-if earlier then if earlier == '' then return false end return earlier end
-local owner = redis.call('GET', P..'nick:'..newKey)
-if owner and owner ~= gid then return done(gid, seq, nil) end
-release(gid, node, oldKey)
-enter(gid, node, room, newKey, newNick)
-return done(gid, seq, append(room, {t='ren', g=gid, o=oldNick, n=newNick}, maxlen))
-`,
-  ),
-  /** ARGV: gid seq node room key nick reason quit maxlen → log id. */
-  ncLeave: script(
-    0,
-    `
-local gid, seq, node, room, key, nick, reason, quit, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local gid, seq, node, room, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
-release(gid, node, key)
+local info = redis.call('HGET', P..'conns:'..node, gid)
+if not info or member(gid, room) then return done(gid, seq, '${NOT_THERE}') end
+return done(gid, seq, enter(gid, room, string.match(info, '\\t(.*)$'), {}, maxlen))
+`,
+  ),
+  /** ARGV: gid seq room reason maxlen → the leave's log id, or NOT_THERE when not a member. */
+  ncPart: script(
+    0,
+    `
+local gid, seq, room, reason, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local earlier = replay(gid, seq)
+if earlier then return earlier end
+local nick = redis.call('HGET', P..'members:'..room, gid)
+if not nick then return done(gid, seq, '${NOT_THERE}') end
 part(gid, room)
-local ev = {t='leave', g=gid, n=nick}
+local ev = {t='leave', g=gid, n=nick, part=1}
 if reason ~= '' then ev.r = reason end
-if quit == '1' then ev.quit = 1 end
 return done(gid, seq, append(room, ev, maxlen))
 `,
   ),
-  /** ARGV: gid seq node from to key nick maxlen → the join's log id in `to`. */
+  /** ARGV: gid seq from to maxlen → the join's log id in `to`, or NOT_THERE when not in `from` (or in `to` already). */
   ncMove: script(
     0,
     `
-local gid, seq, node, from, to, key, nick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local gid, seq, from, to, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
+local nick = redis.call('HGET', P..'members:'..from, gid)
+if not nick or member(gid, to) then return done(gid, seq, '${NOT_THERE}') end
 part(gid, from)
 append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
-local size = enter(gid, node, to, key, nick)
-return done(gid, seq, append(to, {t='join', g=gid, n=nick, moved=1, size=size}, maxlen))
+return done(gid, seq, enter(gid, to, nick, {moved=1}, maxlen))
 `,
   ),
-  /** ARGV: gid seq room event-json maxlen → log id: a chat line or action, logged once. */
+  /**
+   * ARGV: gid seq node oldKey newKey oldNick newNick maxlen → the last rename's log id (one per room
+   * the user is in; the first settles), IN_NO_ROOM, NOT_THERE when not registered, or nil when taken.
+   */
+  ncRename: script(
+    0,
+    `
+local gid, seq, node, oldKey, newKey, oldNick, newNick, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local earlier = replay(gid, seq)
+if earlier then if earlier == '' then return false end return earlier end
+if redis.call('HEXISTS', P..'conns:'..node, gid) == 0 then return done(gid, seq, '${NOT_THERE}') end
+local owner = redis.call('GET', P..'nick:'..newKey)
+if owner and owner ~= gid then return done(gid, seq, nil) end
+if redis.call('GET', P..'nick:'..oldKey) == gid then redis.call('DEL', P..'nick:'..oldKey) end
+register(gid, node, newKey, newNick)
+local last = '${IN_NO_ROOM}'
+for i, room in ipairs(redis.call('LRANGE', P..'in:'..gid, 0, -1)) do
+  redis.call('HSET', P..'members:'..room, gid, newNick)
+  local ev = {t='ren', g=gid, o=oldNick, n=newNick}
+  if i == 1 then ev.s = 1 end
+  last = append(room, ev, maxlen)
+end
+return done(gid, seq, last)
+`,
+  ),
+  /** ARGV: gid seq node key reason maxlen → 'ok', or NOT_THERE when the store no longer has the user: gone from every room, the name freed. */
+  ncLeave: script(
+    0,
+    `
+local gid, seq, node, key, reason, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local earlier = replay(gid, seq)
+if earlier then return earlier end
+if redis.call('HEXISTS', P..'conns:'..node, gid) == 0 then return done(gid, seq, '${NOT_THERE}') end
+local ev = {t='leave', quit=1}
+if reason ~= '' then ev.r = reason end
+leaveAll(gid, ev, maxlen)
+release(gid, node, key)
+return done(gid, seq, 'ok')
+`,
+  ),
+  /** ARGV: gid seq room event-json maxlen → log id, or NOT_THERE when not a member: a chat line or action, logged once. */
   ncSay: script(
     0,
     `
 local gid, seq, room, json, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
+if not member(gid, room) then return done(gid, seq, '${NOT_THERE}') end
 return done(gid, seq, redis.call('XADD', P..'log:'..room, 'MAXLEN', '~', maxlen, '*', 'e', json))
+`,
+  ),
+  /** ARGV: gid seq room text maxlen → log id, or NOT_THERE when not a member: the room's new topic. */
+  ncTopic: script(
+    0,
+    `
+local gid, seq, room, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local earlier = replay(gid, seq)
+if earlier then return earlier end
+local nick = redis.call('HGET', P..'members:'..room, gid)
+if not nick then return done(gid, seq, '${NOT_THERE}') end
+local id = append(room, {t='topic', g=gid, n=nick, x=text}, maxlen)
+redis.call('HSET', P..'topic:'..room, 'x', text, 'n', nick, 'at', string.match(id, '^(%d+)'))
+return done(gid, seq, id)
 `,
   ),
   /** ARGV: gid seq targetKey fromNick text maxlen → the target's nickname, or nil when nobody has it. */
@@ -146,7 +247,7 @@ if not owner then return done(gid, seq, nil) end
 local node = string.match(owner, '^(.*):[^:]*$')
 local info = redis.call('HGET', P..'conns:'..node, owner)
 if not info then return done(gid, seq, nil) end
-local nick = string.match(info, '\\t([^\\t]*)$')
+local nick = string.match(info, '\\t(.*)$')
 redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode({t='priv', to=owner, f=from, x=text}))
 return done(gid, seq, nick)
 `,
@@ -160,10 +261,8 @@ if redis.call('EXISTS', P..'alive:'..node) == 1 then return 0 end
 local conns = redis.call('HGETALL', P..'conns:'..node)
 for i = 1, #conns, 2 do
   local gid, info = conns[i], conns[i + 1]
-  local room, key, nick = string.match(info, '^([^\\t]*)\\t([^\\t]*)\\t(.*)$')
-  release(gid, node, key)
-  part(gid, room)
-  append(room, {t='leave', g=gid, n=nick, r='connection lost', reaped=1}, maxlen)
+  leaveAll(gid, {t='leave', reaped=1}, maxlen)
+  release(gid, node, string.match(info, '^([^\\t]*)'))
 end
 redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
 redis.call('SET', P..'reaped:'..node, '1', 'EX', 86400)

@@ -1,12 +1,15 @@
-// One client connection's state on the gateway: its socket, framer, the lines it sent that
-// wait for their turn, and the bytes waiting to be written to it.
+// One client connection's state on the gateway: its socket, its protocol's edge (framer,
+// reader, codec), the lines it sent that wait for their turn, and the bytes waiting to be
+// written to it.
 
 import type { Socket } from 'node:net';
 import type { ConnId } from '../model/messages.js';
-import { LineFramer } from '../edges/telnet/framer.js';
+import type { Codec, Edge, Framer } from '../edges/edge.js';
 
 export class Connection {
-  readonly framer: LineFramer;
+  readonly framer: Framer;
+  /** How events read on this connection: delivery renders once per codec, not per connection. */
+  readonly codec: Codec;
   /** Lines received but not yet forwarded: behind a barrier, or throttled by the flood limit. */
   readonly held: string[] = [];
   /** A line that can move this connection to another actor is in flight; later lines wait. */
@@ -15,8 +18,12 @@ export class Connection {
   backlogged = false;
   /** The socket is gone; the connection lingers until its in-flight barrier settles. */
   closed = false;
-  /** The server asked for the close (quit, kick, shutdown): no leave to announce twice. */
+  /** The server asked for the close (quit, kick, shutdown). */
   ending = false;
+  /** The reason its /quit gave, told to its rooms when it departs. */
+  quitReason: string | undefined = undefined;
+  /** Its rooms and the directory have been told it is gone. */
+  departed = false;
 
   /** Output for this event-loop turn, written in one go by the gateway's flush. */
   readonly out: Buffer[] = [];
@@ -34,10 +41,12 @@ export class Connection {
     readonly id: ConnId,
     readonly socket: Socket,
     readonly address: string,
+    readonly edge: Edge,
     maxLine: number,
     floodBurst: number,
   ) {
-    this.framer = new LineFramer(maxLine);
+    this.framer = edge.framer(maxLine);
+    this.codec = edge.codec;
     this.tokens = floodBurst;
   }
 

@@ -1,9 +1,12 @@
-// Delivery: what the gateway writes, and when. Each text is encoded once for all its
-// recipients; runs of broadcasts share one buffer; each socket gets one write per flush,
-// whatever number of lines it carries. It owns the per-socket output queues and the flush
-// schedule, and nothing about who should receive what (that came from the actors).
+// Delivery: what the gateway writes, and when. Each event is rendered once per protocol that
+// has recipients for it, and the bytes are shared by them; runs of broadcasts share one buffer;
+// each socket gets one write per flush, whatever number of lines it carries. It owns the
+// per-socket output queues and the flush schedule, and nothing about who should receive what
+// (that came from the actors) or how an event reads (that is the connection's codec).
 
+import type { ChatEvent } from '../model/events.js';
 import type { ConnId, Effect } from '../model/messages.js';
+import type { Codec } from '../edges/edge.js';
 import type { Connection } from './connection.js';
 
 export type DeliverEffect = Extract<Effect, { t: 'deliver' }>;
@@ -28,6 +31,37 @@ export function extendsList(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
+/** One event's bytes per codec, rendered when the first recipient speaking that codec is met. */
+class Rendered {
+  private codec: Codec | null = null;
+  private bytes: Buffer | null = null;
+  /** Codecs past the first: a room mixing protocols renders once for each. */
+  private others: Map<Codec, Buffer> | null = null;
+
+  constructor(private readonly event: ChatEvent) {}
+
+  for(codec: Codec): Buffer {
+    if (codec === this.codec) return this.bytes!;
+    if (this.codec === null) {
+      this.codec = codec;
+      return (this.bytes = Buffer.from(codec.render(this.event), 'utf8'));
+    }
+    const others = (this.others ??= new Map());
+    let bytes = others.get(codec);
+    if (bytes === undefined) others.set(codec, (bytes = Buffer.from(codec.render(this.event), 'utf8')));
+    return bytes;
+  }
+}
+
+/** A run of broadcasts (see deliverRun) in one codec: each event's bytes, back to back in one buffer. */
+interface RunBytes {
+  all: Buffer;
+  /** Where each event's bytes start in `all`. */
+  starts: number[];
+  /** Each event's length in `all`. */
+  lengths: number[];
+}
+
 export class Delivery {
   private readonly list: Connection[] = [];
   private scheduled = false;
@@ -42,17 +76,35 @@ export class Delivery {
     /** Unsent bytes a connection may hold before `overflow` is called for it. */
     private readonly sendQueue: number,
     private readonly overflow: (conn: Connection, why: string) => void,
+    /** The clock flushes are timed by (injected, so tests decide it). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
-  deliver(to: Int32Array, except: ConnId, text: string): void {
-    const bytes = Buffer.from(text, 'utf8'); // rendered once, shared by every recipient
+  deliver(to: Int32Array, except: ConnId, event: ChatEvent): void {
+    const rendered = new Rendered(event); // once per codec, shared by its recipients
     const conns = this.conns;
     for (let i = 0; i < to.length; i++) {
       const id = to[i]!;
       if (id === except) continue;
       const conn = conns.get(id);
-      if (conn !== undefined) this.enqueue(conn, bytes);
+      if (conn !== undefined) this.enqueue(conn, rendered.for(conn.codec));
     }
+  }
+
+  /** The concatenated bytes of a run in `codec`. */
+  private runBytes(effects: DeliverEffect[], codec: Codec): RunBytes {
+    const parts: Buffer[] = [];
+    const starts: number[] = [];
+    const lengths: number[] = [];
+    let offset = 0;
+    for (const e of effects) {
+      const part = Buffer.from(codec.render(e.event), 'utf8');
+      parts.push(part);
+      starts.push(offset);
+      lengths.push(part.length);
+      offset += part.length;
+    }
+    return { all: Buffer.concat(parts, offset), starts, lengths };
   }
 
   /**
@@ -61,45 +113,44 @@ export class Delivery {
    * on: a suffix of one shared buffer, without a copy (senders get theirs without their own lines).
    */
   deliverRun(effects: DeliverEffect[]): void {
-    const from = 0;
     const end = effects.length;
-    const parts: Buffer[] = [];
-    const starts: number[] = [];
     const senders = new Set<ConnId>();
-    let offset = 0;
-    for (let k = from; k < end; k++) {
-      const part = Buffer.from(effects[k]!.text, 'utf8');
-      parts.push(part);
-      starts.push(offset);
-      offset += part.length;
-      if (effects[k]!.except >= 0) senders.add(effects[k]!.except);
-    }
-    const all = Buffer.concat(parts, offset);
+    for (let k = 0; k < end; k++) if (effects[k]!.except >= 0) senders.add(effects[k]!.except);
+    // Rendered per codec when its first recipient is met: the common room speaks one protocol.
+    let codec: Codec | null = null;
+    let run: RunBytes | null = null;
+    let runs: Map<Codec, RunBytes> | null = null;
     const to = effects[end - 1]!.to;
     const conns = this.conns;
-    let first = from; // the first delivery whose list reaches index i
+    let first = 0; // the first delivery whose list reaches index i
     for (let i = 0; i < to.length; i++) {
       while (effects[first]!.to.length <= i) first++;
       const id = to[i]!;
       const conn = conns.get(id);
       if (conn === undefined) continue;
+      if (conn.codec !== codec) {
+        if (run !== null) (runs ??= new Map()).set(codec!, run);
+        codec = conn.codec;
+        run = runs?.get(codec) ?? this.runBytes(effects, codec);
+      }
+      const { all, starts, lengths } = run!;
       if (!senders.has(id)) {
-        this.enqueue(conn, first === from ? all : all.subarray(starts[first - from]));
+        this.enqueue(conn, first === 0 ? all : all.subarray(starts[first]));
         continue;
       }
       // A sender gets the stretches of the shared buffer between its own lines, without a copy.
-      let stretch = starts[first - from]!;
+      let stretch = starts[first]!;
       for (let k = first; k < end; k++) {
         if (effects[k]!.except !== id) continue;
-        if (starts[k - from]! > stretch) this.enqueue(conn, all.subarray(stretch, starts[k - from]));
-        stretch = starts[k - from]! + parts[k - from]!.length;
+        if (starts[k]! > stretch) this.enqueue(conn, all.subarray(stretch, starts[k]));
+        stretch = starts[k]! + lengths[k]!;
       }
       if (stretch < all.length) this.enqueue(conn, all.subarray(stretch));
     }
   }
 
   enqueue(conn: Connection, bytes: Buffer): void {
-    if (conn.closed || conn.socket.writableEnded) return;
+    if (bytes.length === 0 || conn.closed || conn.socket.writableEnded) return;
     const out = conn.out;
     out.push(bytes);
     conn.outBytes += bytes.length;
@@ -122,13 +173,13 @@ export class Delivery {
    * instead of waiting for it. Otherwise the flush due this turn takes it with everyone's.
    */
   answer(conn: Connection): void {
-    if (this.nextFlushAt > performance.now()) this.writeOut(conn, this.sendQueue);
+    if (this.nextFlushAt > this.now()) this.writeOut(conn, this.sendQueue);
   }
 
   /** A flush at the end of this loop turn, or when the hold ends; it may find the list emptied by an earlier one. */
   private schedule(): void {
     this.scheduled = true;
-    const wait = this.nextFlushAt - performance.now();
+    const wait = this.nextFlushAt - this.now();
     if (wait > 0) setTimeout(this.scheduledFlush, wait);
     else setImmediate(this.scheduledFlush);
   }
@@ -136,7 +187,7 @@ export class Delivery {
   private readonly scheduledFlush = (): void => {
     this.scheduled = false;
     if (this.list.length === 0) return;
-    if (this.nextFlushAt > performance.now()) this.schedule(); // a flush since held the next one back
+    if (this.nextFlushAt > this.now()) this.schedule(); // a flush since held the next one back
     else this.flush();
   };
 
@@ -147,7 +198,7 @@ export class Delivery {
    * lines; ordinary flushes (a room of a thousand: ≈ 3 ms) are followed at once, for latency.
    */
   flush(): void {
-    const started = performance.now();
+    const started = this.now();
     const list = this.list;
     const cap = this.sendQueue;
     for (let i = 0; i < list.length; i++) {
@@ -158,7 +209,7 @@ export class Delivery {
     list.length = 0;
     this.lastParts = null;
     this.lastData = null;
-    const now = performance.now();
+    const now = this.now();
     const took = now - started;
     this.nextFlushAt = took > LONG_FLUSH_MS ? now + took : 0;
   }

@@ -1,15 +1,15 @@
-// The gateway: the main thread's whole job. It accepts sockets, frames their bytes into
-// lines, forwards each line to the actor that owns the connection's state, and writes
-// what the actors decide. It makes no chat decision itself: who receives what comes back
-// from the actors as effects.
+// The gateway: the main thread's whole job. It accepts sockets, lets each connection's edge
+// frame its bytes into lines and read them as intents, forwards each intent to the actor that
+// owns it, and writes what the actors decide, rendered by each connection's codec. It makes no
+// chat decision itself: who receives what comes back from the actors as effects.
 
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
-import { localSystem } from '../runtime/pool.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
-import { isBarrier } from '../edges/telnet/commands.js';
+import type { Edge } from '../edges/edge.js';
+import type { Intent } from '../model/intents.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
-import * as texts from '../edges/telnet/texts.js';
+import { route } from '../runtime/routes.js';
 import { Connection } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
@@ -43,7 +43,9 @@ export class Gateway {
 
   constructor(
     readonly config: Config,
-    system: SystemFactory = localSystem(config.workers, config.actors),
+    system: SystemFactory,
+    /** The protocol spoken on this listener. */
+    private readonly edge: Edge,
   ) {
     this.system = system({
       onEffects: (effects) => this.apply(effects),
@@ -74,19 +76,18 @@ export class Gateway {
   }
 
   stats(): GatewayStats {
-    return { open: this.open, named: this.mirror.snapshot().length, restarts: this.system.restarts };
+    return { open: this.open, named: this.mirror.named, restarts: this.system.restarts };
   }
 
   /** Stop accepting, say goodbye to everyone, flush, and close. */
   async close(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
     this.stopping = true;
     const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const goodbye = Buffer.from(texts.shuttingDown());
     const closing: Promise<void>[] = [];
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.out.enqueue(conn, goodbye);
+      this.out.enqueue(conn, Buffer.from(conn.edge.farewell('the server is shutting down, goodbye', true)));
       this.end(conn);
     }
     this.out.flush();
@@ -109,12 +110,12 @@ export class Gateway {
       : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
     if (!verdict.ok) {
       socket.on('error', () => {});
-      socket.end(texts.error(verdict.why));
+      socket.end(this.edge.farewell(verdict.why, true));
       // A refused peer that never closes its side must not keep the descriptor: the caps are about fds.
       setTimeout(() => socket.destroy(), 2000).unref();
       return;
     }
-    const conn = new Connection(this.nextId++, socket, address, this.config.maxLine, this.config.floodBurst);
+    const conn = new Connection(this.nextId++, socket, address, this.edge, this.config.maxLine, this.config.floodBurst);
     conn.refilledAt = performance.now();
     this.conns.set(conn.id, conn);
     this.open++;
@@ -123,7 +124,7 @@ export class Gateway {
     if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
     const sink = {
       line: (text: string) => this.onLine(conn, text),
-      tooLong: () => this.out.enqueue(conn, Buffer.from(texts.lineTooLong(this.config.maxLine))),
+      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.edge.lineTooLong(this.config.maxLine))),
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
@@ -131,7 +132,7 @@ export class Gateway {
     socket.on('close', () => this.onClose(conn));
     // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
     // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
-    socket.write(texts.banner(this.open - 1 + this.system.openElsewhere()));
+    socket.write(conn.edge.greeting(this.open - 1 + this.system.openElsewhere()));
   }
 
   private onLine(conn: Connection, text: string): void {
@@ -182,12 +183,12 @@ export class Gateway {
   }
 
   private forward(conn: Connection, text: string): void {
-    const known = this.mirror.get(conn.id);
-    let env: Envelope;
-    if (!known || known.nick === null) env = { to: 'directory', msg: { t: 'claim', conn: conn.id, text } };
-    else if (known.room !== null) env = { to: roomAddress(known.room), msg: { t: 'line', conn: conn.id, text } };
-    else return; // between rooms, which only happens behind a barrier: cannot be reached
-    if (env.to === 'directory' || isBarrier(text)) {
+    const reading = conn.edge.read(text, { nick: this.mirror.nickOf(conn.id), rooms: this.mirror.roomsOf(conn.id) });
+    if (reading === null) return;
+    if ('answer' in reading) return this.out.enqueue(conn, Buffer.from(reading.answer));
+    const env = this.envelope(conn, reading.intent);
+    if (env === null) return;
+    if (env.barrier) {
       conn.awaiting = true;
       conn.socket.pause();
     }
@@ -199,6 +200,23 @@ export class Gateway {
       conn.socket.pause();
       this.backlogged.push(conn);
     }
+  }
+
+  /** Where an intent goes (see runtime/routes.ts); null for one the gateway carries out itself. */
+  private envelope(conn: Connection, intent: Intent): Envelope | null {
+    if (intent.kind === 'quit') {
+      // Its rooms hear it now, with the reason; the socket closes once its output is written.
+      conn.quitReason = intent.reason;
+      this.announceDeparture(conn);
+      this.end(conn);
+      return null;
+    }
+    if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
+      const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
+      this.out.enqueue(conn, Buffer.from(conn.codec.render({ k: 'notice', notice })));
+      return null;
+    }
+    return route(conn.id, this.mirror.nickOf(conn.id), intent);
   }
 
   private releaseBacklog(): void {
@@ -224,12 +242,21 @@ export class Gateway {
     if (!conn.awaiting) this.depart(conn);
   }
 
-  /** The socket is gone and nothing is in flight for it: tell its actor, and forget it. */
+  /** The socket is gone and nothing is in flight for it: its departure is announced, and it is forgotten. */
   private depart(conn: Connection): void {
     this.conns.delete(conn.id);
+    this.announceDeparture(conn);
+  }
+
+  /** Tells each of its rooms and the directory that the user is gone (once). */
+  private announceDeparture(conn: Connection): void {
+    if (conn.departed) return;
+    conn.departed = true;
     const known = this.mirror.get(conn.id);
-    if (known?.room) this.system.send({ to: roomAddress(known.room), msg: { t: 'leave', conn: conn.id } });
-    else if (known?.nick) this.system.send({ to: 'directory', msg: { t: 'release', conn: conn.id } });
+    if (!known) return;
+    const reason = conn.quitReason ? { reason: conn.quitReason } : {};
+    for (const room of known.rooms) this.system.send({ to: roomAddress(room), msg: { t: 'leave', conn: conn.id, ...reason } });
+    if (known.nick !== null) this.system.send({ to: 'directory', msg: { t: 'release', conn: conn.id, ...reason } });
   }
 
   // --- effects in, bytes out -------------------------------------------------------------
@@ -258,7 +285,8 @@ export class Gateway {
         else if (extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
         else break;
       }
-      if (run.length === 1) this.out.deliver(e.to, e.except, e.text);
+      if (e.event.k === 'topicSet') this.mirror.setTopic(e.event.room, { text: e.event.text, by: e.event.nick, at: e.event.at });
+      if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
       i = j;
@@ -273,7 +301,7 @@ export class Gateway {
         break;
       }
       case 'placed':
-        this.mirror.setRoom(e.conn, e.room);
+        this.mirror.place(e.conn, e.room, e.present);
         break;
       case 'settled':
         this.settle(e.conn);
@@ -283,8 +311,6 @@ export class Gateway {
         if (conn) this.end(conn);
         break;
       }
-      case 'send':
-        break; // forwarded by the actor system
     }
   }
 
@@ -306,15 +332,13 @@ export class Gateway {
     if (conn.closed || conn.ending) return;
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.
-      conn.socket.write(texts.error(why));
+      conn.socket.write(conn.edge.farewell(why, true));
       conn.ending = true;
       conn.socket.destroySoon();
       setTimeout(() => conn.socket.destroy(), 1000).unref();
       return;
     }
-    // Before a name is chosen the cursor sits after the prompt: start the notice on a line of its own.
-    const named = this.mirror.get(conn.id)?.nick != null;
-    this.out.enqueue(conn, Buffer.from((named ? '' : texts.CRLF) + texts.error(why)));
+    this.out.enqueue(conn, Buffer.from(conn.edge.farewell(why, this.mirror.nickOf(conn.id) !== null)));
     this.end(conn);
   }
 

@@ -1,58 +1,42 @@
-// What a named user's line asks for, decided from the line alone. The room actor carries
-// intents out in a process; the cluster adapter carries the same intents out through Redis.
-// Keeping the reading of a line here means both agree on every command and every error.
-
-import { isBarrier, parseLine } from '../edges/telnet/commands.js';
-import { checkRoom } from './rooms.js';
-import * as texts from '../edges/telnet/texts.js';
+// What a user asks for, whatever protocol it was typed in. Each edge parses its own syntax into
+// these; the actors (or the cluster adapter) carry them out and never see command text.
 
 export type Intent =
-  | { kind: 'say'; text: string }
-  | { kind: 'action'; text: string }
-  | { kind: 'who' }
-  | { kind: 'private'; target: string; text: string }
+  /** The first nickname (telnet: the line at the prompt). */
+  | { kind: 'claim'; nick: string }
+  | { kind: 'say'; room: string; text: string }
+  | { kind: 'act'; room: string; text: string }
+  /** Join `room` and stay in the others (IRC JOIN). */
+  | { kind: 'join'; room: string }
+  /** Leave `room` and stay in the chat (IRC PART). */
+  | { kind: 'part'; room: string; reason?: string }
+  /** Leave `from` for `to` in one step (telnet /join, /leave: one current room). */
+  | { kind: 'move'; from: string; to: string }
   | { kind: 'rename'; nick: string }
-  | { kind: 'quit'; reason: string | undefined }
-  | { kind: 'move'; room: string }
+  | { kind: 'private'; target: string; text: string }
+  | { kind: 'who'; room: string }
   | { kind: 'rooms' }
-  /** An answer to the sender alone; `settle` when the line was a barrier that goes no further. */
-  | { kind: 'reply'; text: string; settle: boolean };
+  /** Without `text`, a question; with it, a new topic. */
+  | { kind: 'topic'; room: string; text?: string }
+  /** Leave the chat; the gateway closes the connection and its rooms hear why. */
+  | { kind: 'quit'; reason?: string };
 
-const reply = (line: string, text: string): Intent => ({ kind: 'reply', text, settle: isBarrier(line) });
-
-/** Reads a line from a member of `room`; null for a blank line. */
-export function interpret(line: string, room: string): Intent | null {
-  if (line.trim() === '') return null;
-  const parsed = parseLine(line);
-  if (parsed.kind === 'text') return { kind: 'say', text: parsed.text };
-  const { name, arg } = parsed;
-  switch (name) {
-    case 'who':
-      return { kind: 'who' };
-    case 'me':
-      return arg ? { kind: 'action', text: arg } : reply(line, texts.error('usage: /me ACTION'));
-    case 'msg': {
-      const space = arg.search(/\s/);
-      const target = space < 0 ? arg : arg.slice(0, space);
-      const text = space < 0 ? '' : arg.slice(space + 1).trim();
-      return target && text ? { kind: 'private', target, text } : reply(line, texts.error('usage: /msg NICK TEXT'));
-    }
-    case 'nick':
-      return arg ? { kind: 'rename', nick: arg } : reply(line, texts.error('usage: /nick NEWNAME'));
+/**
+ * Whether an intent holds its sender's later lines until it has settled: it can change where
+ * the next line goes or what name it carries (claim, rename, join, part, move), or its answer
+ * comes from another actor or from the shared store (private, who, rooms, a topic question), so
+ * a user's answers arrive in the order the commands were typed. Decided here, once, and carried
+ * with the intent: the runtime and the cluster adapter only read the flag.
+ */
+export function isBarrier(intent: Intent): boolean {
+  switch (intent.kind) {
+    case 'say':
+    case 'act':
     case 'quit':
-      return { kind: 'quit', reason: arg || undefined };
-    case 'join':
-    case 'leave': {
-      const check = name === 'leave' ? ({ ok: true, room: texts.LOBBY } as const) : checkRoom(arg);
-      if (!check.ok) return reply(line, texts.error(check.why));
-      if (check.room === room) return reply(line, texts.info(`you are already in ${room}`));
-      return { kind: 'move', room: check.room };
-    }
-    case 'rooms':
-      return { kind: 'rooms' };
-    case 'help':
-      return reply(line, texts.help());
+      return false;
+    case 'topic':
+      return intent.text === undefined;
     default:
-      return reply(line, texts.unknownCommand(name));
+      return true;
   }
 }

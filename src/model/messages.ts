@@ -1,6 +1,8 @@
-// Every message that crosses between the gateway (main thread) and the actor hosts
-// (Workers). Plain data only, so structured clone carries it unchanged; each union is
+// Every message that crosses between the gateway (main thread) and the actor hosts (Workers),
+// and between actors. Plain data only, so structured clone carries it unchanged; each union is
 // discriminated by `t`.
+
+import type { ChatEvent } from './events.js';
 
 /** A connection, numbered by the gateway that owns its socket. */
 export type ConnId = number;
@@ -14,47 +16,57 @@ export const roomOf = (address: Address): string | null => (address.startsWith('
 
 /** Messages the directory (nickname registry) understands. */
 export type DirectoryMsg =
-  /** A line from a connection without a name yet: its nickname attempt. */
-  | { t: 'claim'; conn: ConnId; text: string }
-  /** /nick from a member of `room`. */
-  | { t: 'rename'; conn: ConnId; room: string; nick: string }
-  /** /msg: the directory knows where every nickname is. */
-  | { t: 'private'; conn: ConnId; from: string; target: string; text: string }
-  /** The connection is now in `room` (for /rooms). */
-  | { t: 'located'; conn: ConnId; room: string }
-  /** /rooms: the directory knows where everyone is. */
+  /** A connection without a name yet asks for its first one. */
+  | { t: 'claim'; conn: ConnId; nick: string }
+  | { t: 'rename'; conn: ConnId; nick: string }
+  /** The directory knows where every nickname is. */
+  | { t: 'private'; conn: ConnId; target: string; text: string }
+  /** A room took the connection in (`present`) or let it go (for /rooms, and to announce renames). */
+  | { t: 'located'; conn: ConnId; room: string; present: boolean }
   | { t: 'rooms'; conn: ConnId }
-  /** The named user is gone; the name is free again. */
-  | { t: 'release'; conn: ConnId };
+  /** The named user is gone (`reason`: the one its /quit gave); the name is free again. */
+  | { t: 'release'; conn: ConnId; reason?: string };
 
 /** Messages a room actor understands. */
 export type RoomMsg =
-  /** `moved`: from another room (/join, /leave), rather than a new name entering the lobby. */
+  /** `moved`: from another room in one step (a telnet /join), rather than a join on its own. */
   | { t: 'join'; conn: ConnId; nick: string; moved?: boolean }
-  | { t: 'line'; conn: ConnId; text: string }
-  /** `from` travels with it: a room rebuilt after a crash may already know the new name. */
-  | { t: 'renamed'; conn: ConnId; from: string; nick: string }
-  /** The connection closed. */
-  | { t: 'leave'; conn: ConnId };
+  | { t: 'say'; conn: ConnId; text: string }
+  | { t: 'act'; conn: ConnId; text: string }
+  | { t: 'who'; conn: ConnId }
+  | { t: 'topic'; conn: ConnId; text?: string }
+  | { t: 'part'; conn: ConnId; reason?: string }
+  /** Leave this room for `to` (which then settles). */
+  | { t: 'move'; conn: ConnId; to: string }
+  /**
+   * The directory renamed a member. `from` travels with it: a room rebuilt after a crash may
+   * already know the new name. `settle`: this room settles the rename (one of the user's rooms).
+   */
+  | { t: 'renamed'; conn: ConnId; from: string; nick: string; settle: boolean }
+  /** The connection closed (`reason`: the one its /quit gave). */
+  | { t: 'leave'; conn: ConnId; reason?: string };
 
-export type Envelope =
-  | { to: 'directory'; msg: DirectoryMsg }
-  | { to: `room:${string}`; msg: RoomMsg };
+export type Envelope = ({ to: 'directory'; msg: DirectoryMsg } | { to: RoomAddress; msg: RoomMsg }) & {
+  /**
+   * The sender's later lines wait until this has settled (see isBarrier in model/intents.ts),
+   * decided once where the intent was parsed: a system that must give up an envelope reads it
+   * here to know whether someone waits on it.
+   */
+  barrier?: boolean;
+};
 
 /** What an actor host hands back to the gateway after a batch. */
 export type Effect =
   /**
-   * Write `text` to every connection in `to` but `except` (-1: none). `to` may also name
+   * Deliver `event` to every connection in `to` but `except` (-1: none). `to` may also name
    * connections closed for good (ids are never reused): the gateway skips those.
    */
-  | { t: 'deliver'; to: Int32Array; except: ConnId; text: string }
-  /** A message for an actor that lives on another host: the gateway forwards it. */
-  | { t: 'send'; env: Envelope }
+  | { t: 'deliver'; to: Int32Array; except: ConnId; event: ChatEvent }
   /** The directory's record of a connection's nickname changed (null: released). */
   | { t: 'named'; conn: ConnId; nick: string | null }
-  /** The room a connection is in changed (null: in none). */
-  | { t: 'placed'; conn: ConnId; room: string | null }
-  /** A line that could change where the connection's next line goes has been fully handled. */
+  /** The connection is now in `room` (`present`), or no longer. */
+  | { t: 'placed'; conn: ConnId; room: string; present: boolean }
+  /** A barrier of this connection has been fully handled: its next line may go. */
   | { t: 'settled'; conn: ConnId }
   /** Close the connection once what is queued for it has been written. */
   | { t: 'close'; conn: ConnId };
@@ -63,5 +75,11 @@ export type Effect =
 export interface MemberRecord {
   conn: ConnId;
   nick: string;
-  room: string | null;
+  /** The rooms it is in, in the order it joined them. */
+  rooms: string[];
+  /**
+   * Its name was released but its rooms have not yet said it left (the directory and the rooms
+   * hear of a departure apart): the rooms keep it until its leave, the directory must not.
+   */
+  released?: boolean;
 }

@@ -1,53 +1,79 @@
 // An actor host: the actors placed on one Worker (or on the main thread, for comparison),
-// fed one batch of envelopes at a time. Messages between actors on the same host are
-// handled here, in order, before the batch returns; messages for actors elsewhere go back
-// to the gateway as `send` effects.
+// fed one batch of envelopes at a time. Messages between actors on the same host are handled
+// here, in order, before the batch returns; messages for actors elsewhere go back to the pool
+// (never to the gateway) to be forwarded.
 
-import { LOBBY } from '../edges/telnet/texts.js';
+import type { ChatEvent } from '../model/events.js';
 import { roomOf, type ConnId, type Effect, type Envelope, type MemberRecord } from '../model/messages.js';
+import { LOBBY } from '../model/rooms.js';
 import { Directory } from '../actors/directory.js';
 import type { Outbox } from '../actors/outbox.js';
+import { RoomActor, type Topic } from '../actors/room.js';
 import { hostFor } from './placement.js';
-import { RoomActor } from '../actors/room.js';
 
-/** What the gateway may call on a host; the Worker shell exposes exactly this through comlink. */
+/** What one batch gave: effects for the gateway, and messages for actors on other hosts. */
+export interface HostOutput {
+  effects: Effect[];
+  sends: Envelope[];
+}
+
+/** What a restarted host is rebuilt from: every named connection, and the rooms' topics. */
+export interface Snapshot {
+  members: MemberRecord[];
+  topics: Array<[room: string, topic: Topic]>;
+}
+
+/** What the pool may call on a host; the Worker shell exposes exactly this through comlink. */
 export interface HostApi {
-  handle(batch: Envelope[]): Effect[];
-  restore(records: MemberRecord[]): void;
+  handle(batch: Envelope[]): HostOutput;
+  restore(snapshot: Snapshot): void;
+}
+
+export interface HostOptions {
+  /** Server time for the events' stamps (ms since the epoch). */
+  now?: () => number;
+  /** Test-only crash injection: a room line with exactly this text throws inside the host. */
+  crashOn?: string | null;
 }
 
 export class ActorHost implements HostApi, Outbox {
   private readonly directory: Directory | null;
   private readonly rooms = new Map<string, RoomActor>();
   private effects: Effect[] = [];
+  private sends: Envelope[] = [];
   private queue: Envelope[] = [];
+  readonly now: () => number;
+  private readonly crashOn: string | null;
 
   constructor(
     readonly index: number,
     readonly hosts: number,
-    /** Test-only crash injection: a room line with exactly this text throws inside the host. */
-    private readonly crashOn: string | null = null,
+    options: HostOptions = {},
   ) {
+    this.now = options.now ?? Date.now;
+    this.crashOn = options.crashOn ?? null;
     this.directory = hostFor('directory', hosts) === index ? new Directory(this) : null;
   }
 
-  handle(batch: Envelope[]): Effect[] {
+  handle(batch: Envelope[]): HostOutput {
     const queue = this.queue;
     for (let i = 0; i < batch.length; i++) queue.push(batch[i]!);
     // Local sends append to the queue, so a batch runs to quiescence in FIFO order.
     for (let i = 0; i < queue.length; i++) this.dispatch(queue[i]!);
     this.queue = [];
-    const out = this.effects;
+    const out = { effects: this.effects, sends: this.sends };
     this.effects = [];
+    this.sends = [];
     return out;
   }
 
-  restore(records: MemberRecord[]): void {
-    this.directory?.restore(records);
+  restore(snapshot: Snapshot): void {
+    this.directory?.restore(snapshot.members);
     this.rooms.clear();
+    const topics = new Map(snapshot.topics);
     const mine = new Set<string>();
-    for (const r of records) if (r.room !== null && this.owns(r.room)) mine.add(r.room);
-    for (const name of mine) this.room(name).restore(records);
+    for (const r of snapshot.members) for (const room of r.rooms) if (this.owns(room)) mine.add(room);
+    for (const name of mine) this.room(name).restore(snapshot.members, topics.get(name) ?? null);
   }
 
   /** Rooms on this host with their member counts (for stats and tests). */
@@ -55,13 +81,18 @@ export class ActorHost implements HostApi, Outbox {
     return new Map([...this.rooms].map(([name, room]) => [name, room.size]));
   }
 
-  deliver(to: Int32Array, except: ConnId, text: string): void {
-    this.effects.push({ t: 'deliver', to, except, text });
+  /** Rooms on this host with their members' nicknames, in the order the room lists them (for tests). */
+  rosters(): Map<string, string[]> {
+    return new Map([...this.rooms].map(([name, room]) => [name, room.nicks()]));
+  }
+
+  deliver(to: Int32Array, except: ConnId, event: ChatEvent): void {
+    this.effects.push({ t: 'deliver', to, except, event });
   }
 
   send(env: Envelope): void {
     if (hostFor(env.to, this.hosts) === this.index) this.queue.push(env);
-    else this.effects.push({ t: 'send', env });
+    else this.sends.push(env);
   }
 
   effect(effect: Effect): void {
@@ -76,9 +107,13 @@ export class ActorHost implements HostApi, Outbox {
     const name = roomOf(env.to)!;
     const msg = env.msg;
     const existing = this.rooms.get(name);
-    if (!existing && msg.t !== 'join' && name !== LOBBY) return; // a stale message for a room that emptied
+    if (!existing && msg.t !== 'join' && name !== LOBBY) {
+      // A stale message for a room that emptied: nobody in it to hear it, but a sender waiting on it must go on.
+      if (env.barrier || (msg.t === 'renamed' && msg.settle)) this.effect({ t: 'settled', conn: msg.conn });
+      return;
+    }
     const room = existing ?? this.room(name);
-    if (this.crashOn !== null && msg.t === 'line' && msg.text === this.crashOn) throw new Error('injected crash (test hook)');
+    if (this.crashOn !== null && msg.t === 'say' && msg.text === this.crashOn) throw new Error('injected crash (test hook)');
     room.receive(msg);
     if (room.size === 0 && name !== LOBBY) this.rooms.delete(name);
   }

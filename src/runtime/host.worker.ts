@@ -14,4 +14,4 @@ export interface HostWorkerData {
 const { index, hosts } = workerData as HostWorkerData;
 // NODE_CHAT_TEST_CRASH_ON is a test hook (never a user command): a line with that exact text throws.
 const crashOn = process.env.NODE_CHAT_TEST_CRASH_ON ?? null;
-Comlink.expose(new ActorHost(index, hosts, crashOn), nodeEndpoint(parentPort!));
+Comlink.expose(new ActorHost(index, hosts, { crashOn }), nodeEndpoint(parentPort!));

@@ -3,19 +3,19 @@
 
 import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import type { Effect, Envelope, MemberRecord } from '../model/messages.js';
+import type { Envelope } from '../model/messages.js';
 import { nodeEndpoint } from './comlink-node.js';
-import { ActorHost, type HostApi } from './host.js';
+import { ActorHost, type HostApi, type HostOutput, type Snapshot } from './host.js';
 import type { HostWorkerData } from './host.worker.js';
 
 export interface HostLink {
-  handle(batch: Envelope[]): Promise<Effect[]>;
-  restore(records: MemberRecord[]): Promise<void>;
+  handle(batch: Envelope[]): Promise<HostOutput>;
+  restore(snapshot: Snapshot): Promise<void>;
   /** Called once if the host dies on its own (not after close()). */
   onExit(listener: (why: string) => void): void;
   close(): Promise<void>;
-  /** Test hook: kill the host as a crash would. */
-  kill(): void;
+  /** Ends the host as a crash would (tests, and a host that stops answering); null where it cannot be. */
+  readonly kill: (() => void) | null;
 }
 
 export type LinkFactory = (index: number, hosts: number) => HostLink;
@@ -38,7 +38,7 @@ export const workerLink: LinkFactory = (index, hosts) => {
   worker.on('exit', (code) => exit(`worker exited with code ${code}`));
   return {
     handle: (batch) => api.handle(batch),
-    restore: (records) => api.restore(records),
+    restore: (snapshot) => api.restore(snapshot),
     onExit: (listener) => {
       exitListener = listener;
     },
@@ -57,11 +57,9 @@ export const inThreadLink: LinkFactory = (index, hosts) => {
   const host = new ActorHost(index, hosts);
   return {
     handle: async (batch) => host.handle(batch),
-    restore: async (records) => host.restore(records),
+    restore: async (snapshot) => host.restore(snapshot),
     onExit: () => {},
     close: async () => {},
-    kill: () => {
-      throw new Error('an in-thread host cannot be killed');
-    },
+    kill: null,
   };
 };

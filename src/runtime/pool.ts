@@ -6,8 +6,8 @@
 // in order. Effects arrive whole per batch, so a batch is either fully applied or not at all:
 // each accepted line is delivered exactly once across a crash.
 
-import { isBarrier } from '../edges/telnet/commands.js';
-import type { Effect, Envelope } from '../model/messages.js';
+import type { Envelope } from '../model/messages.js';
+import type { HostOutput } from './host.js';
 import { inThreadLink, workerLink, type HostLink, type LinkFactory } from './links.js';
 import { hostFor } from './placement.js';
 import type { ActorSystem, SystemFactory, SystemHooks } from './system.js';
@@ -80,9 +80,11 @@ export class ActorPool implements ActorSystem {
   /** Envelopes sent but not yet answered, over all hosts: the gateway's measure of backpressure. */
   pending = 0;
 
-  /** Test hook: kill host `index` as a crash would. */
-  kill(index: number): void {
-    this.slots[index]!.link.kill();
+  /** Ends host `index` as a crash would (tests); false when its hosts run in this thread. */
+  kill(index: number): boolean {
+    const kill = this.slots[index]!.link.kill;
+    kill?.();
+    return kill !== null;
   }
 
   async close(): Promise<void> {
@@ -105,11 +107,11 @@ export class ActorPool implements ActorSystem {
   private post(slot: Slot, batch: Batch): void {
     const generation = slot.generation;
     slot.link.handle(batch.envs).then(
-      (effects) => {
+      (output) => {
         if (slot.generation !== generation || this.closed) return; // answered by a host we replaced
         slot.inflight.shift();
         this.pending -= batch.envs.length;
-        this.apply(effects);
+        this.apply(output);
       },
       (err: unknown) => {
         if (slot.generation !== generation || this.closed) return;
@@ -119,9 +121,10 @@ export class ActorPool implements ActorSystem {
     );
   }
 
-  private apply(effects: Effect[]): void {
-    for (const e of effects) if (e.t === 'send') this.send(e.env);
-    this.options.onEffects(effects);
+  /** Messages for other hosts are queued before the effects are applied: a settle among them may let a line go that must come after. */
+  private apply(output: HostOutput): void {
+    for (const env of output.sends) this.send(env);
+    this.options.onEffects(output.effects);
   }
 
   private attach(slot: Slot): void {
@@ -171,8 +174,6 @@ export class ActorPool implements ActorSystem {
    */
   private dropPoison(env: Envelope): void {
     console.error(`node-chat: dropped a message that crashed its actor host ${MAX_TRIES} times (${env.to} ${env.msg.t})`);
-    const msg = env.msg;
-    const barrier = msg.t === 'claim' || (msg.t === 'line' && isBarrier(msg.text));
-    if (barrier) this.options.onEffects([{ t: 'settled', conn: msg.conn }]);
+    if (env.barrier) this.options.onEffects([{ t: 'settled', conn: env.msg.conn }]);
   }
 }

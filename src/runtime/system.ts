@@ -2,16 +2,17 @@
 // Workers in this process (ActorPool), or a cluster of processes sharing rooms through Redis
 // (src/cluster/). The gateway sends envelopes and applies effects; it never knows which.
 
-import type { ConnId, Effect, Envelope, MemberRecord } from '../model/messages.js';
+import type { ConnId, Effect, Envelope } from '../model/messages.js';
+import type { Snapshot } from './host.js';
 
 export interface SystemHooks {
   /** Effects in order; apply them as they come. */
   onEffects(effects: Effect[]): void;
-  /** Every named local connection as the gateway knows it (to restore actor state). */
-  snapshot(): MemberRecord[];
+  /** Every named local connection as the gateway knows it, and the rooms' topics (to restore actor state). */
+  snapshot(): Snapshot;
   /** Connections open on this node (named or not). */
   openHere(): number;
-  /** Connections with a barrier line in flight: a system that lost its in-flight work must settle them. */
+  /** Connections with a barrier in flight: a system that lost its in-flight work must settle them. */
   awaiting(): ConnId[];
   /** Whether the gateway still holds this connection's socket. */
   isOpen(conn: ConnId): boolean;
@@ -25,8 +26,6 @@ export interface ActorSystem {
   readonly restarts: number;
   /** Connections open on other nodes, for the banner's count (0 for a single process). */
   openElsewhere(): number;
-  /** Test hook: kill actor host `index` as a crash would. */
-  kill(index: number): void;
   close(): Promise<void>;
 }
 

@@ -3,16 +3,10 @@
 // line: splits at any byte, \n / \r\n / \r\0 / lone \r endings, UTF-8 cut between reads,
 // telnet IAC commands, backspace from character-at-a-time clients, and the line cap.
 
+import type { Framer, LineSink } from '../edge.js';
 import { cleanText } from './sanitize.js';
 
-export interface LineSink {
-  /** A complete line, decoded (invalid UTF-8 → U+FFFD) and cleaned of control characters. */
-  line(text: string): void;
-  /** A line longer than the cap ended; it was dropped whole. */
-  tooLong(): void;
-  /** Bytes to send back: the answers telnet waits for before it shows output again. */
-  reply(bytes: Buffer): void;
-}
+export type { LineSink };
 
 const IAC = 255;
 const DONT = 254;
@@ -39,7 +33,7 @@ const enum Telnet {
 // built at a time, and an idle connection holds no buffer at all (see `pending`).
 let scratch = Buffer.allocUnsafe(8192);
 
-export class LineFramer {
+export class LineFramer implements Framer {
   /** Bytes of the unfinished line, copied out of scratch between reads; null when none. */
   private pending: Buffer | null = null;
   /** Bytes received for the current line, counted before any stripping. */

@@ -1,5 +1,8 @@
-// Every text a user sees, in one place. The colours and wording follow the classic
+// Every text a telnet user sees, in one place. The colours and wording follow the classic
 // node-chat; lines end with \r\n because telnet expects a carriage return.
+
+import { MAX_NICK_CHARS, type NickProblem } from '../../model/nicknames.js';
+import { LOBBY, MAX_ROOM_CHARS, type RoomProblem } from '../../model/rooms.js';
 
 export const CRLF = '\r\n';
 
@@ -10,7 +13,7 @@ export const YELLOW = '\x1b[93m';
 export const MAGENTA = '\x1b[95m';
 export const RESET = '\x1b[39m';
 
-export const LOBBY = 'lobby';
+export { LOBBY };
 
 const grey = (text: string): string => `${GREY}${text}${RESET}${CRLF}`;
 const yellow = (text: string): string => `${YELLOW}${text}${RESET}${CRLF}`;
@@ -64,6 +67,49 @@ export const unknownCommand = (name: string): string => error(`unknown command /
 
 export const lineTooLong = (max: number): string => error(`line too long (at most ${max} bytes), not sent`);
 
+export const topicSet = (nick: string, text: string): string => grey(` > ${nick} set the topic: ${text}`);
+
+export const topic = (text: string): string => info(`topic: ${text}`);
+
+export const noTopic = (): string => info('no topic is set (/topic TEXT sets one)');
+
+export const topicTooLong = (max: number): string => error(`topic too long (at most ${max} bytes), not set`);
+
+export const alreadyIn = (room: string): string => info(`you are already in ${room}`);
+
+export const usage = (text: string): string => error(`usage: ${text}`);
+
+export function nickProblem(problem: NickProblem): string {
+  switch (problem) {
+    case 'empty':
+      return 'a nickname needs at least one character';
+    case 'tooLong':
+      return `nickname too long (at most ${MAX_NICK_CHARS} characters)`;
+    case 'space':
+      return 'a nickname cannot contain spaces';
+    case 'control':
+      return 'a nickname cannot contain control or invisible characters';
+    case 'slash':
+      return 'a nickname cannot start with /';
+    case 'invalidUtf8':
+      return 'a nickname cannot contain invalid characters (send UTF-8)';
+  }
+}
+
+export function roomProblem(problem: RoomProblem): string {
+  switch (problem) {
+    case 'empty':
+      return 'which room? usage: /join ROOM';
+    case 'tooLong':
+      return `room name too long (at most ${MAX_ROOM_CHARS} characters)`;
+    case 'chars':
+      return 'a room name is letters, digits, - and _ only';
+  }
+}
+
+/** Why the server closes a connection, as its last line (a newcomer's cursor sits after the prompt). */
+export const farewell = (why: string, named: boolean): string => (named ? '' : CRLF) + error(why);
+
 export const shuttingDown = (): string => error('the server is shutting down, goodbye');
 
 /** /rooms: one line per room, the lobby first. */
@@ -97,6 +143,7 @@ export const HELP: readonly string[] = [
   '/join ROOM      move to ROOM (created if new)',
   '/leave          back to the lobby',
   '/rooms          the rooms and how many are in each',
+  '/topic [TEXT]   show or set the room\'s topic',
   '/quit [REASON]  leave the chat',
   '/help           this list',
   '//text          send a line that starts with /',

@@ -1,0 +1,87 @@
+// What the actors say happened, as plain data: who said what, who joined, what went wrong (as a
+// code with its arguments). Every edge renders these in its own protocol (telnet texts, IRC
+// lines…), once per event per protocol; nothing here knows any protocol's syntax.
+
+import type { NickProblem } from './nicknames.js';
+
+/**
+ * A room event's id: unique within its room, ordered as the room's events are. `<ms>-<n>`, the
+ * form of a Redis stream id; in cluster mode it is the id of the event's entry in the room's log,
+ * so every node names an event the same way.
+ */
+export type MsgId = string;
+
+/** How a member left a room. */
+export type LeaveHow =
+  /** Gone from the chat: `/quit` (with its reason, if any) or the connection closed. */
+  | 'quit'
+  /** Left this room for another one (`/join`, `/leave` on telnet). */
+  | 'moved'
+  /** Left this room and stays in the chat (IRC PART). */
+  | 'part'
+  /** Its node was taken for dead by another node of the cluster. */
+  | 'lost';
+
+/** Fields every room event that is part of the room's history carries. */
+interface InRoom {
+  room: string;
+  id: MsgId;
+  /** Server time, ms since the epoch. */
+  at: number;
+}
+
+export type ChatEvent =
+  | (InRoom & { k: 'joined'; nick: string })
+  | (InRoom & { k: 'left'; nick: string; how: LeaveHow; reason?: string })
+  | (InRoom & { k: 'said'; nick: string; text: string })
+  | (InRoom & { k: 'acted'; nick: string; text: string })
+  | (InRoom & { k: 'renamed'; from: string; nick: string })
+  | (InRoom & { k: 'topicSet'; nick: string; text: string })
+  /** To a user in no room who renamed itself (in rooms, each room announces `renamed`). */
+  | { k: 'nickChanged'; from: string; nick: string }
+  /** To one member: how many are in the room it just moved to. */
+  | { k: 'roomSize'; room: string; count: number }
+  /** To one member: the room's topic as it stands (on joining it, or when asked). */
+  | { k: 'topic'; room: string; text: string; by: string; at: number }
+  /** To one member who asked: the room has no topic. */
+  | { k: 'noTopic'; room: string }
+  /** To one member who asked: who is in the room, in the order they came. */
+  | { k: 'members'; room: string; nicks: string[] }
+  /** To one user who asked: every room with its member count, in no particular order. */
+  | { k: 'rooms'; rooms: Array<[room: string, count: number]> }
+  /** To the addressee of a private message. */
+  | { k: 'private'; id: MsgId; at: number; from: string; to: string; text: string }
+  /** To the sender of a private message, once it was handed on: to whom (as the addressee spells it). */
+  | { k: 'privateSent'; to: string; text: string }
+  /** To one user: an answer that is no chat event (a refusal, a notice about the server). */
+  | { k: 'notice'; notice: Notice };
+
+/** Where a nickname was asked for: the first one (at the prompt) or a rename. */
+export type NickStage = 'claim' | 'rename';
+
+export type Notice =
+  | { code: 'nickInvalid'; stage: NickStage; problem: NickProblem }
+  | { code: 'nickTaken'; stage: NickStage; nick: string }
+  | { code: 'nickUnchanged'; nick: string }
+  | { code: 'noSuchNick'; nick: string }
+  /** A join past the cap on rooms per connection. */
+  | { code: 'tooManyRooms'; max: number }
+  /** The shared store refused or failed (cluster): the intent was not carried out. */
+  | { code: 'storeFailed' }
+  /** The actors lost what was in flight (a Worker restarted): try the nickname again. */
+  | { code: 'claimLost' }
+  /** The actors restarted: lines of the last moment may be lost (cluster, at most once). */
+  | { code: 'hiccup' }
+  /** Cluster: the shared store is unreachable; lines wait until it is back. */
+  | { code: 'degraded' }
+  /** Cluster: the store is back; `missed`: rooms whose oldest unread lines it no longer had. */
+  | { code: 'recovered'; missed: string[] }
+  /** Cluster: the store restarted empty and lost recent history. */
+  | { code: 'storeReset' }
+  /** Cluster: this node was taken for dead while it stalled; its users are registered again. */
+  | { code: 'lostTouch' }
+  /** Cluster: while this node was away someone else took the user's nickname. */
+  | { code: 'nickLost'; nick: string };
+
+/** The events that belong to a room's history (they carry an id and a time). */
+export type RoomEvent = Extract<ChatEvent, { id: MsgId; room: string }>;

@@ -1,0 +1,40 @@
+// Which actor carries out an intent, and the message it gets: the directory for what concerns
+// names (claims, renames, private messages, the room list), the room for everything said or
+// asked in it. Pure, so the gateway and the tests route the same way.
+
+import { isBarrier, type Intent } from '../model/intents.js';
+import { roomAddress, type ConnId, type Envelope } from '../model/messages.js';
+
+/**
+ * The envelope for `intent` from connection `conn` (named `nick`, null before its first name), with
+ * its barrier flag; null for a quit (the gateway closes the connection, and departure tells its
+ * rooms) or for a join from a connection without a name.
+ */
+export function route(conn: ConnId, nick: string | null, intent: Intent): Envelope | null {
+  const barrier = isBarrier(intent);
+  switch (intent.kind) {
+    case 'claim':
+      return { to: 'directory', msg: { t: 'claim', conn, nick: intent.nick }, barrier };
+    case 'rename':
+      return { to: 'directory', msg: { t: 'rename', conn, nick: intent.nick }, barrier };
+    case 'private':
+      return { to: 'directory', msg: { t: 'private', conn, target: intent.target, text: intent.text }, barrier };
+    case 'rooms':
+      return { to: 'directory', msg: { t: 'rooms', conn }, barrier };
+    case 'say':
+    case 'act':
+      return { to: roomAddress(intent.room), msg: { t: intent.kind, conn, text: intent.text }, barrier };
+    case 'who':
+      return { to: roomAddress(intent.room), msg: { t: 'who', conn }, barrier };
+    case 'topic':
+      return { to: roomAddress(intent.room), msg: intent.text === undefined ? { t: 'topic', conn } : { t: 'topic', conn, text: intent.text }, barrier };
+    case 'part':
+      return { to: roomAddress(intent.room), msg: intent.reason ? { t: 'part', conn, reason: intent.reason } : { t: 'part', conn }, barrier };
+    case 'move':
+      return { to: roomAddress(intent.from), msg: { t: 'move', conn, to: intent.to }, barrier };
+    case 'join':
+      return nick === null ? null : { to: roomAddress(intent.room), msg: { t: 'join', conn, nick }, barrier };
+    case 'quit':
+      return null;
+  }
+}
