@@ -131,6 +131,7 @@ export class Gateway {
     socket.on('close', () => this.onClose(conn));
     // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
     // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
+    socket.write(conn.framer.askBinary()); // binary mode, or telnet mangles non-ASCII keys (issue #14)
     socket.write(texts.banner(this.open - 1 + this.system.openElsewhere()));
   }
 
