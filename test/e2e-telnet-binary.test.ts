@@ -59,4 +59,19 @@ wire('in binary mode, a fullwidth nickname ending in a bare LF (as Debian telnet
   await bob.waitFor(texts.message('ａｌｉｃｉａ', 'как у вас 🎉'));
 });
 
+wire('character at a time in binary mode: DEL erases a whole multi-byte character', async () => {
+  // What a telnet in character mode sends (Debian's cannot get there with us: we refuse SGA).
+  const bob = await TestClient.named(server!.port, 'bob');
+  clients.push(bob);
+  const c = await connect();
+  await c.waitFor(texts.NICK_PROMPT);
+  c.send(Buffer.concat([Uint8Array.of(IAC, WILL, BINARY), Buffer.from('ａｌｉｃｉａ\r\n')]));
+  await bob.waitFor('ａｌｉｃｉａ joined the room');
+  for (const b of [...Buffer.from('ок 日'), 0x7f, ...Buffer.from('本'), 0x0d, 0x00]) {
+    c.send(Uint8Array.of(b));
+    await TestClient.settle(2); // separate reads, as keystrokes are
+  }
+  await bob.waitFor(texts.message('ａｌｉｃｉａ', 'ок 本'));
+});
+
 wire.run();
