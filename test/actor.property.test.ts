@@ -82,6 +82,7 @@ interface Sent {
 
 /** A departure the gateway announced: to each room the user was in, once. */
 interface Departure {
+  conn: ConnId;
   nick: string;
   room: string;
   membersAtDeparture: Presence;
@@ -242,7 +243,7 @@ export class World {
     if (!known) return;
     const why = reason ? { reason } : {};
     for (const r of known.rooms) {
-      if (known.nick !== null) this.departures.push({ nick: known.nick, room: r, membersAtDeparture: this.presence(r), announced: 0 });
+      if (known.nick !== null) this.departures.push({ conn: c.id, nick: known.nick, room: r, membersAtDeparture: this.presence(r), announced: 0 });
       this.send({ to: roomAddress(r), msg: { t: 'leave', conn: c.id, ...why } });
     }
     if (known.nick !== null) this.send({ to: 'directory', msg: { t: 'release', conn: c.id, ...why } });
@@ -391,7 +392,8 @@ export class World {
       }
       case 'left': {
         if (ev.how !== 'quit') return;
-        const d = this.departures.find((x) => x.room === ev.room && x.nick === ev.nick && x.announced === 0);
+        // The latest such departure: an earlier holder of the name left this room before the later one could join it.
+        const d = [...this.departures].reverse().find((x) => x.room === ev.room && x.nick === ev.nick && x.announced === 0);
         if (!d) return void this.problems.push(`${ev.nick} was announced gone from ${ev.room} with no departure to match`);
         d.announced++;
         return;
@@ -464,8 +466,7 @@ export class World {
     for (const [n, p] of this.privates) if (p.receivers.length > 1) this.problems.push(`private ${n} reached ${p.receivers.length} people`);
     for (const d of this.departures) {
       if (d.announced > 1) this.problems.push(`${d.nick} was announced gone from ${d.room} ${d.announced} times`);
-      const owner = this.ownerOf(d.nick);
-      if (d.announced === 0 && stayed(d.membersAtDeparture, owner ?? null).length > 0) this.problems.push(`${d.nick} left ${d.room} and nobody there heard of it`);
+      if (d.announced === 0 && stayed(d.membersAtDeparture, d.conn).length > 0) this.problems.push(`${d.nick} left ${d.room} and nobody there heard of it`);
     }
   }
 

@@ -58,6 +58,8 @@ e2e('two clients chat through the real binary; ending stdin leaves cleanly', asy
   await alice.waitFor(' * bob waves\n');
   bob.send('/who');
   await bob.waitFor(/ > in the room: (alice, bob|bob, alice)\n/);
+  // The server's IAC DO BINARY at connect is protocol, not text: no U+FFFD for it on screen.
+  assert.not.match(alice.stdout, '\ufffd');
 
   // Escape injection: the server cleans it; whatever arrives, a pipe gets no control byte.
   alice.send('title \x1b]0;pwned\x07 bell \x07 end');

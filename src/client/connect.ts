@@ -51,6 +51,7 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
 
   const link: Link = new Link({
     address,
+    telnet: true,
     reconnect: Boolean(values.reconnect),
     terminal: () => terminal,
     onOpen: () => {

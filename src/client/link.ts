@@ -8,11 +8,14 @@ import { StringDecoder } from 'node:string_decoder';
 import { formatAddress, type Address } from './address.js';
 import { backoffDelay } from './backoff.js';
 import type { Terminal } from './terminal.js';
+import { TelnetFilter } from './telnet.js';
 
 export interface LinkOptions {
   readonly address: Address;
   readonly tls?: boolean;
   readonly insecure?: boolean; // TLS without certificate checks
+  /** The server speaks telnet: its commands are dropped before decoding (see telnet.ts). */
+  readonly telnet?: boolean;
   readonly reconnect: boolean;
   readonly terminal: () => Terminal;
   /** A connection is up (the first or a later one). */
@@ -58,6 +61,7 @@ export class Link {
       : net.connect({ host, port });
     this.socket = socket;
     const decoder = new StringDecoder('utf8');
+    const telnet = this.options.telnet ? new TelnetFilter() : undefined;
     let failure: Error | undefined;
     socket.setNoDelay(true);
     socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
@@ -68,7 +72,7 @@ export class Link {
     });
     socket.on('data', (chunk: Buffer) => {
       this.lastReceived = Date.now();
-      const text = decoder.write(chunk);
+      const text = decoder.write(telnet ? telnet.push(chunk) : chunk);
       if (text) this.options.onText(text);
     });
     socket.on('error', (error) => {

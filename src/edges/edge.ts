@@ -15,6 +15,8 @@ export interface LineSink {
 }
 
 export interface Framer {
+  /** Bytes to send before anything else (a protocol's own negotiation), if any. */
+  opening?(): Buffer;
   push(chunk: Uint8Array, sink: LineSink): void;
   /** Bytes held for the unfinished line. */
   readonly heldBytes: number;

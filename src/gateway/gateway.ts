@@ -132,7 +132,9 @@ export class Gateway {
     socket.on('close', () => this.onClose(conn));
     // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
     // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
-    socket.write(conn.edge.greeting(this.open - 1 + this.system.openElsewhere()));
+    const greeting = Buffer.from(conn.edge.greeting(this.open - 1 + this.system.openElsewhere()));
+    const opening = conn.framer.opening?.();
+    socket.write(opening ? Buffer.concat([opening, greeting]) : greeting);
   }
 
   private onLine(conn: Connection, text: string): void {

@@ -1,11 +1,16 @@
 // A raw TCP test client: sends bytes, keeps everything received, and waits for text.
+// `bytes` is the wire as received; `text` is what a telnet user reads: the server's telnet
+// commands (its IAC DO BINARY at connect, its answers) are not text.
 
 import net from 'node:net';
 import { once } from 'node:events';
+import { TelnetFilter } from '../../src/client/telnet.js';
 
 export class TestClient {
   readonly socket: net.Socket;
   private received = Buffer.alloc(0);
+  private shown = Buffer.alloc(0);
+  private readonly telnet = new TelnetFilter();
   private waiters: Array<() => void> = [];
   closed = false;
 
@@ -13,6 +18,7 @@ export class TestClient {
     this.socket = socket;
     socket.on('data', (d: Buffer) => {
       this.received = Buffer.concat([this.received, d]);
+      this.shown = Buffer.concat([this.shown, this.telnet.push(d)]);
       this.wake();
     });
     socket.on('error', () => {});
@@ -38,7 +44,7 @@ export class TestClient {
   }
 
   get text(): string {
-    return this.received.toString('utf8');
+    return this.shown.toString('utf8');
   }
 
   get bytes(): Buffer {
@@ -52,6 +58,7 @@ export class TestClient {
 
   clear(): void {
     this.received = Buffer.alloc(0);
+    this.shown = Buffer.alloc(0);
   }
 
   send(data: string | Uint8Array): void {

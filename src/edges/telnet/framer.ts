@@ -1,7 +1,8 @@
 // The framer: a socket's bytes in, clean lines out. Pure (no I/O): the gateway feeds it
 // chunks and acts on what the sink receives. It owns everything a byte stream can do to a
 // line: splits at any byte, \n / \r\n / \r\0 / lone \r endings, UTF-8 cut between reads,
-// telnet IAC commands, backspace from character-at-a-time clients, and the line cap.
+// telnet IAC commands and option negotiation, backspace from character-at-a-time clients, and
+// the line cap.
 
 import type { Framer, LineSink } from '../edge.js';
 import { cleanText } from './sanitize.js';
@@ -15,6 +16,8 @@ const WONT = 252;
 const WILL = 251;
 const SB = 250;
 const SE = 240;
+/** TRANSMIT-BINARY (RFC 856), the one option we agree to. */
+const BINARY = 0;
 const CR = 0x0d;
 const LF = 0x0a;
 const NUL = 0x00;
@@ -27,6 +30,14 @@ const enum Telnet {
   Option, // after IAC WILL/WONT/DO/DONT: the option byte
   Sub, // inside IAC SB … IAC SE
   SubCommand, // IAC seen inside a subnegotiation
+}
+
+// Where one direction of binary mode stands: RFC 1143's NO, YES and WANTYES. We never ask to
+// leave binary mode, so its WANTNO and the queue bits have nothing to record.
+const enum Side {
+  No,
+  Yes,
+  Asked, // we sent DO BINARY and wait for the answer
 }
 
 // One scratch buffer for every framer: push() is synchronous, so only one line is ever being
@@ -42,6 +53,10 @@ export class LineFramer implements Framer {
   private afterCR = false;
   private telnet = Telnet.Data;
   private verb = 0;
+  /** Whether the client sends binary (its WILL / WONT, our DO / DONT). */
+  private binaryIn = Side.No;
+  /** Whether we send binary (our WILL / WONT, its DO / DONT). */
+  private binaryOut = Side.No;
 
   constructor(readonly maxLine = 4096) {
     if (scratch.length < maxLine + 1) scratch = Buffer.allocUnsafe(maxLine + 1);
@@ -50,6 +65,29 @@ export class LineFramer implements Framer {
   /** Bytes held for the unfinished line: never more than maxLine. */
   get heldBytes(): number {
     return this.pending ? this.pending.length : 0;
+  }
+
+  /** Binary mode agreed in each direction (asked for but not yet answered counts as not). */
+  get binary(): { in: boolean; out: boolean } {
+    return { in: this.binaryIn === Side.Yes, out: this.binaryOut === Side.Yes };
+  }
+
+  /**
+   * IAC DO BINARY, for the gateway to send first. Debian's telnet never asks for binary mode
+   * itself, and outside it takes a typed byte with the top bit set for the key it is without
+   * that bit (the 0x83 of "ｃ" becomes Ctrl-C, the 0x9d of "ѝ" its ^] escape); in binary mode
+   * it sends what was typed. The client's WILL that answers is then not answered again.
+   * Not IAC WILL BINARY too: Debian's telnet shows our UTF-8 fine without it, and with it turns
+   * its terminal's output processing off, so its own echo of Enter no longer returns to the
+   * start of the line. A client that asks (DO BINARY) gets it all the same.
+   */
+  opening(): Buffer {
+    return this.askBinary();
+  }
+
+  askBinary(): Buffer {
+    if (this.binaryIn === Side.No) this.binaryIn = Side.Asked;
+    return Buffer.from([IAC, DO, BINARY]);
   }
 
   push(chunk: Uint8Array, sink: LineSink): void {
@@ -128,8 +166,13 @@ export class LineFramer implements Framer {
         return false;
       case Telnet.Option:
         this.telnet = Telnet.Data;
-        // Refuse every option: we stay a plain line-mode NVT. Answering matters: telnet hides
-        // output after Ctrl-C until its DO TIMING-MARK gets an answer.
+        if (b === BINARY) {
+          this.negotiateBinary(sink);
+          return false;
+        }
+        // Refuse every other option: we stay a line-mode NVT. Answering matters: telnet hides
+        // output after Ctrl-C until its DO TIMING-MARK gets an answer, so a refusal is sent
+        // every time (it changes no state, so it cannot start a loop).
         if (this.verb === DO) sink.reply(Buffer.from([IAC, WONT, b]));
         else if (this.verb === WILL) sink.reply(Buffer.from([IAC, DONT, b]));
         return false;
@@ -149,4 +192,36 @@ export class LineFramer implements Framer {
         return false;
     }
   }
+
+  // Binary mode changes nothing in how lines are framed: telnet still ends them with CR / LF,
+  // and IAC IAC is still a data 255. Outbound needs no IAC doubling either: we only ever write
+  // UTF-8 made by Buffer.from(string), and UTF-8 never holds the byte 0xFF.
+  private negotiateBinary(sink: LineSink): void {
+    switch (this.verb) {
+      case WILL:
+        this.binaryIn = agree(this.binaryIn, DO, sink);
+        return;
+      case DO:
+        this.binaryOut = agree(this.binaryOut, WILL, sink);
+        return;
+      case WONT:
+        this.binaryIn = disagree(this.binaryIn, DONT, sink);
+        return;
+      default: // DONT
+        this.binaryOut = disagree(this.binaryOut, WONT, sink);
+    }
+  }
+}
+
+// RFC 1143: answer only a request that changes the state. Answering one that confirms it (the
+// reply to our own offer, or a repeat) is how two peers end up acknowledging each other forever.
+function agree(side: Side, answer: number, sink: LineSink): Side {
+  if (side === Side.No) sink.reply(Buffer.from([IAC, answer, BINARY]));
+  return Side.Yes;
+}
+
+/** A WONT / DONT: acknowledged only when binary was on; a refusal of our offer needs no answer. */
+function disagree(side: Side, answer: number, sink: LineSink): Side {
+  if (side === Side.Yes) sink.reply(Buffer.from([IAC, answer, BINARY]));
+  return Side.No;
 }
