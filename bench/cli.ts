@@ -10,7 +10,7 @@ import { StartedProcess } from './child.js';
 import { redisMissing } from './redis.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
-import { SCENARIOS, scenarioByName, type RunContext } from './scenarios.js';
+import { SCENARIOS, scenarioByName, type RunContext } from './scenarios/index.js';
 import { CLUSTER_NODE, clusterTarget, externalTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
