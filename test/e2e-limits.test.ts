@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { startListening } from '../bench/child.js';
 import type { Config } from '../src/config.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
@@ -171,12 +171,8 @@ crash.run();
 
 const shutdown = suite('limits: graceful shutdown');
 shutdown('SIGTERM: every user gets the notice, the process exits 0', async () => {
-  const child = spawn(process.execPath, ['dist/src/main.js', '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { child, port } = await startListening(process.execPath, ['dist/src/main.js', '--port', '0', '--host', '127.0.0.1'], { name: 'the server', stderr: 'inherit' });
   try {
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    while (!/listening on \S+:(\d+)/.test(out)) await once(child.stdout, 'data');
-    const port = Number(/listening on \S+:(\d+)/.exec(out)![1]);
     const a = await TestClient.named(port, 'a');
     const b = await TestClient.connect(port);
     await b.waitFor(texts.NICK_PROMPT);

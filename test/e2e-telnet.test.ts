@@ -5,10 +5,11 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startListening } from '../bench/child.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 
@@ -46,19 +47,9 @@ async function waitPane(match: RegExp, ms = 10_000): Promise<string> {
 }
 
 async function startServer(): Promise<number> {
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server = child;
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /listening on (\S+):(\d+)/.exec(out);
-      if (m) resolve(Number(m[2]));
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening: ${out}`)));
-  });
+  const started = await startListening(process.execPath, [MAIN, '--port', '0', '--host', '127.0.0.1'], { name: 'the server' });
+  server = started.child;
+  return started.port;
 }
 
 const telnet = suite('e2e: a real telnet client in tmux');
