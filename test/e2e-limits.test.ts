@@ -8,6 +8,7 @@ import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { countNumbered } from './helpers/sequence.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { waitUntil } from './helpers/wait.js';
 
 let server: TestServer | null = null;
 let clients: TestClient[] = [];
@@ -54,9 +55,7 @@ slow('a client that stops reading is cut off at its queue cap; the others keep u
     if (d.includes(leave) || Buffer.concat([tail, d.subarray(0, leave.length)]).includes(leave)) sawLeave = true;
     tail = Buffer.from(d.subarray(-leave.length));
   });
-  const until = async (ok: () => boolean, ms: number): Promise<void> => {
-    for (const deadline = Date.now() + ms; !ok(); await TestClient.settle(5)) if (Date.now() > deadline) throw new Error(`timed out (${lines} lines)`);
-  };
+  const until = (ok: () => boolean, ms: number): Promise<void> => waitUntil(ok, { timeoutMs: ms, pollMs: 5, failure: () => `timed out (${lines} lines)` });
   // Rounds of 100 lines, each sent once the reader has the last: a reader that keeps reading
   // is never far behind, while the stalled one falls further behind every round.
   const line = 'x'.repeat(900);

@@ -8,10 +8,10 @@ import * as assert from 'uvu/assert';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startListening } from '../bench/child.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
+import { waitForText } from './helpers/wait.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const SOCKET = `node-chat-e2e-telnet-${process.pid}`;
@@ -36,14 +36,9 @@ function tmux(...args: string[]): string {
 /** The pane as the user sees it, with colours (SGR sequences) kept. */
 const pane = (): string => tmux('capture-pane', '-p', '-e', '-J', '-t', SESSION);
 
-async function waitPane(match: RegExp, ms = 10_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const text = pane();
-    if (match.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`the telnet pane never showed ${match}; it shows:\n${text}`);
-    await sleep(50);
-  }
+/** Polls the pane (tmux cannot signal a change) until it matches; returns what it showed. */
+function waitPane(match: RegExp, ms = 10_000): Promise<string> {
+  return waitForText(pane, match, { timeoutMs: ms, failure: () => `the telnet pane never showed ${match}; it shows:\n${pane()}` });
 }
 
 async function startServer(): Promise<number> {

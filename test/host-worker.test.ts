@@ -5,30 +5,22 @@ import { workerLink } from '../src/runtime/links.js';
 import type { Effect, MemberRecord } from '../src/model/messages.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { inboxOf } from './helpers/actors.js';
+import { Arrivals, waitUntil } from './helpers/wait.js';
 
 /** A pool of real Workers, with effects collected the way the gateway would see them. */
 function pool(hosts: number, records: MemberRecord[] = []) {
   const effects: Effect[] = [];
-  let wake: (() => void) | null = null;
+  const arrivals = new Arrivals();
   const p = new ActorPool({
     hosts,
     link: workerLink,
     onEffects: (batch) => {
       effects.push(...batch);
-      wake?.();
+      arrivals.wake();
     },
     snapshot: () => records,
   });
-  const until = async (ok: () => boolean): Promise<void> => {
-    const deadline = Date.now() + 5000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 50);
-      });
-    }
-  };
+  const until = (ok: () => boolean): Promise<void> => waitUntil(ok, { timeoutMs: 5000, arrivals, pollMs: 50, failure: () => 'timed out' });
   return { p, effects, until };
 }
 

@@ -209,7 +209,7 @@ irc('--reconnect: the server restarts, the client registers again and rejoins it
   ngircd?.child.kill('SIGTERM');
   await ngircd?.exited;
   // Told, and waiting to try again (without --reconnect it would exit 1 here).
-  for (const until = Date.now() + 10_000; !keeper.stderr.includes('reconnecting in') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+  await keeper.waitFor('reconnecting in', 'stderr', 10_000);
   assert.match(keeper.stderr, 'reconnecting in');
   assert.ok(keeper.alive, 'still running');
   const again = await startNgircd(binary!, { port, tlsPort });
