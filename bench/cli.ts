@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { StartedProcess } from './child.js';
 import { redisMissing } from './redis.js';
+import { RefBuilds, refOf, type RefBuild } from './ref-build.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
-import { SCENARIOS, scenarioByName, type RunContext } from './scenarios.js';
-import { CLUSTER_NODE, clusterTarget, externalTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
+import { SCENARIOS, scenarioByName, type RunContext } from './scenarios/index.js';
+import { CLUSTER_NODE, clusterTarget, externalTarget, refTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
@@ -24,7 +25,9 @@ flags:
   --duration S       seconds of sending (fanout, rate, churn, rooms, cluster; default 10)
   --clients N        clients (fanout/rate/cluster: N; connections: N; churn: concurrent churners)
   --servers LIST     comma-separated: ours, baseline, ours-inthread, ours+redis (one cluster node on a
-                     fresh redis-server; its figures are the node's) (default: ours,baseline)
+                     fresh redis-server; its figures are the node's), ours@REF (the commit REF of
+                     this repository, e.g. ours@HEAD~1, built in a temporary git worktree)
+                     (default: ours,baseline)
   --workers N        pass --workers N to ours (rooms: the list to compare, e.g. 1,2,3, its default)
   --rooms RxM,…      rooms: the shapes (default 100x20,10x200; --quick 3x4)
   --window W         rooms, cluster: lines in flight per sender (default 8, as fanout)
@@ -67,6 +70,9 @@ function reexecWithMoreFiles(): boolean {
   return true;
 }
 
+/** The worktrees of `ours@<ref>` servers: removed when main ends, however it ends. */
+const builds = new RefBuilds(ROOT, (line) => process.stderr.write(`bench: ${line}\n`));
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -108,6 +114,7 @@ async function main(): Promise<number> {
     return { R: Number(m[1]), M: Number(m[2]) };
   });
   let servers: Target[];
+  const built: Array<{ name: string; build: RefBuild }> = [];
   let baseline: Target | null = startedTarget(serverSpec('baseline'));
   if (values.port !== undefined) {
     servers = [externalTarget(values.host ?? '127.0.0.1', Number(values.port))];
@@ -117,6 +124,15 @@ async function main(): Promise<number> {
     const wanted = (values.servers ?? 'ours,baseline').split(',').filter(Boolean);
     servers = [];
     for (const name of wanted) {
+      const ref = refOf(name);
+      if (ref !== null) {
+        // Built now, before anything is measured: a build must not share the CPU with a case.
+        const b = await builds.build(ref);
+        built.push({ name, build: b });
+        process.stdout.write(`${name}: commit ${b.short} "${b.subject}" (node_modules: ${b.modules})\n`);
+        servers.push(refTarget(name, b.script, workers === undefined ? {} : { workers }));
+        continue;
+      }
       if (name === CLUSTER_NODE) {
         const bin = values['redis-server'] ?? 'redis-server';
         const missing = redisMissing(bin);
@@ -172,6 +188,7 @@ async function main(): Promise<number> {
     machine: machine(),
     argv: process.argv.slice(2),
     settings: { threads: ctx.threads, joinsInFlight: ctx.joinsInFlight, timeoutS: ctx.timeoutS, lineBytes: ctx.lineBytes },
+    ...(built.length > 0 ? { commits: built.map(({ name, build: b }) => ({ server: name, ref: b.ref, commit: b.commit, short: b.short, subject: b.subject })) } : {}),
     results,
     skipped: ctx.skipped,
   });
@@ -204,13 +221,19 @@ if (!reexecWithMoreFiles()) {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       StartedProcess.killAll();
+      RefBuilds.removeAllSync();
       process.exit(130);
     });
   }
+  // Servers first, then the worktrees they run from.
   main().then(
-    (code) => process.exit(code),
+    (code) => {
+      builds.removeAll();
+      process.exit(code);
+    },
     (err: unknown) => {
       StartedProcess.killAll();
+      builds.removeAll();
       process.stderr.write(`\nbench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(2);
     },

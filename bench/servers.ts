@@ -66,6 +66,11 @@ export function startedTarget(spec: ServerSpec): Target {
   };
 }
 
+/** `ours@<ref>`: an earlier commit's build (ref-build.ts), started with ours' flags. */
+export function refTarget(name: string, script: string, opts: ServerOptions = {}): Target {
+  return startedTarget({ ...serverSpec('ours', opts), name, script });
+}
+
 /** Ours with `--workers N`, named `ours w<N>` in reports (issue 6's `rooms` scenario). */
 export function oursWithWorkers(workers: number): Target {
   return startedTarget({ ...serverSpec('ours', { workers }), name: `ours w${workers}` });

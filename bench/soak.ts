@@ -30,6 +30,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { untilListening } from './child.js';
 import { LineClient } from './soak-client.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -93,23 +94,20 @@ async function startServer(): Promise<Server> {
   const stderr: string[] = [];
   const statsWaiters: Array<(s: Record<string, unknown> | null) => void> = [];
   let buffer = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (text: string) => {
-      buffer += text;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const listening = /listening on (\S+):(\d+)/.exec(line);
-        if (listening) resolve(Number(listening[2]));
-        if (line.startsWith('soak-stats ')) statsWaiters.shift()?.(JSON.parse(line.slice(11)) as Record<string, unknown>);
-      }
-    });
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (text: string) => stderr.push(...text.split('\n').filter(Boolean)));
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening: ${stderr.join('\n')}`)));
+  // Our own readers first (the hook's `soak-stats` lines, every stderr line), then the wait for the port.
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (text: string) => {
+    buffer += text;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.startsWith('soak-stats ')) statsWaiters.shift()?.(JSON.parse(line.slice(11)) as Record<string, unknown>);
+    }
   });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (text: string) => stderr.push(...text.split('\n').filter(Boolean)));
+  const { port } = await untilListening(child, 'the server');
   return {
     child,
     pid: child.pid!,

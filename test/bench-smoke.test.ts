@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ServerProcess } from '../bench/child.js';
 import { RedisServer, redisMissing } from '../bench/redis.js';
-import { scenarioByName, type RunContext } from '../bench/scenarios.js';
+import { scenarioByName, type RunContext } from '../bench/scenarios/index.js';
 import { CLUSTER_NODE, clusterTarget, serverSpec, startedTarget } from '../bench/servers.js';
 
 const smoke = suite('bench smoke');

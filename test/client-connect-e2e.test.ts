@@ -4,7 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isPlain, nodeChat, start, stopAll, type Proc } from './fixtures/processes.js';
+import { untilListening } from '../bench/child.js';
+import { WAIT_MS, isPlain, nodeChat, start, stopAll, type Proc } from './fixtures/processes.js';
 
 const SERVER = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
@@ -25,11 +26,10 @@ e2e.before(async () => {
   }
   server = start(process.execPath, [SERVER, '--port', '0', '--host', '127.0.0.1'], 'server');
   try {
-    await server.waitFor(/listening on (\S+):(\d+)/);
+    port = (await untilListening(server.child, 'server', WAIT_MS)).port;
   } catch (error) {
     setupError = String(error);
   }
-  port = Number(/listening on (\S+):(\d+)/.exec(server.stdout)?.[2]);
 });
 
 e2e.after(async () => {

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { BIN, WAIT_MS } from './fixtures/processes.js';
+import { waitUntil } from './helpers/wait.js';
 
 const SOCKET = `node-chat-test-${process.pid}`;
 
@@ -23,14 +24,9 @@ const cursor = (): [number, number] => {
   return [x ?? -1, y ?? -1];
 };
 
-async function until<T>(what: string, probe: () => T | undefined | false): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen; screen:\n${screen().join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Polls (tmux cannot signal a change) until `ok` holds; fails with what the screen shows. */
+function until(what: string, ok: () => boolean): Promise<void> {
+  return waitUntil(ok, { timeoutMs: WAIT_MS, failure: () => `${what}: not seen; screen:\n${screen().join('\n')}` });
 }
 
 const tty = suite('the terminal client in tmux');

@@ -1,8 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import { startListening } from '../bench/child.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 
@@ -22,17 +23,11 @@ emfile.after(async () => {
 
 emfile('EMFILE: the server keeps serving the connections it has, and accepts again when fds free up', async () => {
   // A file limit far below the connection cap, so accept() itself runs out of descriptors.
-  server = spawn('sh', ['-c', `ulimit -n 120 && exec "${process.execPath}" dist/src/main.js --port 0 --host 127.0.0.1 --flood-rate 0 --max-connections 5000`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const started = await startListening('sh', ['-c', `ulimit -n 120 && exec "${process.execPath}" dist/src/main.js --port 0 --host 127.0.0.1 --flood-rate 0 --max-connections 5000`], {
+    name: 'the server (ulimit -n 120)',
   });
-  let out = '';
-  server.stdout!.on('data', (d) => (out += d));
-  server.stderr!.on('data', (d) => (out += d));
-  while (!/listening on \S+:(\d+)/.test(out)) {
-    if (server.exitCode !== null) throw new Error(out);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const port = Number(/listening on \S+:(\d+)/.exec(out)![1]);
+  server = started.child;
+  const port = started.port;
   const alice = await TestClient.named(port, 'alice');
   const bob = await TestClient.named(port, 'bob');
   clients.push(alice, bob);

@@ -5,12 +5,13 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startListening } from '../bench/child.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
+import { waitForText } from './helpers/wait.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const SOCKET = `node-chat-e2e-telnet-${process.pid}`;
@@ -35,30 +36,15 @@ function tmux(...args: string[]): string {
 /** The pane as the user sees it, with colours (SGR sequences) kept. */
 const pane = (): string => tmux('capture-pane', '-p', '-e', '-J', '-t', SESSION);
 
-async function waitPane(match: RegExp, ms = 10_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const text = pane();
-    if (match.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`the telnet pane never showed ${match}; it shows:\n${text}`);
-    await sleep(50);
-  }
+/** Polls the pane (tmux cannot signal a change) until it matches; returns what it showed. */
+function waitPane(match: RegExp, ms = 10_000): Promise<string> {
+  return waitForText(pane, match, { timeoutMs: ms, failure: () => `the telnet pane never showed ${match}; it shows:\n${pane()}` });
 }
 
 async function startServer(): Promise<number> {
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server = child;
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /listening on (\S+):(\d+)/.exec(out);
-      if (m) resolve(Number(m[2]));
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening: ${out}`)));
-  });
+  const started = await startListening(process.execPath, [MAIN, '--port', '0', '--host', '127.0.0.1'], { name: 'the server' });
+  server = started.child;
+  return started.port;
 }
 
 const telnet = suite('e2e: a real telnet client in tmux');

@@ -15,6 +15,7 @@ import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises'
 import * as texts from '../src/edges/telnet/texts.js';
 import { TestClient } from './helpers/client.js';
 import { startServer, type TestServer } from './helpers/server.js';
+import { waitUntil } from './helpers/wait.js';
 
 const TOTAL = Number(process.env.FUZZ_TOTAL ?? 2000);
 const CONCURRENT = 50;
@@ -183,7 +184,7 @@ fuzz(`${TOTAL} connections, ${CONCURRENT} at once, then the server still serves 
   assert.ok(outcomes.length >= Math.min(TOTAL, 500), `only ${outcomes.length} connections ran (seed ${SEED})`);
 
   // Every fuzz socket is closed on our side; the server forgets them all (its close events may trail ours).
-  await waitUntil(() => gateway.stats().open === 2 && gateway.stats().named === 2 && gateway.system.pending === 0, 10_000);
+  await untilGateway(() => gateway.stats().open === 2 && gateway.stats().named === 2 && gateway.system.pending === 0, 10_000);
   assert.equal(gateway.stats(), { ...gateway.stats(), open: 2, named: 2, restarts: 0 }, `seed ${SEED}`);
 
   // The watchers are still served, and they never saw a foreign control byte.
@@ -212,18 +213,18 @@ fuzz(`${TOTAL} connections, ${CONCURRENT} at once, then the server still serves 
 
   for (const c of clients) c.close();
   clients = [];
-  await waitUntil(() => gateway.stats().open === 0 && gateway.stats().named === 0, 10_000);
+  await untilGateway(() => gateway.stats().open === 0 && gateway.stats().named === 0, 10_000);
   assert.equal(failures, [], `seed ${SEED}`);
   assert.is(gateway.stats().restarts, 0, 'no actor host crashed');
 });
 
 /** Polls until `cond` holds; fails with what it saw after `ms` (a liveness bound, not a timing check). */
-async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`still not so after ${ms} ms: ${JSON.stringify(server?.gateway.stats())}, pending ${server?.gateway.system.pending}`);
-    await sleep(20);
-  }
+function untilGateway(cond: () => boolean, ms: number): Promise<void> {
+  return waitUntil(cond, {
+    timeoutMs: ms,
+    pollMs: 20,
+    failure: () => `still not so after ${ms} ms: ${JSON.stringify(server?.gateway.stats())}, pending ${server?.gateway.system.pending}`,
+  });
 }
 
 fuzz.run();

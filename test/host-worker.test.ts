@@ -6,30 +6,22 @@ import type { Effect } from '../src/model/messages.js';
 import type { Snapshot } from '../src/runtime/host.js';
 import * as texts from '../src/edges/telnet/texts.js';
 import { inboxOf } from './helpers/actors.js';
+import { Arrivals, waitUntil } from './helpers/wait.js';
 
 /** A pool of real Workers, with effects collected the way the gateway would see them. */
 function pool(hosts: number, snapshot: Snapshot = { members: [], topics: [] }) {
   const effects: Effect[] = [];
-  let wake: (() => void) | null = null;
+  const arrivals = new Arrivals();
   const p = new ActorPool({
     hosts,
     link: workerLink,
     onEffects: (batch) => {
       effects.push(...batch);
-      wake?.();
+      arrivals.wake();
     },
     snapshot: () => snapshot,
   });
-  const until = async (ok: () => boolean): Promise<void> => {
-    const deadline = Date.now() + 5000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 50);
-      });
-    }
-  };
+  const until = (ok: () => boolean): Promise<void> => waitUntil(ok, { timeoutMs: 5000, arrivals, pollMs: 50, failure: () => 'timed out' });
   return { p, effects, until };
 }
 

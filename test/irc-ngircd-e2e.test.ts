@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../bench/child.js';
 import { isPlain, nodeChat, start, stopAll, waitForPort, type Proc } from './fixtures/processes.js';
+import { waitUntil } from './helpers/wait.js';
 
 const CONFIG = fileURLToPath(new URL('../../test/fixtures/ngircd.conf', import.meta.url));
 const TLS_FIXTURES = fileURLToPath(new URL('../../test/fixtures/tls', import.meta.url));
@@ -64,8 +65,9 @@ async function startNgircd(binary: string, wanted?: { port: number; tlsPort: num
     const listening = [at, tlsAt].map((p) => `Now listening on [127.0.0.1]:${p}`);
     const log = (): string => server.stdout + server.stderr;
     const up = (): boolean => listening.every((l) => log().includes(l));
-    const deadline = Date.now() + 10_000;
-    while (!up() && !log().includes("Can't bind socket") && server.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Up, or said why not, or gone: which one is told below, so giving up here is no error yet.
+    const told = (): boolean => up() || log().includes("Can't bind socket");
+    await waitUntil(told, { timeoutMs: 10_000, ended: () => !server.alive, failure: () => '' }).catch(() => undefined);
     if (up()) {
       try {
         await waitForPort(at);
@@ -209,7 +211,7 @@ irc('--reconnect: the server restarts, the client registers again and rejoins it
   ngircd?.child.kill('SIGTERM');
   await ngircd?.exited;
   // Told, and waiting to try again (without --reconnect it would exit 1 here).
-  for (const until = Date.now() + 10_000; !keeper.stderr.includes('reconnecting in') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+  await keeper.waitFor('reconnecting in', 'stderr', 10_000);
   assert.match(keeper.stderr, 'reconnecting in');
   assert.ok(keeper.alive, 'still running');
   const again = await startNgircd(binary!, { port, tlsPort });

@@ -5,13 +5,14 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { TelnetFilter } from '../../src/client/telnet.js';
+import { Arrivals, waitForText, type TextMatch } from './wait.js';
 
 export class TestClient {
   readonly socket: net.Socket;
   private received = Buffer.alloc(0);
   private shown = Buffer.alloc(0);
   private readonly telnet = new TelnetFilter();
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals();
   closed = false;
 
   private constructor(socket: net.Socket) {
@@ -19,12 +20,12 @@ export class TestClient {
     socket.on('data', (d: Buffer) => {
       this.received = Buffer.concat([this.received, d]);
       this.shown = Buffer.concat([this.shown, this.telnet.push(d)]);
-      this.wake();
+      this.arrivals.wake();
     });
     socket.on('error', () => {});
     socket.on('close', () => {
       this.closed = true;
-      this.wake();
+      this.arrivals.wake();
     });
   }
 
@@ -65,21 +66,13 @@ export class TestClient {
     this.socket.write(data);
   }
 
-  async waitFor(match: string | RegExp | ((text: string) => boolean), timeoutMs = 5000): Promise<void> {
-    const test = typeof match === 'function' ? match : typeof match === 'string' ? (t: string) => t.includes(match) : (t: string) => match.test(t);
-    const deadline = Date.now() + timeoutMs;
-    while (!test(this.text)) {
-      if (this.closed) throw new Error(`closed while waiting for ${String(match)}; got ${JSON.stringify(this.text.slice(-500))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${String(match)}; got ${JSON.stringify(this.text.slice(-500))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  async waitFor(match: TextMatch, timeoutMs = 5000): Promise<void> {
+    await waitForText(() => this.text, match, {
+      timeoutMs,
+      arrivals: this.arrivals,
+      ended: () => this.closed,
+      failure: (why) => `${why === 'ended' ? 'closed while' : 'timed out'} waiting for ${String(match)}; got ${JSON.stringify(this.text.slice(-500))}`,
+    });
   }
 
   async waitClosed(timeoutMs = 5000): Promise<void> {
@@ -95,11 +88,5 @@ export class TestClient {
 
   close(): void {
     this.socket.destroy();
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
   }
 }

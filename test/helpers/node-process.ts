@@ -1,7 +1,9 @@
 // A node-chat server in its own process (for tests that kill it), from the built dist/.
+// Started and awaited by the bench's one start-up wait (bench/child.ts).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { startListening } from '../../bench/child.js';
 
 export interface NodeProcess {
   port: number;
@@ -11,21 +13,14 @@ export interface NodeProcess {
 }
 
 export async function startNode(args: string[]): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['dist/src/main.js', '--port', '0', '--host', '127.0.0.1', '--flood-rate', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, port, output } = await startListening(process.execPath, ['dist/src/main.js', '--port', '0', '--host', '127.0.0.1', '--flood-rate', '0', ...args], {
+    name: 'node',
+    timeoutMs: 10_000,
   });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 10_000;
-  while (!/listening on \S+:(\d+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
   return {
-    port: Number(/listening on \S+:(\d+)/.exec(out)![1]),
+    port,
     child,
-    output: () => out,
+    output,
     kill: async (signal = 'SIGKILL') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);

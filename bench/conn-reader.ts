@@ -1,0 +1,218 @@
+// One bench connection's side of the wire: it reads what the server sends (cut into lines by
+// wire.ts) and recognises the lines that matter: the nickname prompt, its own join line (then,
+// outside the lobby, `/join ROOM` and that room's join line), a refused nickname, bench and
+// churn payloads, churn clients' joins and leaves, and in count mode the settle marker. What it
+// recognises it tells its pool (client-pool.ts), which decides what to send and when.
+
+import type net from 'node:net';
+import { LOBBY } from '../src/model/rooms.js';
+import { NICK_PROMPT, joined as joinedText } from '../src/edges/telnet/texts.js';
+import type { ReceiverCheck } from './check.js';
+import type { ConnSpec, PoolSetup } from './pool-messages.js';
+import { nowUs, type Histogram } from './stats.js';
+import { LineKind, LineSplitter, PAYLOAD_BENCH, PAYLOAD_CHURN, lineKind, parsePayload, parsed, type LineHandler } from './wire.js';
+
+export const enum State {
+  Connecting, // waiting for the nickname prompt
+  Naming, // nick sent, waiting for our own "joined" line
+  Moving, // `/join ROOM` sent, waiting for "joined the room ROOM"
+  Ready,
+  Closed,
+}
+
+const PROMPT = Buffer.from(NICK_PROMPT);
+const TAKEN = Buffer.from('already in use');
+const JOINED = Buffer.from(' joined the room');
+const LEFT = Buffer.from(' left the room');
+const YELLOW_LINE = Buffer.from('\x1b[93m');
+const NICK_AT = 8; // `\x1b[90m > ` precedes the nick in join/leave lines
+const CHURN_NICK = 0x63; // 'c'
+const MAX_PRELUDE = 64 * 1024;
+
+/** Own "joined" line as received (without its `\n`). */
+const ackBytes = (nick: string, room: string): Buffer => Buffer.from(joinedText(nick, room).slice(0, -1));
+
+/**
+ * What a connection reads from and reports to: its pool. Plain fields, not calls, for the
+ * counters touched on every received line (the hot path of a fanout run).
+ */
+export interface ConnOwner {
+  readonly setup: PoolSetup;
+  /** Count mode: the text whose arrival means everything before it has arrived. */
+  readonly marker: Buffer | null;
+  readonly latency: Histogram;
+  /** Senders owed lines (window slots freed by this chunk): flushed once per chunk. */
+  readonly dirty: readonly unknown[];
+  bytes: number;
+  received: number;
+  markers: number;
+  lastMarkerUs: number;
+  lastReceiveUs: number;
+  /** One clock reading per received chunk: the receipt time of every line in it. */
+  chunkUs: number;
+  flushSenders(): void;
+  /** A local receiver got line `seq` of `sender` for the first time. */
+  acked(sender: number, seq: number): void;
+  /** Own join line seen (after `/join` when not in the lobby). */
+  joined(conn: Conn): void;
+  failed(conn: Conn, why: string, wasJoining: boolean): void;
+}
+
+export class Conn implements LineHandler {
+  socket: net.Socket | null = null;
+  state = State.Connecting;
+  readonly splitter = new LineSplitter();
+  prelude: Buffer | null = null;
+  startUs = 0;
+  check: ReceiverCheck | null = null;
+  markerSeen = false;
+  markerTail: Buffer | null = null;
+  churnSlot = -1;
+  everJoined = false;
+  // What a churn observer counted: joins and leaves of `c…` nicks, and churn lines.
+  seenJoins = 0;
+  seenLeaves = 0;
+  seenChurn = 0;
+  private readonly ack: Buffer;
+
+  constructor(
+    readonly pool: ConnOwner,
+    readonly spec: ConnSpec,
+  ) {
+    this.ack = ackBytes(spec.nick, LOBBY);
+  }
+
+  data(chunk: Buffer): void {
+    const pool = this.pool;
+    pool.bytes += chunk.length;
+    switch (this.state) {
+      case State.Ready:
+        if (this.churnSlot >= 0) return; // churn clients only talk
+        if (pool.setup.mode === 'count') {
+          this.watchMarker(chunk);
+          return;
+        }
+        pool.chunkUs = nowUs();
+        this.splitter.push(chunk, this);
+        if (pool.dirty.length > 0) pool.flushSenders();
+        return;
+      case State.Connecting: {
+        const pre = this.prelude === null ? chunk : Buffer.concat([this.prelude, chunk]);
+        const at = pre.indexOf(PROMPT);
+        if (at < 0) {
+          if (pre.length > MAX_PRELUDE) this.fail('no nickname prompt');
+          else this.prelude = pre;
+          return;
+        }
+        this.prelude = null;
+        this.state = State.Naming;
+        this.socket!.write(`${this.spec.nick}\n`);
+        const rest = pre.subarray(at + PROMPT.length);
+        if (rest.length > 0) this.joining(rest);
+        return;
+      }
+      case State.Naming:
+      case State.Moving:
+        this.joining(chunk);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private joining(chunk: Buffer): void {
+    this.pool.chunkUs = nowUs();
+    this.splitter.push(chunk, this);
+    if (this.state === State.Naming) {
+      const pending = this.splitter.pending;
+      if (pending !== null && pending.indexOf(TAKEN) >= 0) this.fail('nickname refused');
+    }
+  }
+
+  line(buf: Buffer, start: number, end: number): void {
+    switch (this.state) {
+      case State.Ready:
+        this.readyLine(buf, start, end);
+        return;
+      case State.Naming:
+        if (end - start === this.ack.length && buf.compare(this.ack, 0, this.ack.length, start, end) === 0) {
+          if (this.spec.room === LOBBY) this.pool.joined(this);
+          else {
+            this.state = State.Moving;
+            this.socket!.write(`/join ${this.spec.room}\n`);
+          }
+        } else if (buf.compare(YELLOW_LINE, 0, YELLOW_LINE.length, start, Math.min(end, start + YELLOW_LINE.length)) === 0) {
+          this.fail('nickname refused');
+        }
+        return;
+      case State.Moving: {
+        const ack = ackBytes(this.spec.nick, this.spec.room);
+        if (end - start === ack.length && buf.compare(ack, 0, ack.length, start, end) === 0) this.pool.joined(this);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private readyLine(buf: Buffer, start: number, end: number): void {
+    const pool = this.pool;
+    if (pool.setup.mode === 'count') {
+      // Only the lines that shared a chunk with our own join line come here.
+      if (!this.markerSeen && pool.marker !== null) {
+        const at = buf.indexOf(pool.marker, start);
+        if (at >= 0 && at < end) this.sawMarker();
+      }
+      return;
+    }
+    const kind = lineKind(buf, start, end);
+    if (kind === LineKind.Message) {
+      if (!parsePayload(buf, start, end)) return;
+      if (parsed.kind === PAYLOAD_BENCH) {
+        const check = this.check;
+        if (check === null) return;
+        pool.received++;
+        pool.latency.record(pool.chunkUs - parsed.sentUs);
+        pool.lastReceiveUs = pool.chunkUs;
+        if (check.see(parsed.sender, parsed.seq)) pool.acked(parsed.sender, parsed.seq);
+      } else if (parsed.kind === PAYLOAD_CHURN) {
+        this.seenChurn++;
+      }
+    } else if (kind === LineKind.Grey && buf[start + NICK_AT] === CHURN_NICK) {
+      const j = buf.indexOf(JOINED, start + NICK_AT);
+      if (j >= 0 && j < end) this.seenJoins++;
+      else {
+        const l = buf.indexOf(LEFT, start + NICK_AT);
+        if (l >= 0 && l < end) this.seenLeaves++;
+      }
+    }
+  }
+
+  private watchMarker(chunk: Buffer): void {
+    const marker = this.pool.marker;
+    if (this.markerSeen || marker === null) return;
+    if (chunk.indexOf(marker) >= 0) return this.sawMarker();
+    const keep = marker.length - 1;
+    if (this.markerTail !== null) {
+      const joint = Buffer.concat([this.markerTail, chunk.subarray(0, keep)]);
+      if (joint.indexOf(marker) >= 0) return this.sawMarker();
+    }
+    this.markerTail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - keep)));
+  }
+
+  private sawMarker(): void {
+    this.markerSeen = true;
+    this.markerTail = null;
+    this.pool.markers++;
+    this.pool.lastMarkerUs = nowUs();
+  }
+
+  fail(why: string): void {
+    if (this.state === State.Closed) return;
+    const wasJoining = this.state !== State.Ready;
+    this.state = State.Closed;
+    this.socket?.destroy();
+    this.pool.failed(this, why, wasJoining);
+  }
+}
+
