@@ -31,7 +31,7 @@ export async function serve(argv: string[]): Promise<void> {
   const system = config.redis
     ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention })
     : localSystem(config.workers, config.actors);
-  const gateway = new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes }));
+  const gateway = new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes, maxLine: config.maxLine }));
   const address = await gateway.listen();
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Socket } from 'node:net';
 import { Connection } from '../src/gateway/connection.js';
 import { Delivery, extendsList, type DeliverEffect } from '../src/gateway/delivery.js';
-import type { Codec, Edge } from '../src/edges/edge.js';
+import type { Codec, Session } from '../src/edges/edge.js';
 import type { ChatEvent } from '../src/model/events.js';
 import { LineFramer } from '../src/edges/telnet/framer.js';
 
@@ -12,10 +12,10 @@ let renders = 0;
 const textOf = (e: ChatEvent): string => (e.k === 'said' ? e.text : '');
 const plain: Codec = { protocol: 'plain', render: (e) => (renders++, textOf(e)) };
 const upper: Codec = { protocol: 'upper', render: (e) => (renders++, textOf(e).toUpperCase()) };
-const edgeFor = (codec: Codec): Edge => ({
+const sessionFor = (codec: Codec): Session => ({
   codec,
-  framer: (max) => new LineFramer(max),
-  read: () => null,
+  framer: new LineFramer(4096),
+  read: () => [],
   greeting: () => '',
   lineTooLong: () => '',
   farewell: () => '',
@@ -43,7 +43,7 @@ function world(ids: number[], codecOf: (id: number) => Codec = () => plain) {
         return true;
       },
     } as unknown as Socket; // just what Delivery touches
-    conns.set(id, new Connection(id, socket, '127.0.0.1', edgeFor(codecOf(id)), 4096, 10));
+    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(codecOf(id)), 10));
   }
   const delivery = new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'), now);
   return { delivery, written, writes };
@@ -63,7 +63,7 @@ function recorded(ids: number[]) {
         return true;
       },
     } as unknown as Socket;
-    conns.set(id, new Connection(id, socket, '127.0.0.1', edgeFor(plain), 4096, 10));
+    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(plain), 10));
   }
   return { delivery: new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'), now), data };
 }

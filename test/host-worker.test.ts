@@ -29,8 +29,8 @@ const worker = suite('actor host in a real Worker');
 worker('claims and lines cross the thread in batches and come back as deliveries', async () => {
   const { p, effects, until } = pool(1);
   try {
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice' } });
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, nick: 'bob' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice', enter: 'lobby' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, nick: 'bob', enter: 'lobby' } });
     await until(() => effects.filter((e) => e.t === 'settled').length === 2);
     for (let i = 0; i < 100; i++) p.send({ to: 'room:lobby', msg: { t: 'say', conn: 1, text: `n${i}` } });
     await until(() => (inboxOf(effects).get(2) ?? []).length >= 101);
@@ -44,8 +44,8 @@ worker('claims and lines cross the thread in batches and come back as deliveries
 worker('with two hosts, the directory on one and rooms placed by hash still cooperate', async () => {
   const { p, effects, until } = pool(2);
   try {
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice' } });
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, nick: 'ALICE' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice', enter: 'lobby' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 2, nick: 'ALICE', enter: 'lobby' } });
     await until(() => effects.filter((e) => e.t === 'settled').length === 2);
     assert.equal(inboxOf(effects).get(2), [texts.nickTaken()]);
     assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'lobby')]);
@@ -58,7 +58,7 @@ worker('a killed host comes back with the state it is given', async () => {
   try {
     p.kill(0);
     await until(() => p.restarts === 1);
-    p.send({ to: 'directory', msg: { t: 'claim', conn: 8, nick: 'Zoe' } });
+    p.send({ to: 'directory', msg: { t: 'claim', conn: 8, nick: 'Zoe', enter: 'lobby' } });
     await until(() => effects.some((e) => e.t === 'settled'));
     assert.equal(inboxOf(effects).get(8), [texts.nickTaken()]);
   } finally {

@@ -18,7 +18,7 @@ naming('an accepted name joins the lobby: everyone, the joiner included, sees it
   h.claim(1, 'alice');
   const effects = h.claim(2, 'bob');
   assert.equal(h.got(1), [ev.joined('bob')]);
-  assert.equal(h.got(2), [ev.joined('bob')]);
+  assert.equal(h.got(2), [ev.welcome('bob'), ev.joined('bob')]);
   assert.equal(kinds(effects, 2), ['named', 'placed', 'settled']);
 });
 naming('a taken name, under any case or width, is refused with the name and settles', () => {
@@ -48,7 +48,7 @@ naming('an invalid name says which rule it breaks', () => {
 naming('32 code points is fine even when it is more bytes', () => {
   const h = new Harness();
   h.claim(1, '😀'.repeat(32));
-  assert.equal(h.got(1), [ev.joined('😀'.repeat(32))]);
+  assert.equal(h.got(1), [ev.welcome('😀'.repeat(32)), ev.joined('😀'.repeat(32))]);
 });
 naming.run();
 
@@ -127,7 +127,7 @@ talk('/nick renames: everyone sees it, the old name is free at once', () => {
   for (const c of [1, 2, 3]) assert.equal(h.got(c), [ev.renamed('alice', 'alicia')]);
   assert.equal(kinds(effects, 1), ['named', 'settled']);
   h.claim(4, 'alice');
-  assert.equal(h.got(4), [ev.joined('alice')]);
+  assert.equal(h.got(4), [ev.welcome('alice'), ev.joined('alice')]);
   h.line(1, 'hi');
   assert.equal(h.got(2), [ev.said('alicia', 'hi')]);
 });
@@ -157,7 +157,7 @@ talk('/quit: one leave with the reason to the rest; the name is free', () => {
   assert.equal(h.got(1), [ev.left('bob', LOBBY, 'quit', 'off to bed')]);
   assert.equal(kinds(effects, 2), ['placed', 'named']);
   h.claim(4, 'bob');
-  assert.equal(h.got(4), [ev.joined('bob')], 'the name is free again');
+  assert.equal(h.got(4), [ev.welcome('bob'), ev.joined('bob')], 'the name is free again');
 });
 talk('a closed connection: the rest see it leave, the name is free', () => {
   const h = room();
@@ -165,7 +165,7 @@ talk('a closed connection: the rest see it leave, the name is free', () => {
   assert.equal(h.got(1), [ev.left('carol')]);
   assert.equal(eventsOf(h.effects).get(3), undefined, 'not even addressed to the one who left');
   h.claim(4, 'Carol');
-  assert.equal(h.got(4), [ev.joined('Carol')]);
+  assert.equal(h.got(4), [ev.welcome('Carol'), ev.joined('Carol')]);
 });
 talk('what the edge answers by itself never reaches the actors', () => {
   const h = room();
@@ -245,7 +245,7 @@ many('a disconnect is announced once in each room the user was in', () => {
   assert.equal(h.got(2), [ev.left('alice'), ev.left('alice', 'dev')]);
   assert.equal(h.got(3), [ev.left('alice')]);
   h.claim(9, 'alice');
-  assert.equal(h.got(9), [ev.joined('alice')], 'the name is free');
+  assert.equal(h.got(9), [ev.welcome('alice'), ev.joined('alice')], 'the name is free');
 });
 many('/rooms counts every membership', () => {
   const h = room();
@@ -266,6 +266,16 @@ many('a question to a room that no longer exists still settles its sender', () =
   const h = room();
   const effects = h.run({ to: 'room:gone', msg: { t: 'who', conn: 1 }, barrier: true });
   assert.equal(kinds(effects, 1), ['settled']);
+});
+many('an IRC-style claim enters no room: welcomed, named, settled, and in no room', () => {
+  const h = room();
+  const effects = h.claim(7, 'ircuser', null);
+  assert.equal(h.got(7), [ev.welcome('ircuser')]);
+  assert.equal(h.receivers(), [7], 'nobody else hears of it');
+  assert.equal(kinds(effects, 7), ['named', 'settled']);
+  assert.equal(h.mirror.rooms.get(7), undefined);
+  h.intent(7, { kind: 'join', room: 'dev' });
+  assert.equal(h.got(7), [ev.joined('ircuser', 'dev')]);
 });
 many.run();
 
@@ -350,7 +360,7 @@ views('a recipient list handed out never changes, whatever the room does next', 
 views('joins in a row share one buffer, each list a prefix of the next', () => {
   const h = new Harness();
   h.claim(1, 'a');
-  const lists = [2, 3, 4].map((c) => h.claim(c, `n${c}`).find((e) => e.t === 'deliver')!) as Array<{ to: Int32Array }>;
+  const lists = [2, 3, 4].map((c) => h.claim(c, `n${c}`).find((e) => e.t === 'deliver' && e.event.k === 'joined')!) as Array<{ to: Int32Array }>;
   for (let i = 1; i < lists.length; i++) {
     assert.is(lists[i]!.to.buffer, lists[0]!.to.buffer);
     assert.equal([...lists[i]!.to].slice(0, lists[i - 1]!.to.length), [...lists[i - 1]!.to]);

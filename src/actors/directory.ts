@@ -56,7 +56,7 @@ export class Directory {
   receive(msg: DirectoryMsg): void {
     switch (msg.t) {
       case 'claim':
-        return this.claim(msg.conn, msg.nick);
+        return this.claim(msg.conn, msg.nick, msg.enter);
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
@@ -72,15 +72,17 @@ export class Directory {
     }
   }
 
-  private claim(conn: ConnId, text: string): void {
+  private claim(conn: ConnId, text: string, enter: string | null): void {
     if (this.names.has(conn)) return this.settle(conn); // a stale retry: already named
     const check = checkNick(text);
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem });
     if (this.owners.has(check.key)) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick });
     this.set(conn, check.nick, check.key);
     this.out.effect({ t: 'named', conn, nick: check.nick });
+    this.out.deliver(only(conn), -1, { k: 'welcome', nick: check.nick });
     // The room settles the connection once it has announced the join.
-    this.out.send({ to: roomAddress(LOBBY), msg: { t: 'join', conn, nick: check.nick } });
+    if (enter !== null) this.out.send({ to: roomAddress(enter), msg: { t: 'join', conn, nick: check.nick } });
+    else this.settle(conn);
   }
 
   private rename(conn: ConnId, wanted: string): void {

@@ -21,7 +21,6 @@ import type { ActorSystem, SystemHooks } from '../runtime/system.js';
 import type { Notice } from '../model/events.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
-import { LOBBY } from '../model/rooms.js';
 import { gidOf, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, refusedForMemory, storeEpoch, trimmedPast } from './liveness.js';
@@ -176,7 +175,7 @@ export class ClusterSystem implements ActorSystem {
   private async directory(msg: DirectoryMsg): Promise<void> {
     switch (msg.t) {
       case 'claim':
-        return this.claim(msg.conn, msg.nick);
+        return this.claim(msg.conn, msg.nick, msg.enter);
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
@@ -238,14 +237,25 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
-  private async claim(conn: ConnId, text: string): Promise<void> {
+  private async claim(conn: ConnId, text: string, enter: string | null): Promise<void> {
     const check = checkNick(text);
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem }, true);
-    const ids = await this.expecting([LOBBY], () =>
-      this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, LOBBY, check.key, check.nick, '0', this.options.retention),
-    );
-    if (ids === null) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
-    // The join, read back from the log, names and settles the connection.
+    const rooms = enter === null ? [] : [enter];
+    let registered = false;
+    const ids = await this.expecting(rooms, async () => {
+      const answer = await this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
+      registered = answer === IN_NO_ROOM;
+      return registered ? null : answer;
+    });
+    if (ids === null && !registered) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
+    this.replica.deliver(Int32Array.of(conn), -1, { k: 'welcome', nick: check.nick });
+    if (registered) {
+      // In no room: nothing in a log to name and settle it.
+      this.replica.locals.set(conn, { nick: check.nick, key: check.key, rooms: [] });
+      this.replica.effects.push({ t: 'named', conn, nick: check.nick });
+      return this.settle(conn);
+    }
+    this.scheduleFlush(); // the join, read back from the log, names and settles the connection
   }
 
   private async rename(conn: ConnId, wanted: string): Promise<void> {
@@ -332,7 +342,7 @@ export class ClusterSystem implements ActorSystem {
     let ids: string[] = [];
     try {
       const answer = await script();
-      ids = answer === null || answer === NOT_THERE || answer === '' ? [] : answer.split(',');
+      ids = answer === null || answer === NOT_THERE || answer === IN_NO_ROOM || answer === '' ? [] : answer.split(',');
     } finally {
       let wake = false;
       for (const [i, room] of rooms.entries()) {
@@ -454,9 +464,13 @@ export class ClusterSystem implements ActorSystem {
       this.replica.notify(Int32Array.from(lost.map(([conn]) => conn)), why);
       for (const [conn, me] of lost) {
         const gid = gidOf(this.node, conn);
-        const rooms = me.rooms.length > 0 ? me.rooms : [LOBBY];
-        const ids = await this.expecting(rooms, () => this.scripts.ncEnter(gid, this.nextOp(conn), this.node, rooms.join(','), me.key, me.nick, '1', this.options.retention));
-        if (ids === null) {
+        let taken = false;
+        await this.expecting(me.rooms, async () => {
+          const answer = await this.scripts.ncEnter(gid, this.nextOp(conn), this.node, me.rooms.join(','), me.key, me.nick, '1', this.options.retention);
+          taken = answer === null;
+          return answer;
+        });
+        if (taken) {
           // Someone else took the name while we were away: this user has to come back under another.
           this.replica.notify(Int32Array.of(conn), { code: 'nickLost', nick: me.nick });
           this.forget(conn);

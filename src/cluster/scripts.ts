@@ -106,8 +106,8 @@ export const IN_NO_ROOM = 'none';
 export const SCRIPTS = {
   /**
    * ARGV: gid seq node rooms(comma-separated) key nick again maxlen → the joins' log ids, comma-separated,
-   * or nil when the name is taken. The first claim enters the lobby; `again` (1) registers a user the
-   * store lost back into its rooms.
+   * IN_NO_ROOM when it joined none, or nil when the name is taken. A telnet claim enters the lobby, an
+   * IRC one no room; `again` (1) registers a user the store lost back into its rooms.
    */
   ncEnter: script(
     0,
@@ -126,6 +126,7 @@ for room in string.gmatch(rooms, '[^,]+') do
     ids[#ids + 1] = enter(gid, room, nick, ev, maxlen)
   end
 end
+if #ids == 0 then return done(gid, seq, '${IN_NO_ROOM}') end
 return done(gid, seq, table.concat(ids, ','))
 `,
   ),

@@ -39,17 +39,29 @@ export interface Sender {
   rooms: readonly string[];
 }
 
-/** What a line asks for: an intent for the actors, an answer the edge gives itself, or nothing. */
-export type Reading = { intent: Intent } | { answer: string } | null;
+/** What a line asks for: an intent for the actors, or an answer the edge gives itself. */
+export type Reading = { intent: Intent } | { answer: string };
 
-export interface Edge {
+/**
+ * One connection as its protocol sees it: its framer, how its lines read (a line may ask for
+ * several things, or for nothing), and its codec. A session may keep state of its own (IRC's
+ * registration, its capabilities); the gateway gives it what the actors said of the
+ * connection (its name, its rooms) with each line.
+ */
+export interface Session {
   readonly codec: Codec;
-  framer(maxLine: number): Framer;
-  read(line: string, from: Sender): Reading;
-  /** The first bytes a new connection gets; `others`: how many else are connected. */
+  readonly framer: Framer;
+  /** The first bytes the connection gets; `others`: how many else are connected. */
   greeting(others: number): string;
+  read(line: string, from: Sender): Reading[];
   /** A line over the cap was dropped. */
   lineTooLong(max: number): string;
   /** The last line before the server closes the connection, saying why. */
   farewell(why: string, named: boolean): string;
+}
+
+/** A protocol the gateway listens for: a session per connection. */
+export interface Edge {
+  readonly protocol: string;
+  open(): Session;
 }

@@ -4,14 +4,17 @@
 
 import type { Socket } from 'node:net';
 import type { ConnId } from '../model/messages.js';
-import type { Codec, Edge, Framer } from '../edges/edge.js';
+import type { Codec, Framer, Reading, Session } from '../edges/edge.js';
+
+/** A line waiting for its turn, or what is left of one whose first intent was a barrier. */
+export type Held = string | Reading;
 
 export class Connection {
   readonly framer: Framer;
   /** How events read on this connection: delivery renders once per codec, not per connection. */
   readonly codec: Codec;
   /** Lines received but not yet forwarded: behind a barrier, or throttled by the flood limit. */
-  readonly held: string[] = [];
+  readonly held: Held[] = [];
   /** A line that can move this connection to another actor is in flight; later lines wait. */
   awaiting = false;
   /** Paused because the actors are behind (see Gateway.releaseBacklog). */
@@ -41,12 +44,12 @@ export class Connection {
     readonly id: ConnId,
     readonly socket: Socket,
     readonly address: string,
-    readonly edge: Edge,
-    maxLine: number,
+    /** Its protocol's view of it: framer, reader, codec. */
+    readonly session: Session,
     floodBurst: number,
   ) {
-    this.framer = edge.framer(maxLine);
-    this.codec = edge.codec;
+    this.framer = session.framer;
+    this.codec = session.codec;
     this.tokens = floodBurst;
   }
 

@@ -10,7 +10,7 @@ import type { Edge } from '../edges/edge.js';
 import type { Intent } from '../model/intents.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
-import { Connection } from './connection.js';
+import { Connection, type Held } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, type DeliverEffect } from './delivery.js';
@@ -27,7 +27,8 @@ export interface GatewayStats {
 }
 
 export class Gateway {
-  readonly server: net.Server;
+  /** One listener per protocol, the first one's edge given to the constructor. */
+  private readonly servers: net.Server[] = [];
   readonly system: ActorSystem;
   private readonly conns = new Map<ConnId, Connection>();
   private readonly mirror = new MemberMirror();
@@ -44,7 +45,7 @@ export class Gateway {
   constructor(
     readonly config: Config,
     system: SystemFactory,
-    /** The protocol spoken on this listener. */
+    /** The protocol of the first listener (see listen). */
     private readonly edge: Edge,
   ) {
     this.system = system({
@@ -59,18 +60,25 @@ export class Gateway {
       if (conn) this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`);
     });
     this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true));
-    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
-    this.server.on('error', (err) => console.error(`node-chat: listener error: ${err.message}`));
   }
 
-  listen(port = this.config.port, host = this.config.host): Promise<AddressInfo> {
+  /** The first listener. */
+  get server(): net.Server {
+    return this.servers[0]!;
+  }
+
+  /** Listens for `edge`'s protocol (the constructor's, by default) on `port`; every listener shares the rooms. */
+  listen(port = this.config.port, host = this.config.host, edge = this.edge): Promise<AddressInfo> {
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, edge));
+    this.servers.push(server);
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ port, host: host || undefined }, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
+      server.once('error', onError);
+      server.listen({ port, host: host || undefined }, () => {
+        server.off('error', onError);
+        // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
+        server.on('error', (err) => console.error(`node-chat: ${edge.protocol} listener error: ${err.message}`));
+        resolve(server.address() as AddressInfo);
       });
     });
   }
@@ -82,12 +90,12 @@ export class Gateway {
   /** Stop accepting, say goodbye to everyone, flush, and close. */
   async close(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
     this.stopping = true;
-    const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const listenersClosed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     const closing: Promise<void>[] = [];
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.out.enqueue(conn, Buffer.from(conn.edge.farewell('the server is shutting down, goodbye', true)));
+      this.out.enqueue(conn, Buffer.from(conn.session.farewell('the server is shutting down, goodbye', true)));
       this.end(conn);
     }
     this.out.flush();
@@ -96,26 +104,26 @@ export class Gateway {
     await Promise.race([Promise.all(closing), deadline]);
     clearTimeout(timer);
     for (const conn of this.conns.values()) conn.socket.destroy();
-    await listenerClosed;
+    await listenersClosed;
     this.registration.stop();
     await this.system.close();
   }
 
   // --- sockets in ---------------------------------------------------------------------
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, edge: Edge): void {
     const address = socket.remoteAddress ?? '';
     const verdict: Admission = this.stopping
       ? { ok: false, why: 'the server is shutting down' }
       : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
     if (!verdict.ok) {
       socket.on('error', () => {});
-      socket.end(this.edge.farewell(verdict.why, true));
+      socket.end(edge.open().farewell(verdict.why, true));
       // A refused peer that never closes its side must not keep the descriptor: the caps are about fds.
       setTimeout(() => socket.destroy(), 2000).unref();
       return;
     }
-    const conn = new Connection(this.nextId++, socket, address, this.edge, this.config.maxLine, this.config.floodBurst);
+    const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
     conn.refilledAt = performance.now();
     this.conns.set(conn.id, conn);
     this.open++;
@@ -124,7 +132,7 @@ export class Gateway {
     if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
     const sink = {
       line: (text: string) => this.onLine(conn, text),
-      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.edge.lineTooLong(this.config.maxLine))),
+      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine))),
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
@@ -132,7 +140,7 @@ export class Gateway {
     socket.on('close', () => this.onClose(conn));
     // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
     // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
-    const greeting = Buffer.from(conn.edge.greeting(this.open - 1 + this.system.openElsewhere()));
+    const greeting = Buffer.from(conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
     const opening = conn.framer.opening?.();
     socket.write(opening ? Buffer.concat([opening, greeting]) : greeting);
   }
@@ -149,7 +157,8 @@ export class Gateway {
   /** Forwards held lines while the connection may send: no barrier in flight and tokens left. */
   private pump(conn: Connection): void {
     while (conn.held.length > 0 && !conn.awaiting && !conn.ending) {
-      if (!this.takeToken(conn)) return this.throttle(conn);
+      // A line costs a token; the rest of a line that waited behind a barrier does not.
+      if (typeof conn.held[0] === 'string' && !this.takeToken(conn)) return this.throttle(conn);
       this.forward(conn, conn.held.shift()!);
     }
     // Lines still held behind a barrier are still throttled lines: the flood-kick clock keeps running.
@@ -184,11 +193,26 @@ export class Gateway {
     }, Math.ceil(wait));
   }
 
-  private forward(conn: Connection, text: string): void {
-    const reading = conn.edge.read(text, { nick: this.mirror.nickOf(conn.id), rooms: this.mirror.roomsOf(conn.id) });
-    if (reading === null) return;
-    if ('answer' in reading) return this.out.enqueue(conn, Buffer.from(reading.answer));
-    const env = this.envelope(conn, reading.intent);
+  /**
+   * Reads a line (or carries on with what a line asked for after a barrier) in order: what
+   * follows a barrier waits at the front of the held queue, ahead of later lines.
+   */
+  private forward(conn: Connection, item: Held): void {
+    const readings = typeof item === 'string' ? conn.session.read(item, { nick: this.mirror.nickOf(conn.id), rooms: this.mirror.roomsOf(conn.id) }) : [item];
+    for (let i = 0; i < readings.length; i++) {
+      if (conn.ending) return;
+      if (conn.awaiting) {
+        conn.held.unshift(...readings.slice(i));
+        return;
+      }
+      const reading = readings[i]!;
+      if ('answer' in reading) this.out.enqueue(conn, Buffer.from(reading.answer));
+      else this.send(conn, reading.intent);
+    }
+  }
+
+  private send(conn: Connection, intent: Intent): void {
+    const env = this.envelope(conn, intent);
     if (env === null) return;
     if (env.barrier) {
       conn.awaiting = true;
@@ -334,13 +358,13 @@ export class Gateway {
     if (conn.closed || conn.ending) return;
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.
-      conn.socket.write(conn.edge.farewell(why, true));
+      conn.socket.write(conn.session.farewell(why, true));
       conn.ending = true;
       conn.socket.destroySoon();
       setTimeout(() => conn.socket.destroy(), 1000).unref();
       return;
     }
-    this.out.enqueue(conn, Buffer.from(conn.edge.farewell(why, this.mirror.nickOf(conn.id) !== null)));
+    this.out.enqueue(conn, Buffer.from(conn.session.farewell(why, this.mirror.nickOf(conn.id) !== null)));
     this.end(conn);
   }
 

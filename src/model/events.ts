@@ -37,6 +37,8 @@ export type ChatEvent =
   | (InRoom & { k: 'acted'; nick: string; text: string })
   | (InRoom & { k: 'renamed'; from: string; nick: string })
   | (InRoom & { k: 'topicSet'; nick: string; text: string })
+  /** To a user whose first nickname was accepted (before its first room's join, if it enters one). */
+  | { k: 'welcome'; nick: string }
   /** To a user in no room who renamed itself (in rooms, each room announces `renamed`). */
   | { k: 'nickChanged'; from: string; nick: string }
   /** To one member: how many are in the room it just moved to. */

@@ -2,8 +2,8 @@
 // these; the actors (or the cluster adapter) carry them out and never see command text.
 
 export type Intent =
-  /** The first nickname (telnet: the line at the prompt). */
-  | { kind: 'claim'; nick: string }
+  /** The first nickname (telnet: the line at the prompt); `enter`: the room it starts in (none for IRC). */
+  | { kind: 'claim'; nick: string; enter: string | null }
   | { kind: 'say'; room: string; text: string }
   | { kind: 'act'; room: string; text: string }
   /** Join `room` and stay in the others (IRC JOIN). */

@@ -16,8 +16,8 @@ export const roomOf = (address: Address): string | null => (address.startsWith('
 
 /** Messages the directory (nickname registry) understands. */
 export type DirectoryMsg =
-  /** A connection without a name yet asks for its first one. */
-  | { t: 'claim'; conn: ConnId; nick: string }
+  /** A connection without a name yet asks for its first one, and to start in `enter` (null: in no room). */
+  | { t: 'claim'; conn: ConnId; nick: string; enter: string | null }
   | { t: 'rename'; conn: ConnId; nick: string }
   /** The directory knows where every nickname is. */
   | { t: 'private'; conn: ConnId; target: string; text: string }

@@ -14,7 +14,7 @@ export function route(conn: ConnId, nick: string | null, intent: Intent): Envelo
   const barrier = isBarrier(intent);
   switch (intent.kind) {
     case 'claim':
-      return { to: 'directory', msg: { t: 'claim', conn, nick: intent.nick }, barrier };
+      return { to: 'directory', msg: { t: 'claim', conn, nick: intent.nick, enter: intent.enter }, barrier };
     case 'rename':
       return { to: 'directory', msg: { t: 'rename', conn, nick: intent.nick }, barrier };
     case 'private':

@@ -23,6 +23,7 @@ export function shape(e: ChatEvent): Shape {
 
 /** Expected events, in shape (see shape). */
 export const ev = {
+  welcome: (nick: string): Shape => ({ k: 'welcome', nick }),
   joined: (nick: string, room = LOBBY): Shape => ({ k: 'joined', room, nick }),
   left: (nick: string, room = LOBBY, how = 'quit', reason?: string): Shape => ({ k: 'left', room, nick, how, ...(reason ? { reason } : {}) }),
   said: (nick: string, text: string, room = LOBBY): Shape => ({ k: 'said', room, nick, text }),
@@ -74,7 +75,8 @@ export function eventsOf(effects: readonly Effect[], gone: ReadonlySet<ConnId> =
 
 /** The same as telnet text, as the gateway would write it. */
 export function inboxOf(effects: readonly Effect[], gone: ReadonlySet<ConnId> = new Set()): Map<ConnId, string[]> {
-  return new Map([...eventsOf(effects, gone)].map(([id, events]) => [id, events.map(renderTelnet)]));
+  // What renders as nothing (telnet's welcome) is never written.
+  return new Map([...eventsOf(effects, gone)].map(([id, events]) => [id, events.map(renderTelnet).filter((text) => text !== '')]));
 }
 
 export const kinds = (effects: readonly Effect[], conn: ConnId): string[] => effects.filter((e) => e.t !== 'deliver' && e.conn === conn).map((e) => e.t);
@@ -137,9 +139,9 @@ abstract class Driver {
     return this.gone.has(conn);
   }
 
-  /** A nickname attempt from a connection with no name yet. */
-  claim(conn: ConnId, nick: string): Effect[] {
-    return this.intent(conn, { kind: 'claim', nick });
+  /** A nickname attempt from a connection with no name yet (a telnet one: it enters the lobby; IRC: `null`). */
+  claim(conn: ConnId, nick: string, enter: string | null = LOBBY): Effect[] {
+    return this.intent(conn, { kind: 'claim', nick, enter });
   }
 
   /** An intent from `conn`, routed as the gateway routes it (a quit departs at once). */
@@ -184,7 +186,7 @@ abstract class Driver {
 
   /** Texts a telnet user receives from the last run: the events rendered, then the edge's own answers. */
   to(conn: ConnId): string[] {
-    return [...this.events(conn).map(renderTelnet), ...(this.answers.get(conn) ?? [])];
+    return [...this.events(conn).map(renderTelnet).filter((text) => text !== ''), ...(this.answers.get(conn) ?? [])];
   }
 }
 

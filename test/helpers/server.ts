@@ -16,7 +16,7 @@ export interface TestServer {
 
 /** A telnet gateway on `system` (default: the config's local Worker pool), as main.ts builds one. */
 export function telnetGateway(config: Config, system: SystemFactory = localSystem(config.workers, config.actors)): Gateway {
-  return new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes }));
+  return new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes, maxLine: config.maxLine }));
 }
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {

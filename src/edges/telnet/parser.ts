@@ -13,9 +13,10 @@ export interface ParserLimits {
 
 const answer = (text: string): Reading => ({ answer: text });
 
-export function readTelnetLine(line: string, from: Sender, limits: ParserLimits): Reading {
+/** What a telnet line asks for; null for a blank line, or one from a user between rooms (behind a barrier, so never read). */
+export function readTelnetLine(line: string, from: Sender, limits: ParserLimits): Reading | null {
   if (line.trim() === '') return null;
-  if (from.nick === null) return { intent: { kind: 'claim', nick: line } };
+  if (from.nick === null) return { intent: { kind: 'claim', nick: line, enter: LOBBY } };
   // Telnet users are in one room at a time: the one they joined last.
   const room = from.rooms[from.rooms.length - 1];
   if (room === undefined) return null; // between rooms: behind a barrier, never read here

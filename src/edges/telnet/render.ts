@@ -6,6 +6,8 @@ import * as texts from './texts.js';
 
 export function renderTelnet(event: ChatEvent): string {
   switch (event.k) {
+    case 'welcome':
+      return ''; // telnet's welcome is the banner; its join line says the name was taken
     case 'joined':
       return texts.joined(event.nick, event.room);
     case 'left':
