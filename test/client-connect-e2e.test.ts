@@ -96,6 +96,24 @@ e2e('a whole script piped at once, ending in /quit: every line goes out before t
   assert.is(await watcher.exit(), 0);
 });
 
+e2e('in a pipe, what answers a prompt starts a line of its own: a taken name, then the prompt again', async () => {
+  setUp();
+  const holder = nodeChat(['connect', `127.0.0.1:${port}`], 'holder');
+  await holder.waitFor('please write your name and press enter: ');
+  holder.send('taken');
+  await holder.waitFor(' > taken joined the room\n');
+  const late = nodeChat(['connect', `127.0.0.1:${port}`], 'late');
+  late.child.stdin?.end('Taken\n\nfree\nhi\n');
+  assert.is(await late.exit(), 0);
+  const plain = late.stdout.replace(/^\n/, '');
+  assert.match(
+    plain,
+    'please write your name and press enter: \n > the nickname Taken is already in use\n > please write your name and press enter: \n > a nickname needs at least one character\n > please write your name and press enter: \n > free joined the room\n',
+  );
+  holder.child.stdin?.end();
+  assert.is(await holder.exit(), 0);
+});
+
 e2e('a dropped connection is said plainly, with a non-zero exit', async () => {
   setUp();
   const carol = nodeChat(['connect', `127.0.0.1:${port}`], 'carol');

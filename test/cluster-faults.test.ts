@@ -153,7 +153,7 @@ faults('Redis restarted (empty) mid-run: users are told, re-registered, and the 
   clients.push(carol);
   await carol.waitFor('press enter');
   carol.send('Bob\n');
-  await carol.waitFor(texts.nickTaken(), 5000);
+  await carol.waitFor(texts.nickTaken('Bob'), 5000);
 });
 
 faults('Redis connections dropped mid-stream: users told, then every line once and in order (replays are not repeated)', async () => {
@@ -236,7 +236,7 @@ faults('a node stalled past its liveness (SIGSTOP): its users come back named, a
   clients.push(thief);
   await thief.waitFor('press enter');
   thief.send('BOB\n');
-  await thief.waitFor(texts.nickTaken(), 5000);
+  await thief.waitFor(texts.nickTaken('BOB'), 5000);
   void carol;
   bob.send('hello after the stall\n');
   await alice.waitFor(texts.message('bob', 'hello after the stall'), 10_000);

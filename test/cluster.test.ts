@@ -60,7 +60,7 @@ cluster('users on two nodes chat, rename, act, message privately and leave, with
   await carol.waitFor('please write your name');
   assert.match(carol.text, '2 other people', `the banner counts the whole cluster: ${carol.text}`);
   carol.send('BOBBY\n');
-  await carol.waitFor(texts.nickTaken());
+  await carol.waitFor(texts.nickTaken('BOBBY'));
   carol.send('bob\n');
   await carol.waitFor(texts.joined('bob', 'lobby'));
   bob.send('/quit bye\n');

@@ -56,7 +56,7 @@ greet('a taken nickname (case-insensitively) is refused, then another works', as
   const b = await connect();
   await b.waitFor(texts.NICK_PROMPT);
   b.send('ALICE\n');
-  await b.waitFor(texts.nickTaken());
+  await b.waitFor(texts.nickTaken('ALICE'));
   b.send('  \n\nalice2\n');
   await b.waitFor(texts.joined('alice2', 'lobby'));
 });

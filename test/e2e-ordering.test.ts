@@ -26,6 +26,20 @@ function sendAll(sender: TestClient, count: number): void {
   sender.send(batch);
 }
 
+order('300 connections closed one after another: the room hears them leave in that order', async () => {
+  server = await startServer();
+  const watcher = await TestClient.named(server.port, 'watcher');
+  const leavers: TestClient[] = [];
+  for (let i = 0; i < 300; i++) leavers.push(await TestClient.named(server.port, `v${i}`));
+  clients = [watcher, ...leavers];
+  watcher.clear();
+  for (const c of leavers) c.socket.end(); // one loop: the server sees the FINs in this order
+  await watcher.waitFor(() => (watcher.text.match(/left the room/g) ?? []).length >= 300, 20_000);
+  const order = [...watcher.plainLines().join('\n').matchAll(/ > v(\d+) left the room/g)].map((m) => Number(m[1]));
+  const inversions = order.filter((n, i) => i > 0 && n < order[i - 1]!).length;
+  assert.is(order.length, 300);
+  assert.is(inversions, 0, `leaves out of order: ${order.slice(0, 40).join(', ')}…`);
+});
 order('20 clients, 5 sending 200 numbered lines at once: each line once, in order, one order for all', async () => {
   server = await startServer();
   const all = await room(20);

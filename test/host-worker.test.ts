@@ -47,7 +47,7 @@ worker('with two hosts, the directory on one and rooms placed by hash still coop
     p.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice', enter: 'lobby' } });
     p.send({ to: 'directory', msg: { t: 'claim', conn: 2, nick: 'ALICE', enter: 'lobby' } });
     await until(() => effects.filter((e) => e.t === 'settled').length === 2);
-    assert.equal(inboxOf(effects).get(2), [texts.nickTaken()]);
+    assert.equal(inboxOf(effects).get(2), [texts.nickTaken('ALICE')]);
     assert.equal(inboxOf(effects).get(1), [texts.joined('alice', 'lobby')]);
   } finally {
     await p.close();
@@ -60,7 +60,7 @@ worker('a killed host comes back with the state it is given', async () => {
     await until(() => p.restarts === 1);
     p.send({ to: 'directory', msg: { t: 'claim', conn: 8, nick: 'Zoe', enter: 'lobby' } });
     await until(() => effects.some((e) => e.t === 'settled'));
-    assert.equal(inboxOf(effects).get(8), [texts.nickTaken()]);
+    assert.equal(inboxOf(effects).get(8), [texts.nickTaken('Zoe')]);
   } finally {
     await p.close();
   }

@@ -44,7 +44,7 @@ export function createClassicServer(): net.Server {
           if (!check.ok) {
             socket.write(texts.nickInvalidPrompt(texts.nickProblem(check.problem)));
           } else if (nicks.has(check.key)) {
-            socket.write(texts.nickTaken());
+            socket.write(texts.nickTaken(check.nick));
           } else {
             nicks.add(check.key);
             client.nick = check.nick;

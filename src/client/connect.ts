@@ -97,6 +97,8 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
       return;
     }
     const trimmed = text.trim();
+    // Until a name is taken, each line answers the nickname prompt.
+    if (nickname === undefined) terminal.sent();
     if (nickname === undefined && trimmed !== '') candidate = trimmed;
     // The server answers /quit by closing: keep showing what arrives until it does.
     if (/^\/quit(\s|$)/i.test(trimmed)) link.expectClose();

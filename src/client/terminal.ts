@@ -36,6 +36,11 @@ export interface Terminal {
   notice(text: string): void;
   /** The prompt shown before the input on a TTY (ignored in a pipe). */
   setPrompt(text: string): void;
+  /**
+   * A line went to the server. In a pipe nothing echoes it, so the answer to a prompt would run
+   * on after the prompt: the next text that arrives after a prompt starts a line of its own.
+   */
+  sent(): void;
   close(): void;
 }
 
@@ -53,10 +58,14 @@ export function createTerminal(streams: TerminalStreams, handlers: TerminalHandl
 function pipeTerminal(streams: TerminalStreams, handlers: TerminalHandlers, colour: boolean): Terminal {
   const network = new TerminalSanitizer(colour);
   let atLineStart = true;
+  let atPrompt = false; // the output ends with a prompt awaiting an answer ("…: ")
+  // Lines sent that no prompt shown has been answered by yet (see Terminal.sent).
+  let unanswered = 0;
   const write = (text: string): void => {
     if (text === '') return;
     streams.output.write(text);
     atLineStart = text.endsWith('\n');
+    atPrompt = text.endsWith(': ');
   };
   const rl = readline.createInterface({ input: streams.input, terminal: false, crlfDelay: Infinity });
   let closed = false;
@@ -67,8 +76,26 @@ function pipeTerminal(streams: TerminalStreams, handlers: TerminalHandlers, colo
   return {
     interactive: false,
     colour,
-    network: (text) => write(network.push(text)),
+    network: (text) => {
+      let clean = network.push(text);
+      if (clean === '') return;
+      if (atPrompt && unanswered > 0) {
+        unanswered--;
+        write('\n');
+      }
+      // A prompt and what answered it can arrive in one read: a server line (" > …") right after
+      // a prompt's ": " starts a line of its own too.
+      clean = clean.replace(/: (?= > )/g, (prompt) => {
+        if (unanswered === 0) return prompt;
+        unanswered--;
+        return `${prompt}\n`;
+      });
+      write(clean);
+    },
     line: (text) => write((atLineStart ? '' : '\n') + new TerminalSanitizer(colour).push(`${text}\n`)),
+    sent: () => {
+      unanswered++;
+    },
     notice: (text) => {
       streams.errors.write(`${new TerminalSanitizer(false).push(text)}\n`);
     },
@@ -141,6 +168,7 @@ function ttyTerminal(streams: TerminalStreams, handlers: TerminalHandlers, colou
     },
     line: (text) => printAbove(`${new TerminalSanitizer(colour).push(text)}\n`, prompt()),
     notice: (text) => printAbove(`${new TerminalSanitizer(false).push(text)}\n`, prompt()),
+    sent: () => {}, // a terminal echoes what was typed
     setPrompt: (text) => {
       base = text;
       printAbove('', prompt());

@@ -54,8 +54,8 @@ export interface Session {
   /** The first bytes the connection gets; `others`: how many else are connected. */
   greeting(others: number): string;
   read(line: string, from: Sender): Reading[];
-  /** A line over the cap was dropped. */
-  lineTooLong(max: number): string;
+  /** A line over the cap was dropped (`named`: after the first nickname). */
+  lineTooLong(max: number, named: boolean): string;
   /** The last line before the server closes the connection, saying why. */
   farewell(why: string, named: boolean): string;
 }

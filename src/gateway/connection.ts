@@ -27,6 +27,8 @@ export class Connection {
   quitReason: string | undefined = undefined;
   /** Its rooms and the directory have been told it is gone. */
   departed = false;
+  /** When the server first saw it go (its FIN, an error, the close), as a count: departures keep that order. */
+  goneAt = 0;
 
   /** Output for this event-loop turn, written in one go by the gateway's flush. */
   readonly out: Buffer[] = [];

@@ -39,6 +39,9 @@ export class Gateway {
   /** Connections paused because the actors are behind; resumed when they catch up. */
   private readonly backlogged: Connection[] = [];
   private nextId = 1;
+  /** Closed connections waiting for the end of the loop turn to depart (see departClosed). */
+  private closing: Connection[] = [];
+  private goneCount = 0;
   private open = 0;
   private stopping = false;
 
@@ -132,11 +135,14 @@ export class Gateway {
     if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
     const sink = {
       line: (text: string) => this.onLine(conn, text),
-      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine))),
+      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null))),
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
-    socket.on('error', () => {}); // ECONNRESET, EPIPE…: the 'close' that follows does the cleanup
+    // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
+    // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
+    socket.on('end', () => this.seeGoing(conn));
+    socket.on('error', () => this.seeGoing(conn));
     socket.on('close', () => this.onClose(conn));
     // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
     // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
@@ -146,7 +152,8 @@ export class Gateway {
   }
 
   private onLine(conn: Connection, text: string): void {
-    if (conn.ending || text.trim() === '') return;
+    // A blank line from a named user asks for nothing and costs no token; at the prompt its edge answers it.
+    if (conn.ending || (text.trim() === '' && this.mirror.nickOf(conn.id) !== null)) return;
     if (conn.held.length === 0 && !conn.awaiting && this.takeToken(conn)) this.forward(conn, text);
     else {
       conn.held.push(text);
@@ -265,8 +272,24 @@ export class Gateway {
     else this.perIp.delete(conn.address);
     conn.out.length = 0;
     conn.outBytes = 0;
-    if (!conn.awaiting) this.depart(conn);
+    this.seeGoing(conn);
+    if (conn.awaiting) return; // it departs once its barrier settles
+    this.closing.push(conn);
+    if (this.closing.length === 1) setImmediate(this.departClosed);
   }
+
+  /** Numbers a connection by when the server first saw it go, so its rooms hear of it in that order. */
+  private seeGoing(conn: Connection): void {
+    if (conn.goneAt === 0) conn.goneAt = ++this.goneCount;
+  }
+
+  /** The connections that closed in this loop turn depart in the order they were seen going. */
+  private readonly departClosed = (): void => {
+    const closing = this.closing;
+    this.closing = [];
+    closing.sort((a, b) => a.goneAt - b.goneAt);
+    for (const conn of closing) this.depart(conn);
+  };
 
   /** The socket is gone and nothing is in flight for it: its departure is announced, and it is forgotten. */
   private depart(conn: Connection): void {

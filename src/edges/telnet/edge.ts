@@ -22,7 +22,7 @@ export function telnetEdge(limits: ParserLimits & { maxLine: number }): Edge {
         return reading === null ? NOTHING : [reading];
       },
       greeting: (others) => texts.banner(others),
-      lineTooLong: (max) => texts.lineTooLong(max),
+      lineTooLong: (max, named) => (named ? texts.lineTooLong(max) : texts.nameTooLong(max)),
       farewell: (why, named) => texts.farewell(why, named),
     }),
   };

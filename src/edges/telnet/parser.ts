@@ -15,8 +15,12 @@ const answer = (text: string): Reading => ({ answer: text });
 
 /** What a telnet line asks for; null for a blank line, or one from a user between rooms (behind a barrier, so never read). */
 export function readTelnetLine(line: string, from: Sender, limits: ParserLimits): Reading | null {
+  if (from.nick === null) {
+    // At the prompt every answer but a join ends with the prompt again: a blank line too.
+    if (line.trim() === '') return answer(texts.nickInvalidPrompt(texts.nickProblem('empty')));
+    return { intent: { kind: 'claim', nick: line, enter: LOBBY } };
+  }
   if (line.trim() === '') return null;
-  if (from.nick === null) return { intent: { kind: 'claim', nick: line, enter: LOBBY } };
   // Telnet users are in one room at a time: the one they joined last.
   const room = from.rooms[from.rooms.length - 1];
   if (room === undefined) return null; // between rooms: behind a barrier, never read here

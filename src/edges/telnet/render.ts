@@ -45,7 +45,7 @@ function renderNotice(n: Notice): string {
     case 'nickInvalid':
       return n.stage === 'claim' ? texts.nickInvalidPrompt(texts.nickProblem(n.problem)) : texts.error(texts.nickProblem(n.problem));
     case 'nickTaken':
-      return n.stage === 'claim' ? texts.nickTaken() : texts.nickInUse(n.nick);
+      return n.stage === 'claim' ? texts.nickTaken(n.nick) : texts.nickInUse(n.nick);
     case 'nickUnchanged':
       return texts.alreadyKnownAs(n.nick);
     case 'noSuchNick':

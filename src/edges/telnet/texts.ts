@@ -28,10 +28,13 @@ export function banner(others: number): string {
   return `${CRLF} > welcome to ${GREEN}node-chat${RESET}!${CRLF} > ${count} connected at this time.${CRLF}${NICK_PROMPT}`;
 }
 
-export const nickTaken = (): string => `${YELLOW} > This nickname is already in use. Please try again:${RESET} `;
-
-/** An invalid first nickname: why, then the same prompt again. */
+/** An invalid first nickname: why, on a line of its own, then the same prompt again. */
 export const nickInvalidPrompt = (why: string): string => `${yellow(` > ${why}`)}${NICK_PROMPT}`;
+
+/** A first nickname someone else has: said as /nick says it, then the prompt again. */
+export const nickTaken = (nick: string): string => nickInvalidPrompt(nickInUseText(nick));
+
+const nickInUseText = (nick: string): string => `the nickname ${nick} is already in use`;
 
 export const joined = (nick: string, room: string): string => grey(` > ${nick} joined the room${inRoom(room)}`);
 
@@ -57,7 +60,7 @@ export const info = (text: string): string => grey(` > ${text}`);
 /** A yellow error line to one user. */
 export const error = (text: string): string => yellow(` > ${text}`);
 
-export const nickInUse = (nick: string): string => error(`the nickname ${nick} is already in use`);
+export const nickInUse = (nick: string): string => error(nickInUseText(nick));
 
 export const alreadyKnownAs = (nick: string): string => info(`you are already known as ${nick}`);
 
@@ -66,6 +69,9 @@ export const noUser = (nick: string): string => error(`no user named ${nick}`);
 export const unknownCommand = (name: string): string => error(`unknown command /${name} (try /help)`);
 
 export const lineTooLong = (max: number): string => error(`line too long (at most ${max} bytes), not sent`);
+
+/** The same at the nickname prompt: the prompt again after it. */
+export const nameTooLong = (max: number): string => `${lineTooLong(max)}${NICK_PROMPT}`;
 
 export const topicSet = (nick: string, text: string): string => grey(` > ${nick} set the topic: ${text}`);
 

@@ -1,0 +1,129 @@
+// The telnet edge byte for byte: every event as the classic texts render it, and every line as
+// the slash-command reader reads it. The strings are written out literally, so a change to a
+// text shows here as a failing test, not as a quiet change on every telnet user's screen.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ChatEvent, Notice } from '../src/model/events.js';
+import { readTelnetLine } from '../src/edges/telnet/parser.js';
+import { renderTelnet } from '../src/edges/telnet/render.js';
+import { telnetEdge } from '../src/edges/telnet/edge.js';
+
+const GREY = '\x1b[90m';
+const CYAN = '\x1b[96m';
+const YELLOW = '\x1b[93m';
+const MAGENTA = '\x1b[95m';
+const GREEN = '\x1b[92m';
+const RESET = '\x1b[39m';
+const grey = (t: string): string => `${GREY}${t}${RESET}\r\n`;
+const yellow = (t: string): string => `${YELLOW}${t}${RESET}\r\n`;
+const PROMPT = ' > please write your name and press enter: ';
+
+const at = { id: '1700000000000-0', at: 1_700_000_000_000 };
+const notice = (n: Notice): ChatEvent => ({ k: 'notice', notice: n });
+
+const render = suite('telnet codec: events as the classic texts');
+const cases: Array<[string, ChatEvent, string]> = [
+  ['a join in the lobby', { k: 'joined', room: 'lobby', ...at, nick: 'alice' }, grey(' > alice joined the room')],
+  ['a join elsewhere names the room', { k: 'joined', room: 'dev', ...at, nick: 'alice' }, grey(' > alice joined the room dev')],
+  ['a leave', { k: 'left', room: 'lobby', ...at, nick: 'bob', how: 'quit' }, grey(' > bob left the room')],
+  ['a quit with a reason', { k: 'left', room: 'dev', ...at, nick: 'bob', how: 'quit', reason: 'off to bed' }, grey(' > bob left the room dev (off to bed)')],
+  ['a move away', { k: 'left', room: 'lobby', ...at, nick: 'bob', how: 'moved' }, grey(' > bob left the room')],
+  ['a part (IRC) reads as a leave', { k: 'left', room: 'dev', ...at, nick: 'bob', how: 'part', reason: 'bye' }, grey(' > bob left the room dev (bye)')],
+  ['a user whose node died', { k: 'left', room: 'lobby', ...at, nick: 'bob', how: 'lost' }, grey(' > bob left the room (connection lost)')],
+  ['a line', { k: 'said', room: 'lobby', ...at, nick: 'alice', text: 'hello' }, `${CYAN} > alice:${RESET} hello\r\n`],
+  ['an action', { k: 'acted', room: 'lobby', ...at, nick: 'alice', text: 'waves' }, grey(' * alice waves')],
+  ['a rename', { k: 'renamed', room: 'lobby', ...at, from: 'alice', nick: 'alicia' }, grey(' > alice is now known as alicia')],
+  ['a topic set', { k: 'topicSet', room: 'lobby', ...at, nick: 'alice', text: 'friday' }, grey(' > alice set the topic: friday')],
+  ['the topic', { k: 'topic', room: 'lobby', text: 'friday', by: 'alice', at: 1 }, grey(' > topic: friday')],
+  ['no topic', { k: 'noTopic', room: 'lobby' }, grey(' > no topic is set (/topic TEXT sets one)')],
+  ['the size of a room moved to', { k: 'roomSize', room: 'dev', count: 1 }, grey(' > 1 person in dev')],
+  ['the size, plural', { k: 'roomSize', room: 'dev', count: 3 }, grey(' > 3 people in dev')],
+  ['who is in the room', { k: 'members', room: 'lobby', nicks: ['alice', 'bob'] }, grey(' > in the room: alice, bob')],
+  ['the rooms, the lobby first', { k: 'rooms', rooms: [['zeta', 1], ['dev', 2], ['lobby', 3]] }, grey(' > lobby (3)') + grey(' > dev (2)') + grey(' > zeta (1)')],
+  ['the rooms, an empty lobby listed', { k: 'rooms', rooms: [['dev', 2]] }, grey(' > lobby (0)') + grey(' > dev (2)')],
+  ['a private message', { k: 'private', ...at, from: 'alice', to: 'bob', text: 'psst' }, `${MAGENTA} > alice (private):${RESET} psst\r\n`],
+  ['its copy to the sender', { k: 'privateSent', to: 'bob', text: 'psst' }, grey(' > (to bob) psst')],
+  ['the welcome (the banner said it)', { k: 'welcome', nick: 'alice' }, ''],
+  ['an invalid first name', notice({ code: 'nickInvalid', stage: 'claim', problem: 'space' }), yellow(' > a nickname cannot contain spaces') + PROMPT],
+  ['an invalid new name', notice({ code: 'nickInvalid', stage: 'rename', problem: 'tooLong' }), yellow(' > nickname too long (at most 32 characters)')],
+  ['a taken first name: the same words as /nick, then the prompt', notice({ code: 'nickTaken', stage: 'claim', nick: 'ALICE' }), yellow(' > the nickname ALICE is already in use') + PROMPT],
+  ['a taken new name', notice({ code: 'nickTaken', stage: 'rename', nick: 'BOB' }), yellow(' > the nickname BOB is already in use')],
+  ['the same name', notice({ code: 'nickUnchanged', nick: 'alice' }), grey(' > you are already known as alice')],
+  ['nobody by that name', notice({ code: 'noSuchNick', nick: 'dave' }), yellow(' > no user named dave')],
+  ['the store failed', notice({ code: 'storeFailed' }), yellow(' > that could not be done just now (the chat store failed); please try again')],
+  ['degraded', notice({ code: 'degraded' }), yellow(' > the chat is degraded: its message store is unreachable; your lines will go out when it is back')],
+  ['back, nothing missed', notice({ code: 'recovered', missed: [] }), grey(' > the chat is back: nothing was missed')],
+  ['back, some missed', notice({ code: 'recovered', missed: ['dev', 'ops'] }), grey(' > the chat is back, but some lines in dev, ops were missed (older than the store keeps)')],
+];
+for (const [name, event, bytes] of cases) render(name, () => assert.is(renderTelnet(event), bytes));
+render('a long member list wraps into several lines', () => {
+  const out = renderTelnet({ k: 'members', room: 'lobby', nicks: Array.from({ length: 100 }, (_, i) => `member${i}`) });
+  assert.ok(out.split('\r\n').length > 3);
+  assert.ok(out.startsWith(`${GREY} > in the room: member0, member1`));
+});
+render.run();
+
+const read = suite('telnet codec: lines as intents, or answers of its own');
+const named: { nick: string | null; rooms: string[] } = { nick: 'alice', rooms: ['dev'] };
+const intentOf = (line: string, from = named) => {
+  const r = readTelnetLine(line, from, { topicBytes: 20 });
+  return r !== null && 'intent' in r ? r.intent : r;
+};
+const answerOf = (line: string, from = named): string | undefined => {
+  const r = readTelnetLine(line, from, { topicBytes: 20 });
+  return r !== null && 'answer' in r ? r.answer : undefined;
+};
+read('the first line is the nickname, and enters the lobby', () => {
+  assert.equal(intentOf('alice', { nick: null, rooms: [] }), { kind: 'claim', nick: 'alice', enter: 'lobby' });
+  assert.equal(intentOf('/who', { nick: null, rooms: [] }), { kind: 'claim', nick: '/who', enter: 'lobby' }, 'the directory refuses it');
+});
+read('a blank line at the prompt: why, and the prompt again; later, nothing', () => {
+  assert.is(answerOf('   ', { nick: null, rooms: [] }), yellow(' > a nickname needs at least one character') + PROMPT);
+  assert.is(intentOf('   '), null);
+});
+read('chat goes to the current room; // sends a literal slash', () => {
+  assert.equal(intentOf('hello'), { kind: 'say', room: 'dev', text: 'hello' });
+  assert.equal(intentOf('//shrug'), { kind: 'say', room: 'dev', text: '/shrug' });
+});
+read('commands, case-insensitive', () => {
+  assert.equal(intentOf('/WHO'), { kind: 'who', room: 'dev' });
+  assert.equal(intentOf('/me waves'), { kind: 'act', room: 'dev', text: 'waves' });
+  assert.equal(intentOf('/msg bob  see you'), { kind: 'private', target: 'bob', text: 'see you' });
+  assert.equal(intentOf('/nick alicia'), { kind: 'rename', nick: 'alicia' });
+  assert.equal(intentOf('/quit'), { kind: 'quit' });
+  assert.equal(intentOf('/quit lunch'), { kind: 'quit', reason: 'lunch' });
+  assert.equal(intentOf('/join #Ops'), { kind: 'move', from: 'dev', to: 'ops' });
+  assert.equal(intentOf('/leave'), { kind: 'move', from: 'dev', to: 'lobby' });
+  assert.equal(intentOf('/rooms'), { kind: 'rooms' });
+  assert.equal(intentOf('/topic'), { kind: 'topic', room: 'dev' });
+  assert.equal(intentOf('/topic ship it'), { kind: 'topic', room: 'dev', text: 'ship it' });
+});
+read('what the edge answers by itself, byte for byte', () => {
+  assert.is(answerOf('/me'), yellow(' > usage: /me ACTION'));
+  assert.is(answerOf('/msg bob'), yellow(' > usage: /msg NICK TEXT'));
+  assert.is(answerOf('/nick'), yellow(' > usage: /nick NEWNAME'));
+  assert.is(answerOf('/join'), yellow(' > which room? usage: /join ROOM'));
+  assert.is(answerOf('/join no spaces'), yellow(' > a room name is letters, digits, - and _ only'));
+  assert.is(answerOf(`/join ${'r'.repeat(33)}`), yellow(' > room name too long (at most 32 characters)'));
+  assert.is(answerOf('/join dev'), grey(' > you are already in dev'));
+  assert.is(answerOf('/dance now'), yellow(' > unknown command /dance (try /help)'));
+  assert.is(answerOf(`/topic ${'é'.repeat(11)}`), yellow(' > topic too long (at most 20 bytes), not set'), 'counted in bytes');
+  const help = answerOf('/help')!;
+  assert.ok(help.startsWith(grey(' > commands:')));
+  assert.match(help, grey(" > /topic [TEXT]   show or set the room's topic"));
+  assert.match(help, grey(' > //text          send a line that starts with /'));
+});
+read.run();
+
+const edge = suite('telnet codec: the session');
+edge('the greeting, the cap on a line before and after a name, the farewell', () => {
+  const s = telnetEdge({ topicBytes: 300, maxLine: 4096 }).open();
+  assert.is(s.greeting(1), `\r\n > welcome to ${GREEN}node-chat${RESET}!\r\n > 1 other person is connected at this time.\r\n${PROMPT}`);
+  assert.is(s.greeting(2), `\r\n > welcome to ${GREEN}node-chat${RESET}!\r\n > 2 other people are connected at this time.\r\n${PROMPT}`);
+  assert.is(s.lineTooLong(4096, true), yellow(' > line too long (at most 4096 bytes), not sent'));
+  assert.is(s.lineTooLong(4096, false), yellow(' > line too long (at most 4096 bytes), not sent') + PROMPT, 'at the prompt, the prompt again');
+  assert.is(s.farewell('goodbye', true), yellow(' > goodbye'));
+  assert.is(s.farewell('goodbye', false), `\r\n${yellow(' > goodbye')}`, 'after the prompt, on a line of its own');
+});
+edge.run();
