@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startListening } from '../bench/child.js';
 import type { Config } from '../src/config.js';
 import * as texts from '../src/edges/telnet/texts.js';
@@ -97,6 +97,25 @@ flood('over the burst, lines are throttled (not dropped), and others are not slo
   const nums = [...watcher.text.matchAll(/flooder:\x1b\[39m (\d+)/g)].map((m) => Number(m[1]));
   assert.equal(nums, Array.from({ length: 40 }, (_, i) => i), 'all of them, in order');
 });
+flood('a pasted flood: what one connection holds stays under the cap, the rest is read as it drains, nothing lost', async () => {
+  await start({ floodRate: 2000, floodBurst: 5, floodKickSeconds: 30, heldLines: 50 });
+  const flooder = await named('flooder');
+  const watcher = await named('watcher');
+  const conn = [...server!.gateway['conns'].values()].find((c) => c.id === 1)!;
+  let most = 0;
+  const sample = setInterval(() => (most = Math.max(most, conn.held.length)), 1);
+  let paste = '';
+  for (let i = 0; i < 3000; i++) paste += `${i}\n`;
+  flooder.send(paste); // about 14 KB: a few reads, each of thousands of lines
+  try {
+    await watcher.waitFor(texts.message('flooder', '2999'), 20_000);
+  } finally {
+    clearInterval(sample);
+  }
+  assert.ok(most <= 50, `held at most ${most} lines`);
+  const nums = [...watcher.text.matchAll(/flooder:\x1b\[39m (\d+)/g)].map((m) => Number(m[1]));
+  assert.equal(nums, Array.from({ length: 3000 }, (_, i) => i));
+});
 flood('a sender that stays over the limit past the ceiling is disconnected with a reason', async () => {
   await start({ floodRate: 2, floodBurst: 2, floodKickSeconds: 1 });
   const flooder = await named('flooder');
@@ -139,6 +158,20 @@ caps('over the total cap, a new socket gets one line of reason and is closed', a
   const d = await connect();
   await d.waitFor(texts.NICK_PROMPT);
   assert.match(d.text, '1 other person');
+});
+caps('refused sockets that never close their side do not keep their descriptors', async () => {
+  await start({ maxConnections: 1 });
+  const first = await connect();
+  await first.waitFor(texts.NICK_PROMPT);
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  const refused: TestClient[] = [];
+  for (let i = 0; i < 10; i++) refused.push(await connect()); // never read past the notice, never closed here
+  for (const r of refused) await r.waitFor('the server is full');
+  await waitUntil(() => server!.gateway['refusing'] === 0, { timeoutMs: 1500, failure: () => 'the refused sockets were not let go' });
+  // Our 10 client sockets live in this process too; the server's ends of them must be gone.
+  assert.ok(fds() <= before + 10 + 1, `${fds() - before} descriptors more than before`);
+  for (const r of refused) r.close();
 });
 caps('no nickname within the timeout: told why, then closed', async () => {
   await start({ registerTimeoutSeconds: 1 });

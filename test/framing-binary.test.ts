@@ -19,7 +19,7 @@ function session(): { framer: LineFramer; push: (...bytes: Array<number | string
   const push = (...bytes: Array<number | string>): Out[] => {
     const out: Out[] = [];
     const sink: LineSink = {
-      line: (text) => out.push({ line: text }),
+      line: (text) => void out.push({ line: text }),
       tooLong: () => out.push({ tooLong: true }),
       reply: (b) => out.push({ reply: [...b] }),
     };

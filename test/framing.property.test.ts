@@ -21,7 +21,7 @@ function feed(chunks: Uint8Array[], maxLine: number, onStep?: (framer: LineFrame
   const framer = new LineFramer(maxLine);
   const out: Out[] = [];
   const sink: LineSink = {
-    line: (text) => out.push({ line: text }),
+    line: (text) => void out.push({ line: text }),
     tooLong: () => out.push({ tooLong: true }),
     reply: (b) => out.push({ reply: [...b] }),
   };
@@ -120,7 +120,7 @@ chunking('two framers fed interleaved do not disturb each other (they share one 
       const fb = new LineFramer(max);
       const outA: Out[] = [];
       const outB: Out[] = [];
-      const sink = (out: Out[]): LineSink => ({ line: (t) => out.push({ line: t }), tooLong: () => out.push({ tooLong: true }), reply: (r) => out.push({ reply: [...r] }) });
+      const sink = (out: Out[]): LineSink => ({ line: (t) => void out.push({ line: t }), tooLong: () => out.push({ tooLong: true }), reply: (r) => out.push({ reply: [...r] }) });
       const sa = sink(outA);
       const sb = sink(outB);
       const ca = split(a, cutsA);

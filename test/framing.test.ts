@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { LineFramer } from '../src/edges/telnet/framer.js';
 import { cleanText } from '../src/edges/telnet/sanitize.js';
 import { frame, linesOf } from './helpers/framing.js';
 
@@ -82,6 +83,47 @@ erase('backspace at the start of a line does nothing', () => {
   assert.equal(linesOf(['\b\b\x7fok\n']), ['ok']);
 });
 erase.run();
+
+const pause = suite('framing: a sink that takes no more for now');
+pause('the rest of the chunk waits unread until resume, then reads on in order, across line ends and a split CRLF', () => {
+  const framer = new LineFramer(4096);
+  const got: string[] = [];
+  let room = 2;
+  const sink = {
+    line: (text: string) => (got.push(text), --room > 0),
+    tooLong: () => {},
+    reply: () => {},
+  };
+  framer.push(Buffer.from('a\r\nb\r\nc\r\nd\r'), sink);
+  assert.equal(got, ['a', 'b']);
+  assert.is(framer.unreadBytes, 6, 'c, d and their endings wait');
+  room = 1;
+  framer.resume(sink);
+  assert.equal(got, ['a', 'b', 'c']);
+  room = 10;
+  framer.resume(sink);
+  assert.equal(got, ['a', 'b', 'c', 'd']);
+  assert.is(framer.unreadBytes, 0);
+  framer.push(Buffer.from('\ne\n'), sink);
+  assert.equal(got, ['a', 'b', 'c', 'd', 'e'], 'the LF of the split CRLF is not an empty line');
+});
+pause('resume inside a push (a sink that calls back into its framer) does nothing', () => {
+  const framer = new LineFramer(4096);
+  const got: string[] = [];
+  const sink = {
+    line: (text: string) => {
+      got.push(text);
+      framer.resume(sink);
+      return got.length < 1;
+    },
+    tooLong: () => {},
+    reply: () => {},
+  };
+  framer.push(Buffer.from('x\ny\n'), sink);
+  assert.equal(got, ['x']);
+  assert.is(framer.unreadBytes, 2);
+});
+pause.run();
 
 const cap = suite('framing: line cap');
 cap('a line of exactly the cap passes', () => {

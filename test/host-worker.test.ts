@@ -54,7 +54,7 @@ worker('with two hosts, the directory on one and rooms placed by hash still coop
   }
 });
 worker('a killed host comes back with the state it is given', async () => {
-  const { p, effects, until } = pool(1, { members: [{ conn: 7, nick: 'zoe', rooms: ['lobby'] }], topics: [] });
+  const { p, effects, until } = pool(1, { members: [{ conn: 7, nick: 'zoe', rooms: ['lobby'], since: [1] }], topics: [] });
   try {
     p.kill(0);
     await until(() => p.restarts === 1);

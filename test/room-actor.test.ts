@@ -2,6 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LOBBY } from '../src/model/rooms.js';
 import { Harness, ev, eventsOf, kinds } from './helpers/actors.js';
+import { MemberMirror } from '../src/gateway/members.js';
+import type { Effect } from '../src/model/messages.js';
 
 /** A harness with alice (1), bob (2) and carol (3) already in the lobby. */
 function room(): Harness {
@@ -309,8 +311,8 @@ restore('a host rebuilt from member records behaves as before', () => {
   const h = room();
   const fresh = new Harness();
   const members = [
-    { conn: 1, nick: 'alice', rooms: ['lobby', 'dev'] },
-    { conn: 2, nick: 'bob', rooms: ['lobby'] },
+    { conn: 1, nick: 'alice', rooms: ['lobby', 'dev'], since: [1, 3] },
+    { conn: 2, nick: 'bob', rooms: ['lobby'], since: [2] },
   ];
   fresh.host.restore({ members, topics: [['dev', { text: 'kept', by: 'alice', at: 5 }]] });
   fresh.mirror.learn(members.flatMap((m) => [{ t: 'named' as const, conn: m.conn, nick: m.nick }, ...m.rooms.map((room) => ({ t: 'placed' as const, conn: m.conn, room, present: true }))]));
@@ -326,13 +328,31 @@ restore('a rename replayed into a rebuilt room still says who it was', () => {
   const fresh = new Harness();
   fresh.host.restore({
     members: [
-      { conn: 1, nick: 'robert', rooms: ['lobby'] }, // the directory's new name reached the gateway before the crash
-      { conn: 2, nick: 'carol', rooms: ['lobby'] },
+      { conn: 1, nick: 'robert', rooms: ['lobby'], since: [0] }, // the directory's new name reached the gateway before the crash
+      { conn: 2, nick: 'carol', rooms: ['lobby'], since: [0] },
     ],
     topics: [],
   });
   fresh.run({ to: 'room:lobby', msg: { t: 'renamed', conn: 1, from: 'bob', nick: 'robert', settle: true } });
   assert.equal(fresh.got(2), [ev.renamed('bob', 'robert')]);
+});
+restore('a rebuilt room lists its members in the order they joined it, not the order they were named', () => {
+  const h = new Harness();
+  const mirror = new MemberMirror();
+  const learn = (effects: Effect[]): void => {
+    for (const e of effects) {
+      if (e.t === 'named') mirror.setNick(e.conn, e.nick);
+      if (e.t === 'placed') mirror.place(e.conn, e.room, e.present);
+    }
+  };
+  for (const [c, n] of [[1, 'ann'], [2, 'ben'], [3, 'cat']] as const) learn(h.claim(c, n));
+  for (const c of [3, 1, 2]) learn(h.intent(c, { kind: 'join', room: 'dev' }));
+  h.intent(1, { kind: 'who', room: 'dev' });
+  assert.equal(h.got(1), [ev.members(['cat', 'ann', 'ben'], 'dev')]);
+  const fresh = new Harness();
+  fresh.host.restore(mirror.snapshot());
+  fresh.run({ to: 'room:dev', msg: { t: 'who', conn: 1 }, barrier: true });
+  assert.equal(fresh.got(1), [ev.members(['cat', 'ann', 'ben'], 'dev')]);
 });
 restore.run();
 
@@ -402,8 +422,8 @@ views('a room restored after handing out lists leaves those lists as they were',
   const seen = [...before];
   h.host.restore({
     members: [
-      { conn: 7, nick: 'g', rooms: ['lobby'] },
-      { conn: 8, nick: 'h', rooms: ['lobby'] },
+      { conn: 7, nick: 'g', rooms: ['lobby'], since: [0] },
+      { conn: 8, nick: 'h', rooms: ['lobby'], since: [0] },
     ],
     topics: [],
   });

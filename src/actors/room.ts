@@ -41,7 +41,14 @@ export class RoomActor {
     this.members.clear();
     this.list.clear();
     this.topic = topic;
-    for (const r of records) if (r.rooms.includes(this.name)) this.add(r.conn, r.nick);
+    // In the order they joined this room, as before the crash (/who reads the same).
+    const here: Array<{ conn: ConnId; nick: string; since: number }> = [];
+    for (const r of records) {
+      const at = r.rooms.indexOf(this.name);
+      if (at >= 0) here.push({ conn: r.conn, nick: r.nick, since: r.since[at] ?? 0 });
+    }
+    here.sort((a, b) => a.since - b.since);
+    for (const m of here) this.add(m.conn, m.nick);
   }
 
   receive(msg: RoomMsg): void {

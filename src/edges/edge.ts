@@ -6,8 +6,11 @@ import type { ChatEvent } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 
 export interface LineSink {
-  /** A complete line, decoded (invalid UTF-8 → U+FFFD) and cleaned of control characters. */
-  line(text: string): void;
+  /**
+   * A complete line, decoded (invalid UTF-8 → U+FFFD) and cleaned of control characters. False:
+   * take no more for now; the framer keeps the rest of what it was given until `resume`.
+   */
+  line(text: string): boolean | void;
   /** A line longer than the cap ended; it was dropped whole. */
   tooLong(): void;
   /** Bytes to send back at once (protocol negotiation). */
@@ -18,6 +21,10 @@ export interface Framer {
   /** Bytes to send before anything else (a protocol's own negotiation), if any. */
   opening?(): Buffer;
   push(chunk: Uint8Array, sink: LineSink): void;
+  /** Goes on with what a sink that said "no more" left unread (nothing while a push is running). */
+  resume(sink: LineSink): void;
+  /** Bytes received and not yet read into lines because the sink said "no more". */
+  readonly unreadBytes: number;
   /** Bytes held for the unfinished line. */
   readonly heldBytes: number;
 }

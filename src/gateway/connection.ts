@@ -4,7 +4,7 @@
 
 import type { Socket } from 'node:net';
 import type { ConnId } from '../model/messages.js';
-import type { Codec, Framer, Reading, Session } from '../edges/edge.js';
+import type { Codec, Framer, LineSink, Reading, Session } from '../edges/edge.js';
 
 /** A line waiting for its turn, or what is left of one whose first intent was a barrier. */
 export type Held = string | Reading;
@@ -15,6 +15,10 @@ export class Connection {
   readonly codec: Codec;
   /** Lines received but not yet forwarded: behind a barrier, or throttled by the flood limit. */
   readonly held: Held[] = [];
+  /** The text held, in UTF-16 units: with held.length, what the held cap counts. */
+  heldChars = 0;
+  /** Where its framer's lines go (set by the gateway when the socket is accepted). */
+  sink: LineSink | null = null;
   /** A line that can move this connection to another actor is in flight; later lines wait. */
   awaiting = false;
   /** Paused because the actors are behind (see Gateway.releaseBacklog). */

@@ -16,6 +16,9 @@ import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
 
+/** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
+const REFUSING = 16;
+
 /** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
 const BACKLOG_HIGH = 50_000;
 const BACKLOG_LOW = 10_000;
@@ -39,6 +42,8 @@ export class Gateway {
   /** Connections paused because the actors are behind; resumed when they catch up. */
   private readonly backlogged: Connection[] = [];
   private nextId = 1;
+  /** Refused sockets still open (see refuse). */
+  private refusing = 0;
   /** Closed connections waiting for the end of the loop turn to depart (see departClosed). */
   private closing: Connection[] = [];
   private goneCount = 0;
@@ -50,6 +55,8 @@ export class Gateway {
     system: SystemFactory,
     /** The protocol of the first listener (see listen). */
     private readonly edge: Edge,
+    /** The clock the flood limit, the registration deadline and the flush pacing read (ms; injected by tests). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.system = system({
       onEffects: (effects) => this.apply(effects),
@@ -61,8 +68,8 @@ export class Gateway {
     this.registration = new Deadlines(config.registerTimeoutSeconds * 1000, (id) => {
       const conn = this.conns.get(id);
       if (conn) this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`);
-    });
-    this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true));
+    }, now);
+    this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true), now);
   }
 
   /** The first listener. */
@@ -119,25 +126,23 @@ export class Gateway {
     const verdict: Admission = this.stopping
       ? { ok: false, why: 'the server is shutting down' }
       : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
-    if (!verdict.ok) {
-      socket.on('error', () => {});
-      socket.end(edge.open().farewell(verdict.why, true));
-      // A refused peer that never closes its side must not keep the descriptor: the caps are about fds.
-      setTimeout(() => socket.destroy(), 2000).unref();
-      return;
-    }
+    if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
     const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
-    conn.refilledAt = performance.now();
+    conn.refilledAt = this.now();
     this.conns.set(conn.id, conn);
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
     socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
     if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
     const sink = {
-      line: (text: string) => this.onLine(conn, text),
+      line: (text: string): boolean => {
+        this.onLine(conn, text);
+        return !this.holdsTooMuch(conn); // past the cap, the framer keeps the rest unread
+      },
       tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null))),
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
+    conn.sink = sink;
     socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
     // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
     // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
@@ -151,14 +156,34 @@ export class Gateway {
     socket.write(opening ? Buffer.concat([opening, greeting]) : greeting);
   }
 
+  /**
+   * A socket the caps turn away gets one line saying why, and its descriptor goes as soon as that
+   * line is in the kernel's hands: the caps are about descriptors, and a connect flood at the cap
+   * must not eat the headroom kept for Workers and Redis. Past REFUSING at once, not even the line.
+   */
+  private refuse(socket: Socket, edge: Edge, why: string): void {
+    socket.on('error', () => {});
+    if (this.refusing >= REFUSING) return void socket.destroy();
+    this.refusing++;
+    socket.once('close', () => this.refusing--);
+    socket.end(edge.open().farewell(why, true), () => socket.destroy());
+    setTimeout(() => socket.destroy(), 1000).unref(); // a notice the kernel cannot take (a full window): give up on it
+  }
+
   private onLine(conn: Connection, text: string): void {
     // A blank line from a named user asks for nothing and costs no token; at the prompt its edge answers it.
     if (conn.ending || (text.trim() === '' && this.mirror.nickOf(conn.id) !== null)) return;
     if (conn.held.length === 0 && !conn.awaiting && this.takeToken(conn)) this.forward(conn, text);
     else {
       conn.held.push(text);
+      conn.heldChars += text.length;
       this.pump(conn);
     }
+  }
+
+  /** At the cap on what one connection may have waiting (lines, or their size): read no more of it for now. */
+  private holdsTooMuch(conn: Connection): boolean {
+    return conn.held.length >= this.config.heldLines || conn.heldChars >= this.config.heldBytes;
   }
 
   /** Forwards held lines while the connection may send: no barrier in flight and tokens left. */
@@ -166,19 +191,23 @@ export class Gateway {
     while (conn.held.length > 0 && !conn.awaiting && !conn.ending) {
       // A line costs a token; the rest of a line that waited behind a barrier does not.
       if (typeof conn.held[0] === 'string' && !this.takeToken(conn)) return this.throttle(conn);
-      this.forward(conn, conn.held.shift()!);
+      const item = conn.held.shift()!;
+      if (typeof item === 'string') conn.heldChars -= item.length;
+      this.forward(conn, item);
     }
     // Lines still held behind a barrier are still throttled lines: the flood-kick clock keeps running.
     if (conn.held.length === 0) conn.throttledSince = 0;
     if (conn.ending) return;
-    if (conn.held.length > 0 || conn.awaiting || conn.backlogged) conn.socket.pause();
+    // Room again below the cap: read on into what the framer kept unread (it may fill the cap again).
+    if (conn.framer.unreadBytes > 0 && !this.holdsTooMuch(conn) && conn.sink !== null) conn.framer.resume(conn.sink);
+    if (conn.held.length > 0 || conn.awaiting || conn.backlogged || conn.framer.unreadBytes > 0) conn.socket.pause();
     else if (!conn.closed) conn.socket.resume();
   }
 
   private takeToken(conn: Connection): boolean {
     const rate = this.config.floodRate;
     if (rate <= 0) return true;
-    const now = performance.now();
+    const now = this.now();
     conn.tokens = Math.min(this.config.floodBurst, conn.tokens + ((now - conn.refilledAt) / 1000) * rate);
     conn.refilledAt = now;
     if (conn.tokens < 1) return false;
@@ -189,7 +218,7 @@ export class Gateway {
   /** Over the flood limit: stop reading until a token returns; disconnect a sender that never relents. */
   private throttle(conn: Connection): void {
     conn.socket.pause();
-    const now = performance.now();
+    const now = this.now();
     if (conn.throttledSince === 0) conn.throttledSince = now;
     else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, 'flooding: too many lines for too long, goodbye');
     if (conn.floodTimer) return;
@@ -372,6 +401,7 @@ export class Gateway {
     if (conn.closed && !conn.awaiting) {
       // Lines it sent before closing went out above; now its leave.
       conn.held.length = 0;
+      conn.heldChars = 0;
       this.depart(conn);
     }
   }
@@ -396,6 +426,7 @@ export class Gateway {
     if (conn.ending || conn.closed) return;
     conn.ending = true;
     conn.held.length = 0;
+    conn.heldChars = 0;
     conn.socket.resume(); // read and drop until the peer closes, so its FIN is seen
     this.out.writeOut(conn, Infinity); // now, not at the next (possibly delayed) flush
     conn.socket.end();

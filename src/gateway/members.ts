@@ -13,6 +13,8 @@ interface Known {
   last: string;
   /** In the order joined. */
   rooms: string[];
+  /** When it joined each of them (see MemberRecord.since). */
+  since: number[];
 }
 
 const NOWHERE: readonly string[] = [];
@@ -22,6 +24,7 @@ export class MemberMirror {
   /** Local members per room, so a room's topic is forgotten when the last of them leaves. */
   private readonly counts = new Map<string, number>();
   private readonly topics = new Map<string, Topic>();
+  private joins = 0;
 
   get(conn: ConnId): Readonly<Known> | undefined {
     return this.known.get(conn);
@@ -46,8 +49,13 @@ export class MemberMirror {
     this.update(conn, (k) => {
       const at = k.rooms.indexOf(room);
       if (present === at >= 0) return;
-      if (present) k.rooms.push(room);
-      else k.rooms.splice(at, 1);
+      if (present) {
+        k.rooms.push(room);
+        k.since.push(++this.joins);
+      } else {
+        k.rooms.splice(at, 1);
+        k.since.splice(at, 1);
+      }
       const n = (this.counts.get(room) ?? 0) + (present ? 1 : -1);
       if (n > 0) this.counts.set(room, n);
       else {
@@ -72,8 +80,8 @@ export class MemberMirror {
   snapshot(): Snapshot {
     const members: Snapshot['members'] = [];
     for (const [conn, k] of this.known) {
-      if (k.nick !== null) members.push({ conn, nick: k.nick, rooms: [...k.rooms] });
-      else if (k.rooms.length > 0) members.push({ conn, nick: k.last, rooms: [...k.rooms], released: true });
+      if (k.nick !== null) members.push({ conn, nick: k.nick, rooms: [...k.rooms], since: [...k.since] });
+      else if (k.rooms.length > 0) members.push({ conn, nick: k.last, rooms: [...k.rooms], since: [...k.since], released: true });
     }
     return { members, topics: [...this.topics] };
   }
@@ -81,7 +89,7 @@ export class MemberMirror {
   private update(conn: ConnId, change: (k: Known) => void): void {
     let k = this.known.get(conn);
     if (!k) {
-      k = { nick: null, last: '', rooms: [] };
+      k = { nick: null, last: '', rooms: [], since: [] };
       this.known.set(conn, k);
     }
     change(k);

@@ -78,6 +78,11 @@ export interface MemberRecord {
   /** The rooms it is in, in the order it joined them. */
   rooms: string[];
   /**
+   * When it joined each of `rooms` (same order), as a count over every join the gateway heard
+   * of: a rebuilt room lists its members in the order they came, as it did before.
+   */
+  since: number[];
+  /**
    * Its name was released but its rooms have not yet said it left (the directory and the rooms
    * hear of a departure apart): the rooms keep it until its leave, the directory must not.
    */

@@ -34,6 +34,8 @@ export interface HostOptions {
   now?: () => number;
   /** Test-only crash injection: a room line with exactly this text throws inside the host. */
   crashOn?: string | null;
+  /** Test-only crash injection, for unit tests: an envelope this says yes to throws inside the host. */
+  crashIf?: (env: Envelope) => boolean;
 }
 
 export class ActorHost implements HostApi, Outbox {
@@ -44,6 +46,7 @@ export class ActorHost implements HostApi, Outbox {
   private queue: Envelope[] = [];
   readonly now: () => number;
   private readonly crashOn: string | null;
+  private readonly crashIf: ((env: Envelope) => boolean) | null;
 
   constructor(
     readonly index: number,
@@ -52,6 +55,7 @@ export class ActorHost implements HostApi, Outbox {
   ) {
     this.now = options.now ?? Date.now;
     this.crashOn = options.crashOn ?? null;
+    this.crashIf = options.crashIf ?? null;
     this.directory = hostFor('directory', hosts) === index ? new Directory(this) : null;
   }
 
@@ -100,6 +104,7 @@ export class ActorHost implements HostApi, Outbox {
   }
 
   private dispatch(env: Envelope): void {
+    if (this.crashIf?.(env)) throw new Error('injected crash (test hook)');
     if (env.to === 'directory') {
       this.directory?.receive(env.msg);
       return;

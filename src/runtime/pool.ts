@@ -6,7 +6,7 @@
 // in order. Effects arrive whole per batch, so a batch is either fully applied or not at all:
 // each accepted line is delivered exactly once across a crash.
 
-import type { Envelope } from '../model/messages.js';
+import { roomOf, type Effect, type Envelope } from '../model/messages.js';
 import type { HostOutput } from './host.js';
 import { inThreadLink, workerLink, type HostLink, type LinkFactory } from './links.js';
 import { hostFor } from './placement.js';
@@ -143,10 +143,12 @@ export class ActorPool implements ActorSystem {
     this.restarts++;
     void slot.link.close().catch(() => {});
     this.attach(slot);
-    void slot.link.restore(this.options.snapshot());
-    const again = slot.inflight;
+    // Triage first: giving up a message may correct what the gateway knows (see dropPoison), and
+    // the new host must be rebuilt from the corrected state. The restore reaches it before the batches.
+    const again = this.triage(slot.inflight);
     slot.inflight = [];
-    for (const batch of this.triage(again)) {
+    void slot.link.restore(this.options.snapshot());
+    for (const batch of again) {
       slot.inflight.push(batch);
       this.post(slot, batch);
     }
@@ -168,12 +170,21 @@ export class ActorPool implements ActorSystem {
   }
 
   /**
-   * An envelope that crashes its host every time: give it up, and release its sender if it was
-   * waiting on it (a barrier). A plain line releases nothing: lines held behind an earlier barrier
-   * must keep waiting for that one.
+   * An envelope that crashes its host every time: give it up, and do what its handling would have
+   * done for the sender's sake. Release the sender if it was waiting on it: a barrier, or the
+   * message that settles one (the join a claim or a move sends on, the rename that settles).
+   * A plain line releases nothing: lines held behind an earlier barrier must keep waiting for that
+   * one. A departure (leave, release) is applied as if it had run, so that the host rebuilt next
+   * holds no ghost member and no name nobody can free.
    */
   private dropPoison(env: Envelope): void {
     console.error(`node-chat: dropped a message that crashed its actor host ${MAX_TRIES} times (${env.to} ${env.msg.t})`);
-    if (env.barrier) this.options.onEffects([{ t: 'settled', conn: env.msg.conn }]);
+    const msg = env.msg;
+    const conn = msg.conn;
+    const effects: Effect[] = [];
+    if (msg.t === 'leave') effects.push({ t: 'placed', conn, room: roomOf(env.to)!, present: false });
+    if (msg.t === 'release') effects.push({ t: 'named', conn, nick: null });
+    if (env.barrier || msg.t === 'join' || (msg.t === 'renamed' && msg.settle)) effects.push({ t: 'settled', conn });
+    if (effects.length > 0) this.options.onEffects(effects);
   }
 }

@@ -8,7 +8,7 @@ export function frame(chunks: Array<Uint8Array | string>, maxLine = 4096): { out
   const framer = new LineFramer(maxLine);
   const out: Out[] = [];
   const sink: LineSink = {
-    line: (text) => out.push({ line: text }),
+    line: (text) => void out.push({ line: text }),
     tooLong: () => out.push({ tooLong: true }),
     reply: (bytes) => out.push({ reply: [...bytes] }),
   };

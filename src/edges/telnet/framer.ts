@@ -90,7 +90,32 @@ export class LineFramer implements Framer {
     return Buffer.from([IAC, DO, BINARY]);
   }
 
+  /** What a sink that said "no more" left of its chunk (see LineSink.line). */
+  private unread: Buffer | null = null;
+  /** A push is running: the scratch buffer is in use, so no other may start (see resume). */
+  private pushing = false;
+
+  get unreadBytes(): number {
+    return this.unread ? this.unread.length : 0;
+  }
+
+  resume(sink: LineSink): void {
+    if (this.pushing || this.unread === null) return;
+    const rest = this.unread;
+    this.unread = null;
+    this.push(rest, sink);
+  }
+
   push(chunk: Uint8Array, sink: LineSink): void {
+    this.pushing = true;
+    try {
+      this.read(chunk, sink);
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  private read(chunk: Uint8Array, sink: LineSink): void {
     const buf = scratch;
     const max = this.maxLine;
     let w = 0;
@@ -114,7 +139,11 @@ export class LineFramer implements Framer {
         }
         if (b === LF || b === CR) {
           this.afterCR = b === CR;
-          this.endLine(buf, w, sink);
+          if (!this.endLine(buf, w, sink)) {
+            // The sink is full: keep the rest, unread, for resume (its own copy: at most one read).
+            if (i + 1 < chunk.length) this.unread = Buffer.from(chunk.subarray(i + 1));
+            return;
+          }
           w = 0;
           continue;
         }
@@ -142,12 +171,16 @@ export class LineFramer implements Framer {
     if (w > 0) this.pending = Buffer.from(buf.subarray(0, w));
   }
 
-  private endLine(buf: Buffer, w: number, sink: LineSink): void {
+  /** False when the sink takes no more for now. */
+  private endLine(buf: Buffer, w: number, sink: LineSink): boolean {
     const overflow = this.overflow;
     this.received = 0;
     this.overflow = false;
-    if (overflow) sink.tooLong();
-    else sink.line(cleanText(buf.toString('utf8', 0, w)));
+    if (overflow) {
+      sink.tooLong();
+      return true;
+    }
+    return sink.line(cleanText(buf.toString('utf8', 0, w))) !== false;
   }
 
   /** Steps the telnet state machine; true when the byte is data (the 255 of IAC IAC). */
