@@ -15,7 +15,20 @@ const plainOnly = (text: string): boolean => !/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.te
 clean('colours pass when colour is on', () => {
   const line = `${CYAN} > bob:${RESET} hi\r\n`;
   assert.is(sanitize(line, true), `${CYAN} > bob:${RESET} hi\n`);
-  assert.is(sanitize('\x1b[1;38;5;196mred\x1b[0m', true), '\x1b[1;38;5;196mred\x1b[0m');
+  assert.is(sanitize('\x1b[38;5;196mred\x1b[0m', true), '\x1b[38;5;196mred\x1b[0m');
+  assert.is(sanitize('\x1b[48;2;10;20;30mrgb\x1b[39;49m', true), '\x1b[48;2;10;20;30mrgb\x1b[39;49m');
+  assert.is(sanitize('\x1b[38:2::1:2:3mcolon\x1b[m', true), '\x1b[38:2::1:2:3mcolon\x1b[m');
+});
+
+clean('only colours pass: conceal, blink, reverse and other attributes never reach the terminal', () => {
+  assert.is(sanitize('\x1b[8mhidden\x1b[28m', true), 'hidden', 'conceal, and its undo');
+  assert.is(sanitize('\x1b[5;7mloud\x1b[0m', true), 'loud\x1b[0m', 'blink and reverse');
+  assert.is(sanitize('\x1b[1;8;31mx', true), '\x1b[31mx', 'the colour of a mixed sequence, nothing else');
+  assert.is(sanitize('\x1b[38;5mx', true), 'x', 'a 256-colour sequence without its argument');
+});
+
+clean('the Arabic letter mark and the other bidi marks never reach the terminal', () => {
+  for (const colour of [true, false]) assert.is(new TerminalSanitizer(colour).push('a\u061cb\u200ec\u200fd\n'), 'abcd\n');
 });
 
 clean('with colour off no escape sequence is left', () => {

@@ -175,6 +175,9 @@ clean('C0 (but tab), DEL and C1 controls are removed', () => {
 clean('bidi override and isolate controls are removed', () => {
   assert.is(cleanText('abc\u202edef\u2066x\u2069'), 'abcdefx');
 });
+clean('the bidi marks are removed, the Arabic letter mark too', () => {
+  assert.is(cleanText('a\u061cb\u200ec\u200fd'), 'abcd');
+});
 clean('plain text and Unicode pass untouched', () => {
   const text = 'héllo ☃ 😀 ｆｕｌｌ width';
   assert.is(cleanText(text), text);

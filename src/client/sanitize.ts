@@ -5,7 +5,9 @@
 // - C0 control characters other than \n and \t, DEL and C1 (U+0080..U+009F) are removed; \r is
 //   removed too (the server's \r\n becomes \n; a lone \r could overwrite a line already shown);
 // - every escape sequence is removed whole (CSI, OSC/DCS/SOS/PM/APC strings, two-byte escapes),
-//   except colour (SGR: `ESC [ digits ; : m`) when colours are on (a TTY without --no-color).
+//   except colour when colours are on (a TTY without --no-color): of an SGR (`ESC [ … m`) only the
+//   colour parameters pass (foreground, background, 256-colour and RGB, and their resets), never
+//   another attribute (conceal, blink, reverse…), which could hide or disguise what is shown.
 // With colours off the output holds no escape sequence at all and no control character but \n and \t.
 //
 // Text arrives in chunks, and a chunk can end inside an escape sequence: `TerminalSanitizer` keeps
@@ -17,9 +19,35 @@ const BEL = 0x07;
 /** The longest unfinished escape sequence held between chunks (an OSC title or hyperlink fits). */
 const MAX_PENDING = 8192;
 
-/** A colour sequence (SGR) with only digits, ';' and ':' as parameters. */
-function isSgr(params: string, final: string): boolean {
-  return final === 'm' && /^[0-9;:]*$/.test(params);
+/**
+ * The colour part of an SGR's parameters, or null when it has none. Kept: a reset (empty or 0, so
+ * colours end where the server ends them), 30–37, 39, 40–47, 49, 90–97, 100–107, and 38/48 with
+ * their 256-colour (`;5;n`) or RGB (`;2;r;g;b`) arguments, in either ';' or ':' form.
+ */
+export function colourParams(params: string): string | null {
+  if (!/^[0-9;:]*$/.test(params)) return null;
+  if (params === '' || params === '0') return params;
+  const parts = params.split(';');
+  const kept: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.includes(':')) {
+      // 38:5:n or 38:2::r:g:b (the colon form carries its arguments itself).
+      const head = Number(p.slice(0, p.indexOf(':')));
+      if (head === 38 || head === 48) kept.push(p);
+      continue;
+    }
+    const n = Number(p);
+    if ((n === 38 || n === 48) && (parts[i + 1] === '5' || parts[i + 1] === '2')) {
+      const count = parts[i + 1] === '5' ? 2 : 4;
+      const args = parts.slice(i + 1, i + 1 + count);
+      if (args.length === count) kept.push([p, ...args].join(';'));
+      i += count;
+      continue;
+    }
+    if (n === 0 || n === 39 || n === 49 || (n >= 30 && n <= 37) || (n >= 40 && n <= 47) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107)) kept.push(p);
+  }
+  return kept.length > 0 ? kept.join(';') : null;
 }
 
 export class TerminalSanitizer {
@@ -44,14 +72,15 @@ export class TerminalSanitizer {
         }
         if (this.colour) {
           const seq = text.slice(i, end);
-          const m = /^\x1b\[([\x30-\x3f]*)([\x40-\x7e])$/.exec(seq);
-          if (m && isSgr(m[1] ?? '', m[2] ?? '')) out += seq;
+          const m = /^\x1b\[([\x30-\x3f]*)m$/.exec(seq);
+          const colours = m ? colourParams(m[1] ?? '') : null;
+          if (colours !== null) out += `\x1b[${colours}m`;
         }
         i = end;
         continue;
       }
       if (c === 0x0a || c === 0x09) out += text[i];
-      else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+      else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f) || c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
         // dropped: C0 (\r included), DEL, C1, and the bidi controls that would reorder the line
       } else out += text[i];
       i++;

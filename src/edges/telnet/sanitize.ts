@@ -9,8 +9,9 @@ const ESCAPE_SEQUENCE = /\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|\x1b[\]PX^_]
 // Bidirectional embedding, override and isolate controls too: they would reorder how the rest of
 // another user's terminal line reads ("Trojan Source").
 // The line and paragraph separators go as well: some terminals break the line at them.
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const ANY_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// U+061C (ARABIC LETTER MARK) is one of the bidi marks too.
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const ANY_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Removes escape sequences and control characters (tab survives). */
 export function cleanText(text: string): string {
