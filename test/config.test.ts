@@ -38,7 +38,7 @@ caps('over the total cap: refused with a reason', () => {
   assert.equal(admit(c, 1, '10.0.0.1', 0, 1), { ok: true });
   const verdict = admit(c, 2, '10.0.0.1', 0, 1);
   assert.is(verdict.ok, false);
-  assert.match(!verdict.ok ? verdict.why : '', 'full');
+  assert.equal(!verdict.ok ? verdict.why : null, { code: 'full', max: 2 });
 });
 caps('over the per-address cap: refused, except from loopback', () => {
   const c = defaultConfig({ perIp: 3 });
@@ -55,6 +55,6 @@ caps('connection ids are never reused: past the last one, refused with a reason'
   assert.is(admit(c, 0, '10.0.0.1', 0, LAST_CONN_ID).ok, true);
   const verdict = admit(c, 0, '10.0.0.1', 0, LAST_CONN_ID + 1);
   assert.is(verdict.ok, false);
-  assert.match(!verdict.ok ? verdict.why : '', 'restart');
+  assert.equal(!verdict.ok ? verdict.why : null, { code: 'idsExhausted' });
 });
 caps.run();

@@ -123,7 +123,12 @@ edge('the greeting, the cap on a line before and after a name, the farewell', ()
   assert.is(s.greeting(2), `\r\n > welcome to ${GREEN}node-chat${RESET}!\r\n > 2 other people are connected at this time.\r\n${PROMPT}`);
   assert.is(s.lineTooLong(4096, true), yellow(' > line too long (at most 4096 bytes), not sent'));
   assert.is(s.lineTooLong(4096, false), yellow(' > line too long (at most 4096 bytes), not sent') + PROMPT, 'at the prompt, the prompt again');
-  assert.is(s.farewell('goodbye', true), yellow(' > goodbye'));
-  assert.is(s.farewell('goodbye', false), `\r\n${yellow(' > goodbye')}`, 'after the prompt, on a line of its own');
+  assert.is(s.farewell({ code: 'shutdown' }, true), yellow(' > the server is shutting down, goodbye'));
+  assert.is(s.farewell({ code: 'registerTimeout', seconds: 60 }, false), `\r\n${yellow(' > no nickname chosen in 60 seconds, goodbye')}`, 'after the prompt, on a line of its own');
+  assert.is(s.farewell({ code: 'flooding' }, true), yellow(' > flooding: too many lines for too long, goodbye'));
+  assert.is(s.farewell({ code: 'slow', bytes: 1048576 }, true), yellow(' > you fell more than 1048576 bytes behind, goodbye'));
+  assert.is(s.farewell({ code: 'full', max: 2 }, true), yellow(' > the server is full (2 connections), try again later'));
+  assert.is(s.farewell({ code: 'perAddress', max: 16 }, true), yellow(' > too many connections from your address (at most 16)'));
+  assert.is(s.farewell({ code: 'idsExhausted' }, true), yellow(' > this server has used up its connection numbers and needs a restart'));
 });
 edge.run();

@@ -2,7 +2,7 @@
 // (line → intent, or an answer the edge gives by itself), and a codec (event → bytes). The
 // gateway knows nothing of any protocol's syntax beyond this.
 
-import type { ChatEvent } from '../model/events.js';
+import type { ChatEvent, Farewell } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 
 export interface LineSink {
@@ -64,7 +64,7 @@ export interface Session {
   /** A line over the cap was dropped (`named`: after the first nickname). */
   lineTooLong(max: number, named: boolean): string;
   /** The last line before the server closes the connection, saying why. */
-  farewell(why: string, named: boolean): string;
+  farewell(why: Farewell, named: boolean): string;
 }
 
 /** A protocol the gateway listens for: a session per connection. */

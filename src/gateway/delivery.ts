@@ -75,7 +75,8 @@ export class Delivery {
     private readonly conns: ReadonlyMap<ConnId, Connection>,
     /** Unsent bytes a connection may hold before `overflow` is called for it. */
     private readonly sendQueue: number,
-    private readonly overflow: (conn: Connection, why: string) => void,
+    /** `bytes`: the cap it went past. */
+    private readonly overflow: (conn: Connection, bytes: number) => void,
     /** The clock flushes are timed by (injected, so tests decide it). */
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -223,7 +224,7 @@ export class Delivery {
     const socket = conn.socket;
     // write() says false once the socket holds more than its high-water mark: only then is the
     // (not free) writableLength worth reading.
-    if (!socket.write(data) && socket.writableLength > cap && !conn.ending) this.overflow(conn, `you fell more than ${cap} bytes behind, goodbye`);
+    if (!socket.write(data) && socket.writableLength > cap && !conn.ending) this.overflow(conn, cap);
   }
 
   /**

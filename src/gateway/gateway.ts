@@ -7,6 +7,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
 import type { Edge } from '../edges/edge.js';
+import type { Farewell } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
@@ -67,9 +68,9 @@ export class Gateway {
     });
     this.registration = new Deadlines(config.registerTimeoutSeconds * 1000, (id) => {
       const conn = this.conns.get(id);
-      if (conn) this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`);
+      if (conn) this.kick(conn, { code: 'registerTimeout', seconds: this.config.registerTimeoutSeconds });
     }, now);
-    this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true), now);
+    this.out = new Delivery(this.conns, config.sendQueue, (conn, bytes) => this.kick(conn, { code: 'slow', bytes }, true), now);
   }
 
   /** The first listener. */
@@ -105,7 +106,7 @@ export class Gateway {
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.out.enqueue(conn, Buffer.from(conn.session.farewell('the server is shutting down, goodbye', true)));
+      this.out.enqueue(conn, Buffer.from(conn.session.farewell({ code: 'shutdown' }, true)));
       this.end(conn);
     }
     this.out.flush();
@@ -124,7 +125,7 @@ export class Gateway {
   private accept(socket: Socket, edge: Edge): void {
     const address = socket.remoteAddress ?? '';
     const verdict: Admission = this.stopping
-      ? { ok: false, why: 'the server is shutting down' }
+      ? { ok: false, why: { code: 'shutdown' } }
       : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
     if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
     const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
@@ -161,7 +162,7 @@ export class Gateway {
    * line is in the kernel's hands: the caps are about descriptors, and a connect flood at the cap
    * must not eat the headroom kept for Workers and Redis. Past REFUSING at once, not even the line.
    */
-  private refuse(socket: Socket, edge: Edge, why: string): void {
+  private refuse(socket: Socket, edge: Edge, why: Farewell): void {
     socket.on('error', () => {});
     if (this.refusing >= REFUSING) return void socket.destroy();
     this.refusing++;
@@ -220,7 +221,7 @@ export class Gateway {
     conn.socket.pause();
     const now = this.now();
     if (conn.throttledSince === 0) conn.throttledSince = now;
-    else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, 'flooding: too many lines for too long, goodbye');
+    else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, { code: 'flooding' });
     if (conn.floodTimer) return;
     const wait = ((1 - conn.tokens) / this.config.floodRate) * 1000;
     conn.floodTimer = setTimeout(() => {
@@ -407,7 +408,7 @@ export class Gateway {
   }
 
   /** Disconnect with a reason: the user sees why, the room sees an ordinary leave. */
-  private kick(conn: Connection, why: string, slow = false): void {
+  private kick(conn: Connection, why: Farewell, slow = false): void {
     if (conn.closed || conn.ending) return;
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.

@@ -85,5 +85,17 @@ export type Notice =
   /** Cluster: while this node was away someone else took the user's nickname. */
   | { code: 'nickLost'; nick: string };
 
+/** Why the server closes a connection (or turns it away): each edge says it in its own words. */
+export type Farewell =
+  | { code: 'flooding' }
+  /** It stopped reading: more than `bytes` waited for it. */
+  | { code: 'slow'; bytes: number }
+  | { code: 'registerTimeout'; seconds: number }
+  | { code: 'shutdown' }
+  | { code: 'full'; max: number }
+  | { code: 'perAddress'; max: number }
+  /** Connection numbers are never reused, and the last one is gone. */
+  | { code: 'idsExhausted' };
+
 /** The events that belong to a room's history (they carry an id and a time). */
 export type RoomEvent = Extract<ChatEvent, { id: MsgId; room: string }>;

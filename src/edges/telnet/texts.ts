@@ -1,6 +1,8 @@
-// Every text a telnet user sees, in one place. The colours and wording follow the classic
+// Every text a telnet user sees, in one place (what the server itself says and the texts of the
+// events and notices other parts hand over as codes). The colours and wording follow the classic
 // node-chat; lines end with \r\n because telnet expects a carriage return.
 
+import type { Farewell } from '../../model/events.js';
 import { MAX_NICK_CHARS, type NickProblem } from '../../model/nicknames.js';
 import { LOBBY, MAX_ROOM_CHARS, type RoomProblem } from '../../model/rooms.js';
 
@@ -114,7 +116,26 @@ export function roomProblem(problem: RoomProblem): string {
 }
 
 /** Why the server closes a connection, as its last line (a newcomer's cursor sits after the prompt). */
-export const farewell = (why: string, named: boolean): string => (named ? '' : CRLF) + error(why);
+export const farewell = (why: Farewell, named: boolean): string => (named ? '' : CRLF) + error(farewellText(why));
+
+export function farewellText(why: Farewell): string {
+  switch (why.code) {
+    case 'flooding':
+      return 'flooding: too many lines for too long, goodbye';
+    case 'slow':
+      return `you fell more than ${why.bytes} bytes behind, goodbye`;
+    case 'registerTimeout':
+      return `no nickname chosen in ${why.seconds} seconds, goodbye`;
+    case 'shutdown':
+      return 'the server is shutting down, goodbye';
+    case 'full':
+      return `the server is full (${why.max} connections), try again later`;
+    case 'perAddress':
+      return `too many connections from your address (at most ${why.max})`;
+    case 'idsExhausted':
+      return 'this server has used up its connection numbers and needs a restart';
+  }
+}
 
 export const shuttingDown = (): string => error('the server is shutting down, goodbye');
 
