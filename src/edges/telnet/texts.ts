@@ -97,6 +97,10 @@ export function nickProblem(problem: NickProblem): string {
       return 'a nickname cannot contain spaces';
     case 'control':
       return 'a nickname cannot contain control or invisible characters';
+    case 'invisible':
+      return 'a nickname cannot contain characters that show as nothing or as blank';
+    case 'marks':
+      return 'a nickname cannot start with a combining mark or stack marks four high';
     case 'slash':
       return 'a nickname cannot start with /';
     case 'invalidUtf8':
