@@ -91,13 +91,16 @@ others('DO TIMING-MARK (telnet after Ctrl-C) is answered WONT each time, in bina
   push(IAC, WILL, BINARY, IAC, DO, BINARY);
   for (let i = 0; i < 3; i++) assert.equal(push(IAC, IP, IAC, DO, TIMING_MARK), [{ reply: [IAC, WONT, TIMING_MARK] }]);
 });
-others('DO ECHO / DO SGA (telnet `mode character`) and WILL anything else are refused as before', () => {
+others('telnet `mode character`: DO SGA agreed once (character mode), DO ECHO refused (the client echoes); WILL anything else refused', () => {
   const { framer, push } = session();
   framer.askBinary();
-  assert.equal(push(IAC, DO, SGA, IAC, DO, ECHO), [{ reply: [IAC, WONT, SGA] }, { reply: [IAC, WONT, ECHO] }]);
+  assert.equal(push(IAC, DO, SGA, IAC, DO, ECHO), [{ reply: [IAC, WILL, SGA] }, { reply: [IAC, WONT, ECHO] }]);
   assert.equal(push(IAC, WILL, 24, IAC, WILL, 31), [{ reply: [IAC, DONT, 24] }, { reply: [IAC, DONT, 31] }]);
-  assert.equal(push(IAC, DO, SGA), [{ reply: [IAC, WONT, SGA] }], 'a refusal changes no state: it is sent again');
-  assert.equal(push(IAC, WONT, ECHO, IAC, DONT, SGA), []);
+  assert.equal(push(IAC, DO, SGA), [], 'agreed already: not answered again');
+  assert.equal(push(IAC, DO, ECHO), [{ reply: [IAC, WONT, ECHO] }], 'a refusal changes no state: it is sent again');
+  assert.equal(push(IAC, WILL, SGA), [{ reply: [IAC, DO, SGA] }], 'the client may suppress its go-aheads too');
+  assert.equal(push(IAC, WONT, ECHO, IAC, DONT, SGA), [{ reply: [IAC, WONT, SGA] }], 'leaving character mode is acknowledged once');
+  assert.equal(push(IAC, DONT, SGA), []);
 });
 others.run();
 

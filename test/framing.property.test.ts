@@ -9,7 +9,9 @@ import { LineFramer, type LineSink } from '../src/edges/telnet/framer.js';
 import { cleanText } from '../src/edges/telnet/sanitize.js';
 import type { Out } from './helpers/framing.js';
 
-const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240, BINARY = 0;
+const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240, BINARY = 0, SGA = 3;
+/** The options the framer agrees to (the rest it refuses every time). */
+const AGREED = [BINARY, SGA];
 // Everything cleanText removes: C0 but tab, DEL, C1, bidi marks, embeddings, overrides and isolates, line and paragraph separators.
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
@@ -159,14 +161,14 @@ clean('cleanText of any string holds no control character and is idempotent', ()
     RUNS,
   );
 });
-clean('telnet replies are only option answers: WONT/DONT, or any of the four for BINARY', () => {
+clean('telnet replies are only option answers: WONT/DONT, or any of the four for BINARY and SGA', () => {
   fc.assert(
     fc.property(stream, maxLine, (data, max) => {
       for (const o of feed([data], max)) {
         if (!('reply' in o)) continue;
         assert.is(o.reply.length, 3);
         assert.is(o.reply[0], IAC);
-        if (o.reply[2] === BINARY) assert.ok(o.reply[1]! >= WILL && o.reply[1]! <= DONT);
+        if (AGREED.includes(o.reply[2]!)) assert.ok(o.reply[1]! >= WILL && o.reply[1]! <= DONT);
         else assert.ok(o.reply[1] === WONT || o.reply[1] === DONT);
       }
     }),
@@ -236,16 +238,16 @@ model('without telnet bytes, the events are those of split-at-endings, cap as re
 });
 model.run();
 
-// BINARY, the one option the framer agrees to: each direction answered only when it changes.
-class BinaryModel {
-  private on = new Map<number, boolean>(); // keyed by the verb that turns a direction on: WILL (theirs) or DO (ours)
-  answer(verb: number): Out[] {
-    const key = verb === WILL || verb === WONT ? WILL : DO;
+// The options the framer agrees to (BINARY, SGA): each direction answered only when it changes.
+class AgreedModel {
+  private on = new Map<string, boolean>(); // keyed by option and the verb that turns a direction on: WILL (theirs) or DO (ours)
+  answer(verb: number, option: number): Out[] {
+    const key = `${option}:${verb === WILL || verb === WONT ? WILL : DO}`;
     const wanted = verb === WILL || verb === DO;
     if ((this.on.get(key) ?? false) === wanted) return [];
     this.on.set(key, wanted);
     const reply = { [WILL]: DO, [WONT]: DONT, [DO]: WILL, [DONT]: WONT }[verb]!;
-    return [{ reply: [IAC, reply, BINARY] }];
+    return [{ reply: [IAC, reply, option] }];
   }
 }
 
@@ -271,7 +273,7 @@ roundTrip('complete telnet commands anywhere inside a line change nothing but th
       const sorted = inserts.map(([pos, cmd]) => [pos % (raw.length + 1), cmd] as const).sort((a, b) => a[0] - b[0]);
       let from = 0;
       const replies: Out[] = [];
-      const binary = new BinaryModel();
+      const agreed = new AgreedModel();
       let literal255 = 0;
       for (const [pos, cmd] of sorted) {
         // keep multi-byte characters whole: insert only before a lead byte
@@ -279,7 +281,7 @@ roundTrip('complete telnet commands anywhere inside a line change nothing but th
         while (p < raw.length && (raw[p]! & 0xc0) === 0x80) p++;
         parts.push(raw.subarray(from, p), cmd);
         from = p;
-        if (cmd.length === 3 && cmd[2] === BINARY) replies.push(...binary.answer(cmd[1]!));
+        if (cmd.length === 3 && AGREED.includes(cmd[2]!)) replies.push(...agreed.answer(cmd[1]!, cmd[2]!));
         else if (cmd[1] === DO) replies.push({ reply: [IAC, WONT, cmd[2]!] });
         else if (cmd[1] === WILL) replies.push({ reply: [IAC, DONT, cmd[2]!] });
         if (cmd.length === 2 && cmd[1] === IAC) literal255++;

@@ -171,20 +171,24 @@ telnet('Cyrillic, CJK, a fullwidth nickname and emoji reach the other user intac
   type('bob', 'after ctrl-c');
   await waitPane('alice', '> bob: after ctrl-c');
 
-  // Character mode, as a user would ask for it: telnet sends DO SGA and DO ECHO. It stays in
-  // character mode only if the server agrees to SUPPRESS-GO-AHEAD, which we refuse (as before),
-  // so it goes back to line mode and its terminal erases; in character mode our framer would.
-  // Either way, a multi-byte character typed and erased must not reach bob, the rest must.
+  // Character mode, as a user would ask for it: telnet sends DO SGA (and DO ECHO, refused: it
+  // echoes itself). The server agrees to SUPPRESS-GO-AHEAD, so telnet stays in character mode and
+  // sends each key as it is typed, backspace included: the server erases the whole multi-byte
+  // character it follows. What bob sees has it gone, and the rest intact.
   tmux('send-keys', '-t', 'alice', 'C-]');
   await waitPane('alice', /telnet> ?$/m);
   type('alice', 'mode character');
-  await until('IAC WONT SGA to alice', () => find(wire.toClient, IAC, WONT, SGA) >= 0);
+  await until('IAC WILL SGA to alice', () => find(wire.toClient, IAC, WILL, SGA) >= 0);
+  const typedFrom = wire.toServer.length;
   tmux('send-keys', '-t', 'alice', '-l', 'до 日');
   tmux('send-keys', '-t', 'alice', 'BSpace');
   tmux('send-keys', '-t', 'alice', '-l', '本語 ok');
   tmux('send-keys', '-t', 'alice', 'Enter');
   const shown = await waitPane('bob', '> ａｌｉｃｉａ: до 本語 ok');
   assert.not.match(shown, '日本語 ok', 'the erased character is gone');
+  const typed = wire.toServer.subarray(typedFrom);
+  const erase = Math.max(typed.indexOf(0x7f), typed.indexOf(0x08));
+  assert.ok(erase > 0 && typed.subarray(0, erase).includes(Buffer.from('日')), `the erase key went to the server after 日 (character mode): ${typed.toString('hex')}`);
 
   const final = pane('bob');
   if (process.env.SHOW_PANE) console.log(`${pane('alice')}\n---\n${final}\n--- alice's telnet sent ${wire.toServer.toString('hex')}\n--- and received ${wire.toClient.toString('hex')}`);

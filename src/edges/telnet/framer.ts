@@ -16,8 +16,13 @@ const WONT = 252;
 const WILL = 251;
 const SB = 250;
 const SE = 240;
-/** TRANSMIT-BINARY (RFC 856), the one option we agree to. */
+/** TRANSMIT-BINARY (RFC 856): UTF-8 typed at Debian's telnet arrives as typed. */
 const BINARY = 0;
+/**
+ * SUPPRESS-GO-AHEAD (RFC 858): we never send GA anyway, and Debian's telnet enters character mode
+ * (`mode character`: each key sent as it is typed) only once the server agrees to it.
+ */
+const SGA = 3;
 const CR = 0x0d;
 const LF = 0x0a;
 const NUL = 0x00;
@@ -57,6 +62,9 @@ export class LineFramer implements Framer {
   private binaryIn = Side.No;
   /** Whether we send binary (our WILL / WONT, its DO / DONT). */
   private binaryOut = Side.No;
+  /** SUPPRESS-GO-AHEAD, each way. */
+  private sgaIn = Side.No;
+  private sgaOut = Side.No;
 
   constructor(readonly maxLine = 4096) {
     if (scratch.length < maxLine + 1) scratch = Buffer.allocUnsafe(maxLine + 1);
@@ -203,6 +211,10 @@ export class LineFramer implements Framer {
           this.negotiateBinary(sink);
           return false;
         }
+        if (b === SGA) {
+          this.negotiateSga(sink);
+          return false;
+        }
         // Refuse every other option: we stay a line-mode NVT. Answering matters: telnet hides
         // output after Ctrl-C until its DO TIMING-MARK gets an answer, so a refusal is sent
         // every time (it changes no state, so it cannot start a loop).
@@ -232,29 +244,47 @@ export class LineFramer implements Framer {
   private negotiateBinary(sink: LineSink): void {
     switch (this.verb) {
       case WILL:
-        this.binaryIn = agree(this.binaryIn, DO, sink);
+        this.binaryIn = agree(this.binaryIn, DO, BINARY, sink);
         return;
       case DO:
-        this.binaryOut = agree(this.binaryOut, WILL, sink);
+        this.binaryOut = agree(this.binaryOut, WILL, BINARY, sink);
         return;
       case WONT:
-        this.binaryIn = disagree(this.binaryIn, DONT, sink);
+        this.binaryIn = disagree(this.binaryIn, DONT, BINARY, sink);
         return;
       default: // DONT
-        this.binaryOut = disagree(this.binaryOut, WONT, sink);
+        this.binaryOut = disagree(this.binaryOut, WONT, BINARY, sink);
+    }
+  }
+
+  // Character mode changes nothing either: the framer reads bytes one at a time all the same, and
+  // erases a whole character on backspace (see read); the client echoes locally, since we WONT ECHO.
+  private negotiateSga(sink: LineSink): void {
+    switch (this.verb) {
+      case WILL:
+        this.sgaIn = agree(this.sgaIn, DO, SGA, sink);
+        return;
+      case DO:
+        this.sgaOut = agree(this.sgaOut, WILL, SGA, sink);
+        return;
+      case WONT:
+        this.sgaIn = disagree(this.sgaIn, DONT, SGA, sink);
+        return;
+      default: // DONT
+        this.sgaOut = disagree(this.sgaOut, WONT, SGA, sink);
     }
   }
 }
 
 // RFC 1143: answer only a request that changes the state. Answering one that confirms it (the
 // reply to our own offer, or a repeat) is how two peers end up acknowledging each other forever.
-function agree(side: Side, answer: number, sink: LineSink): Side {
-  if (side === Side.No) sink.reply(Buffer.from([IAC, answer, BINARY]));
+function agree(side: Side, answer: number, option: number, sink: LineSink): Side {
+  if (side === Side.No) sink.reply(Buffer.from([IAC, answer, option]));
   return Side.Yes;
 }
 
 /** A WONT / DONT: acknowledged only when binary was on; a refusal of our offer needs no answer. */
-function disagree(side: Side, answer: number, sink: LineSink): Side {
-  if (side === Side.Yes) sink.reply(Buffer.from([IAC, answer, BINARY]));
+function disagree(side: Side, answer: number, option: number, sink: LineSink): Side {
+  if (side === Side.Yes) sink.reply(Buffer.from([IAC, answer, option]));
   return Side.No;
 }
