@@ -108,7 +108,7 @@ e2e('in a pipe, what answers a prompt starts a line of its own: a taken name, th
   const plain = late.stdout.replace(/^\n/, '');
   assert.match(
     plain,
-    'please write your name and press enter: \n > the nickname Taken is already in use\n > please write your name and press enter: \n > a nickname needs at least one character\n > please write your name and press enter: \n > free joined the room\n',
+    'please write your name and press enter: \n > This nickname is already in use. Please try again: \n > a nickname needs at least one character\n > please write your name and press enter: \n > free joined the room\n',
   );
   holder.child.stdin?.end();
   assert.is(await holder.exit(), 0);

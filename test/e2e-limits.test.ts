@@ -216,7 +216,7 @@ shutdown('SIGTERM: every user gets the notice, the process exits 0', async () =>
     assert.is(code, 0);
     for (const c of [a, b]) {
       await c.waitClosed();
-      assert.match(c.text, texts.shuttingDown());
+      assert.match(c.text, texts.farewell({ code: 'shutdown' }, true));
     }
   } finally {
     child.kill('SIGKILL');

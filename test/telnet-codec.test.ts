@@ -47,7 +47,7 @@ const cases: Array<[string, ChatEvent, string]> = [
   ['the welcome (the banner said it)', { k: 'welcome', nick: 'alice' }, ''],
   ['an invalid first name', notice({ code: 'nickInvalid', stage: 'claim', problem: 'space' }), yellow(' > a nickname cannot contain spaces') + PROMPT],
   ['an invalid new name', notice({ code: 'nickInvalid', stage: 'rename', problem: 'tooLong' }), yellow(' > nickname too long (at most 32 characters)')],
-  ['a taken first name: the same words as /nick, then the prompt', notice({ code: 'nickTaken', stage: 'claim', nick: 'ALICE' }), yellow(' > the nickname ALICE is already in use') + PROMPT],
+  ['a taken first name: the classic text, a prompt itself', notice({ code: 'nickTaken', stage: 'claim', nick: 'ALICE' }), `${YELLOW} > This nickname is already in use. Please try again:${RESET} `],
   ['a taken new name', notice({ code: 'nickTaken', stage: 'rename', nick: 'BOB' }), yellow(' > the nickname BOB is already in use')],
   ['the same name', notice({ code: 'nickUnchanged', nick: 'alice' }), grey(' > you are already known as alice')],
   ['nobody by that name', notice({ code: 'noSuchNick', nick: 'dave' }), yellow(' > no user named dave')],
@@ -98,6 +98,16 @@ read('commands, case-insensitive', () => {
   assert.equal(intentOf('/rooms'), { kind: 'rooms' });
   assert.equal(intentOf('/topic'), { kind: 'topic', room: 'dev' });
   assert.equal(intentOf('/topic ship it'), { kind: 'topic', room: 'dev', text: 'ship it' });
+});
+read('a telnet user in no room (a move given up): /join gets back, what needs no room works, the rest says how', () => {
+  const nowhere = { nick: 'alice', rooms: [] };
+  assert.equal(intentOf('/join dev', nowhere), { kind: 'join', room: 'dev' });
+  assert.equal(intentOf('/leave', nowhere), { kind: 'join', room: 'lobby' });
+  assert.equal(intentOf('/quit', nowhere), { kind: 'quit' });
+  assert.equal(intentOf('/msg bob hi', nowhere), { kind: 'private', target: 'bob', text: 'hi' });
+  assert.equal(intentOf('/nick al', nowhere), { kind: 'rename', nick: 'al' });
+  assert.equal(intentOf('/rooms', nowhere), { kind: 'rooms' });
+  for (const line of ['hello', '/who', '/me waves', '/topic']) assert.is(answerOf(line, nowhere), yellow(' > you are in no room: /join ROOM (or /leave for the lobby)'), line);
 });
 read('what the edge answers by itself, byte for byte', () => {
   assert.is(answerOf('/me'), yellow(' > usage: /me ACTION'));

@@ -189,6 +189,7 @@ export class Gateway {
 
   /** Forwards held lines while the connection may send: no barrier in flight and tokens left. */
   private pump(conn: Connection): void {
+    if (conn.departed) return;
     while (conn.held.length > 0 && !conn.awaiting && !conn.ending) {
       // A line costs a token; the rest of a line that waited behind a barrier does not.
       if (typeof conn.held[0] === 'string' && !this.takeToken(conn)) return this.throttle(conn);
@@ -200,7 +201,7 @@ export class Gateway {
     if (conn.held.length === 0) conn.throttledSince = 0;
     if (conn.ending) return;
     // Room again below the cap: read on into what the framer kept unread (it may fill the cap again).
-    if (conn.framer.unreadBytes > 0 && !this.holdsTooMuch(conn) && conn.sink !== null) conn.framer.resume(conn.sink);
+    if (!conn.closed && conn.framer.unreadBytes > 0 && !this.holdsTooMuch(conn) && conn.sink !== null) conn.framer.resume(conn.sink);
     if (conn.held.length > 0 || conn.awaiting || conn.backlogged || conn.framer.unreadBytes > 0) conn.socket.pause();
     else if (!conn.closed) conn.socket.resume();
   }
@@ -286,7 +287,7 @@ export class Gateway {
     if (this.backlogged.length === 0 || this.system.pending > BACKLOG_LOW) return;
     for (const conn of this.backlogged) {
       conn.backlogged = false;
-      this.pump(conn);
+      if (!conn.departed) this.pump(conn);
     }
     this.backlogged.length = 0;
   }
@@ -318,12 +319,18 @@ export class Gateway {
     const closing = this.closing;
     this.closing = [];
     closing.sort((a, b) => a.goneAt - b.goneAt);
-    for (const conn of closing) this.depart(conn);
+    // One that sent a barrier since (from lines read before the close) departs once that settles.
+    for (const conn of closing) if (!conn.awaiting) this.depart(conn);
   };
 
   /** The socket is gone and nothing is in flight for it: its departure is announced, and it is forgotten. */
   private depart(conn: Connection): void {
     this.conns.delete(conn.id);
+    // Nothing of it may be read or sent after this: its leave is on its way.
+    conn.clearTimers();
+    conn.held.length = 0;
+    conn.heldChars = 0;
+    conn.sink = null;
     this.announceDeparture(conn);
   }
 
@@ -364,7 +371,7 @@ export class Gateway {
         else if (extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
         else break;
       }
-      if (e.event.k === 'topicSet') this.mirror.setTopic(e.event.room, { text: e.event.text, by: e.event.nick, at: e.event.at });
+      for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);

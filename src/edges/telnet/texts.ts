@@ -33,8 +33,12 @@ export function banner(others: number): string {
 /** An invalid first nickname: why, on a line of its own, then the same prompt again. */
 export const nickInvalidPrompt = (why: string): string => `${yellow(` > ${why}`)}${NICK_PROMPT}`;
 
-/** A first nickname someone else has: said as /nick says it, then the prompt again. */
-export const nickTaken = (nick: string): string => nickInvalidPrompt(nickInUseText(nick));
+/**
+ * A first nickname someone else has: the classic text, itself a prompt. (The answer that follows
+ * starts on a line of its own after the user's Enter; `node-chat connect` in a pipe, where nothing
+ * echoes, breaks the line itself.)
+ */
+export const nickTaken = (_nick: string): string => `${YELLOW} > This nickname is already in use. Please try again:${RESET} `;
 
 const nickInUseText = (nick: string): string => `the nickname ${nick} is already in use`;
 
@@ -84,6 +88,8 @@ export const noTopic = (): string => info('no topic is set (/topic TEXT sets one
 export const topicTooLong = (max: number): string => error(`topic too long (at most ${max} bytes), not set`);
 
 export const alreadyIn = (room: string): string => info(`you are already in ${room}`);
+
+export const inNoRoom = (): string => error('you are in no room: /join ROOM (or /leave for the lobby)');
 
 export const usage = (text: string): string => error(`usage: ${text}`);
 
@@ -141,7 +147,6 @@ export function farewellText(why: Farewell): string {
   }
 }
 
-export const shuttingDown = (): string => error('the server is shutting down, goodbye');
 
 /** /rooms: one line per room, the lobby first. */
 export function roomList(rooms: ReadonlyMap<string, number>): string {
