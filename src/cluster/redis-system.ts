@@ -61,16 +61,22 @@ export class ClusterSystem implements ActorSystem {
   /** Between Redis coming back and knowing whether it lost its data: the heartbeat must not guess. */
   private recovering = false;
   /**
-   * Operation numbers for the scripts' replay check (see scripts.ts): per connection, counting up by
-   * one from a base past any number an earlier run of this node (a restarted Worker) can have used.
+   * The last operation number given out, for the scripts' replay check (see scripts.ts). One
+   * counter for the whole node: the numbers only have to grow for each connection, across its
+   * whole life and across a restart of this Worker (it starts from the clock, in µs, past any
+   * number an earlier run can have reached), so no record per connection is needed.
    */
-  private readonly ops = new Map<ConnId, number>();
-  private readonly opBase = Date.now() * 1000;
+  private lastOp: number;
+  /** Connections whose leave has been sent and not answered yet. */
+  private readonly leaving = new Set<ConnId>();
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly hooks: Pick<SystemHooks, 'onEffects' | 'openHere'>,
+    /** Where the node reads the time: the reaping hold-off and the operation numbers' start. */
+    private readonly clock: () => number = Date.now,
   ) {
+    this.lastOp = clock() * 1000;
     this.node = options.node ?? randomBytes(6).toString('hex');
     this.replica = new Replica(this.node);
     // maxRetriesPerRequest null: while Redis is away, commands wait in order instead of failing;
@@ -84,7 +90,10 @@ export class ClusterSystem implements ActorSystem {
     this.redis.on('close', () => this.down());
     this.redis.on('ready', () => void this.up());
     this.reader.on('ready', () => {
-      void this.reader.client('ID').then((id) => (this.readerId = Number(id)));
+      this.reader.client('ID').then(
+        (id) => (this.readerId = Number(id)),
+        () => {}, // disconnected meanwhile (a close): the next 'ready' asks again
+      );
     });
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS), setInterval(() => void this.reap(), HEARTBEAT_MS));
     void this.heartbeat();
@@ -149,6 +158,21 @@ export class ClusterSystem implements ActorSystem {
     this.scheduleFlush();
   }
 
+  /** Connections this node keeps any record of (tests: nothing may stay behind a connection that is gone). */
+  tracked(): number {
+    const conns = new Set(this.replica.locals.keys());
+    for (const room of this.replica.rooms.values()) for (const conn of room.members.keys()) conns.add(conn);
+    return conns.size;
+  }
+
+  /** Stops as a killed Worker would: timers and connections dropped, no goodbye to Redis (tests). */
+  crash(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.reader.disconnect();
+    this.redis.disconnect();
+  }
+
   async close(): Promise<void> {
     // Let the leaves of the users the gateway just said goodbye to reach the logs.
     for (let i = 0; i < 20 && this.pending > 0; i++) await new Promise((r) => setTimeout(r, 50));
@@ -203,7 +227,7 @@ export class ClusterSystem implements ActorSystem {
       case 'say':
       case 'act': {
         const e: LogEvent = { t: msg.t === 'say' ? 'msg' : 'act', g: gid, n: me.nick, x: msg.text };
-        await this.scripts.ncSay(gid, this.nextOp(conn), room, JSON.stringify(e), retention);
+        await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
         return;
       }
       case 'who':
@@ -211,7 +235,7 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(conn);
       case 'topic': {
         if (msg.text !== undefined) {
-          await this.scripts.ncTopic(gid, this.nextOp(conn), room, msg.text, retention);
+          await this.scripts.ncTopic(gid, this.nextOp(), room, msg.text, retention);
           return; // everyone, the setter included, reads it from the log
         }
         const [text, by, at] = await this.redis.hmget(keys.topic(room), 'x', 'n', 'at');
@@ -220,17 +244,17 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(conn);
       }
       case 'part': {
-        const id = await this.scripts.ncPart(gid, this.nextOp(conn), room, msg.reason ?? '', retention);
+        const id = await this.scripts.ncPart(gid, this.nextOp(), room, msg.reason ?? '', retention);
         if (id === NOT_THERE) this.settle(conn);
         return; // else the leave, read back from the log, settles
       }
       case 'move': {
-        const ids = await this.expecting([msg.to], () => this.scripts.ncMove(gid, this.nextOp(conn), room, msg.to, retention));
+        const ids = await this.expecting([msg.to], () => this.scripts.ncMove(gid, this.nextOp(), room, msg.to, retention));
         if (ids === null) this.settle(conn);
         return;
       }
       case 'join': {
-        const ids = await this.expecting([room], () => this.scripts.ncJoin(gid, this.nextOp(conn), this.node, room, retention));
+        const ids = await this.expecting([room], () => this.scripts.ncJoin(gid, this.nextOp(), this.node, room, retention));
         if (ids === null) this.settle(conn);
         return;
       }
@@ -243,7 +267,7 @@ export class ClusterSystem implements ActorSystem {
     const rooms = enter === null ? [] : [enter];
     let registered = false;
     const ids = await this.expecting(rooms, async () => {
-      const answer = await this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
+      const answer = await this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
       registered = answer === IN_NO_ROOM;
       return registered ? null : answer;
     });
@@ -265,7 +289,7 @@ export class ClusterSystem implements ActorSystem {
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'rename', problem: check.problem }, true);
     if (check.nick === me.nick) return this.refuse(conn, { code: 'nickUnchanged', nick: check.nick }, true);
     const gid = gidOf(this.node, conn);
-    const id = await this.scripts.ncRename(gid, this.nextOp(conn), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
+    const id = await this.scripts.ncRename(gid, this.nextOp(), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
     if (id === null) return this.refuse(conn, { code: 'nickTaken', stage: 'rename', nick: check.nick }, true);
     if (id === NOT_THERE) return this.settle(conn);
     if (id === IN_NO_ROOM) {
@@ -281,8 +305,10 @@ export class ClusterSystem implements ActorSystem {
   private async private(conn: ConnId, target: string, text: string): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return this.settle(conn);
-    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(conn), nickKey(target), me.nick, text, INBOX_RETENTION);
+    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION);
     if (to === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
+    // Reaped while this node stalled: until it is registered again (reassert), not sent.
+    if (to === NOT_THERE) return this.refuse(conn, { code: 'storeFailed' }, true);
     this.replica.privateSent(conn, to, text);
     this.settle(conn);
   }
@@ -291,9 +317,14 @@ export class ClusterSystem implements ActorSystem {
   private async leave(conn: ConnId, reason: string): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return;
-    const op = this.nextOp(conn);
-    this.ops.delete(conn);
-    await this.scripts.ncLeave(gidOf(this.node, conn), op, this.node, me.key, reason, this.options.retention);
+    // From now on a reassert must not register it again: its leave may already have found it
+    // gone (reaped) and answered NOT_THERE, and nothing would free the name after.
+    this.leaving.add(conn);
+    try {
+      await this.scripts.ncLeave(gidOf(this.node, conn), this.nextOp(), this.node, me.key, reason, this.options.retention);
+    } finally {
+      this.leaving.delete(conn);
+    }
     if (this.replica.locals.get(conn) === me) {
       this.replica.locals.delete(conn);
       this.replica.effects.push({ t: 'named', conn, nick: null });
@@ -301,11 +332,9 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
-  /** The connection's next operation number (see `ops`). */
-  private nextOp(conn: ConnId): number {
-    const n = (this.ops.get(conn) ?? this.opBase) + 1;
-    this.ops.set(conn, n);
-    return n;
+  /** The next operation number (see `lastOp`). */
+  private nextOp(): number {
+    return ++this.lastOp;
   }
 
   /** An answer to one user that is no chat event; `settle` when it ends a barrier. */
@@ -363,7 +392,8 @@ export class ClusterSystem implements ActorSystem {
   private async readLoop(): Promise<void> {
     // Known before the first blocking XREAD (commands run in order on a connection): without it a
     // new room could not interrupt that first block, and the first join would wait it out.
-    this.readerId = Number(await this.reader.client('ID'));
+    const id = await this.reader.client('ID').catch(() => null);
+    if (id !== null) this.readerId = Number(id);
     while (!this.closed) {
       // A room waiting for its first expected join's id is not read yet (Replica.written starts it).
       const rooms = [...this.replica.rooms].filter(([, f]) => f.pos !== null) as Array<[string, { pos: string }]>;
@@ -404,13 +434,13 @@ export class ClusterSystem implements ActorSystem {
       if (beat.lost && this.replica.locals.size > 0 && !this.recovering) await this.reassert({ code: 'lostTouch' });
     } catch (err) {
       // Over maxmemory nobody's heartbeat gets through: reaping waits until they could again.
-      if (refusedForMemory(err)) this.noReapUntil = Date.now() + ALIVE_MS + HEARTBEAT_MS;
+      if (refusedForMemory(err)) this.noReapUntil = this.clock() + ALIVE_MS + HEARTBEAT_MS;
       // Otherwise Redis is away: 'close' has told the users; 'ready' will pick up from here.
     }
   }
 
   private async reap(): Promise<void> {
-    if (this.closed || this.redis.status !== 'ready' || Date.now() < this.noReapUntil) return;
+    if (this.closed || this.redis.status !== 'ready' || this.clock() < this.noReapUntil) return;
     await reapDeadNodes(this.redis, this.scripts, this.node, this.options.retention).catch(() => {}); // next round
   }
 
@@ -463,10 +493,11 @@ export class ClusterSystem implements ActorSystem {
       const lost = [...this.replica.locals].filter(([conn]) => !registered.has(gidOf(this.node, conn)));
       this.replica.notify(Int32Array.from(lost.map(([conn]) => conn)), why);
       for (const [conn, me] of lost) {
+        if (this.leaving.has(conn) || this.replica.locals.get(conn) !== me) continue; // gone meanwhile
         const gid = gidOf(this.node, conn);
         let taken = false;
         await this.expecting(me.rooms, async () => {
-          const answer = await this.scripts.ncEnter(gid, this.nextOp(conn), this.node, me.rooms.join(','), me.key, me.nick, '1', this.options.retention);
+          const answer = await this.scripts.ncEnter(gid, this.nextOp(), this.node, me.rooms.join(','), me.key, me.nick, '1', this.options.retention);
           taken = answer === null;
           return answer;
         });

@@ -76,20 +76,25 @@ end
 -- (0: none). If that one has not run here yet (ioredis resends after a dropped connection,
 -- sometimes late), this one is refused with NCGAP and the node sends it again shortly. Only what
 -- is really still on its way can hold an operation back: a failed or rolled-back one cannot.
+-- The results are a sorted set (score: the operation's number; member: "number:result"), so the
+-- newest is the last one that ran, and the answered ones go in one step (see done).
 local function replay(gid, seq)
   local k = P..'op:'..gid
-  local r = redis.call('HGET', k, seq)
-  if r then return r end
+  local r = redis.call('ZRANGE', k, seq, seq, 'BYSCORE', 'LIMIT', 0, 1)[1]
+  if r then return string.sub(r, #seq + 2) end
   local pred = tonumber(ARGV[#ARGV]) or 0
-  local last = tonumber(redis.call('HGET', k, 'last') or '0')
-  if pred > 0 and pred > last then return redis.error_reply('NCGAP') end
+  local newest = redis.call('ZRANGE', k, 0, 0, 'REV', 'WITHSCORES')[2]
+  if pred > 0 and pred > (tonumber(newest) or 0) then return redis.error_reply('NCGAP') end
   return nil
 end
+-- Keeps the result for a resend, and drops those no resend can ask for: ioredis sends a command
+-- again only while its answer has not arrived, so the node passes, second to last, the oldest
+-- operation of the connection still unanswered (the in-flight window's floor). What is older was
+-- answered. The expiry is for a connection that goes quiet with something in flight.
 local function done(gid, seq, result)
   local k = P..'op:'..gid
-  redis.call('HSET', k, seq, result or '', 'last', seq)
-  -- Keep the last ten thousand results, and none for long.
-  redis.call('HDEL', k, string.format('%.0f', tonumber(seq) - 10000))
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', '('..(ARGV[#ARGV - 1] or seq))
+  redis.call('ZADD', k, seq, seq..':'..(result or ''))
   redis.call('PEXPIRE', k, 600000)
   if result == nil or result == '' then return false end
   return result
@@ -236,13 +241,20 @@ redis.call('HSET', P..'topic:'..room, 'x', text, 'n', nick, 'at', string.match(i
 return done(gid, seq, id)
 `,
   ),
-  /** ARGV: gid seq targetKey fromNick text maxlen → the target's nickname, or nil when nobody has it. */
+  /**
+   * ARGV: gid seq targetKey text maxlen → the target's nickname, nil when nobody has it, or NOT_THERE
+   * when the sender is not registered (its node was reaped): it must not speak under a name that
+   * may be someone else's by now. The sender is named as the store has it.
+   */
   ncPrivate: script(
     0,
     `
-local gid, seq, targetKey, from, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local gid, seq, targetKey, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local earlier = replay(gid, seq)
 if earlier then if earlier == '' then return false end return earlier end
+local mine = redis.call('HGET', P..'conns:'..string.match(gid, '^(.*):[^:]*$'), gid)
+if not mine then return done(gid, seq, '${NOT_THERE}') end
+local from = string.match(mine, '\\t(.*)$')
 local owner = redis.call('GET', P..'nick:'..targetKey)
 if not owner then return done(gid, seq, nil) end
 local node = string.match(owner, '^(.*):[^:]*$')
@@ -280,8 +292,9 @@ export type Scripted = Record<ScriptName, (...args: Array<string | number>) => P
 
 /**
  * The scripts as methods of `redis`. Scripts a connection causes take (gid, seq, …): each call
- * also passes the newest earlier operation of that gid still in flight, and one refused because
- * that predecessor has not run yet (NCGAP) is sent again until its turn comes (bounded).
+ * also passes the oldest operation of that gid still in flight (itself, if none is older: the
+ * results below it can go) and the newest earlier one still in flight (0: none); one refused
+ * because that predecessor has not run yet (NCGAP) is sent again until its turn comes (bounded).
  */
 export function scriptCalls(redis: Redis): Scripted {
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
@@ -300,9 +313,13 @@ export function scriptCalls(redis: Redis): Scripted {
       try {
         for (let attempt = 0; ; attempt++) {
           let pred = 0;
-          for (const other of mine) if (other < seq && other > pred) pred = other;
+          let floor = seq;
+          for (const other of mine) {
+            if (other < seq && other > pred) pred = other;
+            if (other < floor) floor = other;
+          }
           try {
-            return await raw[name](...args, pred);
+            return await raw[name](...args, floor, pred);
           } catch (err) {
             if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
             await new Promise((r) => setTimeout(r, 20));
