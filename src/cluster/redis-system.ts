@@ -60,6 +60,8 @@ export class ClusterSystem implements ActorSystem {
   private reasserting = false;
   /** Between Redis coming back and knowing whether it lost its data: the heartbeat must not guess. */
   private recovering = false;
+  /** A heartbeat said our users are gone from the store, and no reassert has run since. */
+  private mustReassert = false;
   /**
    * The last operation number given out, for the scripts' replay check (see scripts.ts). One
    * counter for the whole node: the numbers only have to grow for each connection, across its
@@ -430,8 +432,10 @@ export class ClusterSystem implements ActorSystem {
     try {
       const beat = await heartbeat(this.redis, this.node, this.hooks.openHere());
       this.elsewhere = beat.elsewhere;
-      // Put our users back, so the rest of the cluster sees them again.
-      if (beat.lost && this.replica.locals.size > 0 && !this.recovering) await this.reassert({ code: 'lostTouch' });
+      // Put our users back, so the rest of the cluster sees them again. The reaped flag is read
+      // once (GETDEL): what it said is kept until a reassert has run, even if one cannot run now.
+      if (beat.lost) this.mustReassert = true;
+      await this.reassertIfLost();
     } catch (err) {
       // Over maxmemory nobody's heartbeat gets through: reaping waits until they could again.
       if (refusedForMemory(err)) this.noReapUntil = this.clock() + ALIVE_MS + HEARTBEAT_MS;
@@ -458,6 +462,15 @@ export class ClusterSystem implements ActorSystem {
       await this.recover();
     } finally {
       this.recovering = false;
+    }
+    await this.reassertIfLost(); // a heartbeat during the recovery may have learnt we were reaped
+  }
+
+  /** Registers our users again if a heartbeat said the store lost them, once no recovery is under way. */
+  private async reassertIfLost(): Promise<void> {
+    while (this.mustReassert && !this.recovering && !this.reasserting && !this.closed) {
+      this.mustReassert = false;
+      if (this.replica.locals.size > 0) await this.reassert({ code: 'lostTouch' });
     }
   }
 
