@@ -21,7 +21,7 @@ import type { ActorSystem, SystemHooks } from '../runtime/system.js';
 import type { Notice } from '../model/events.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
-import { gidOf, type InboxEvent, type LogEvent } from './events.js';
+import { gidOf, idLess, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, refusedForMemory, storeEpoch, trimmedPast } from './liveness.js';
 import { Replica } from './replica.js';
@@ -150,6 +150,10 @@ export class ClusterSystem implements ActorSystem {
         rooms.set(room, [...(rooms.get(room) ?? []), [r.conn, nick]]);
       }
     }
+    // Private messages too are read on from the end: what the old Worker may have delivered
+    // already must not be delivered again (at most once, across the restart).
+    const lastPrivate = (await this.redis.xrevrange(keys.inbox(this.node), '+', '-', 'COUNT', 1))[0]?.[0];
+    if (lastPrivate !== undefined && idLess(this.inboxPos, lastPrivate)) this.inboxPos = lastPrivate;
     for (const [room, members] of rooms) {
       const last = await this.redis.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
       this.replica.followFrom(room, last[0]?.[0] ?? '0-0');
@@ -415,6 +419,8 @@ export class ClusterSystem implements ActorSystem {
           if (json === undefined) continue;
           if (key.startsWith(LOG_PREFIX)) this.replica.apply(key.slice(LOG_PREFIX.length), id, JSON.parse(json) as LogEvent);
           else {
+            // A read sent before restore() moved the position on may still bring older entries.
+            if (!idLess(this.inboxPos, id)) continue;
             this.inboxPos = id;
             this.replica.applyInbox(id, JSON.parse(json) as InboxEvent);
           }
