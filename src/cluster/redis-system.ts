@@ -159,6 +159,14 @@ export class ClusterSystem implements ActorSystem {
       this.replica.followFrom(room, last[0]?.[0] ?? '0-0');
       for (const [conn, nick] of members) this.replica.restoreMember(room, conn, nick);
     }
+    // Registered here but unknown to the gateway: a claim that ran while its answer died with the
+    // old Worker (the user is asked for a name again). Its name, rooms and registration would
+    // stay until this node is reaped (for ever, while it lives): it leaves, as a closed one would.
+    // `registered` was read before any envelope for the new Worker ran, so a claim made since is not taken for one.
+    const known = new Set(records.map((r) => gidOf(this.node, r.conn)));
+    for (const [gid, info] of Object.entries(registered)) {
+      if (!known.has(gid)) await this.scripts.ncLeave(gid, this.nextOp(), this.node, info.slice(0, info.indexOf('\t')), '', this.options.retention);
+    }
     this.wakeReader();
     this.replica.notify(this.replica.everyLocal(), { code: 'hiccup' });
     this.scheduleFlush();
