@@ -86,7 +86,7 @@ export class ClusterSystem implements ActorSystem {
     const settings = { maxRetriesPerRequest: null, connectionName: `node-chat:${this.node}` };
     this.redis = new Redis(options.url, settings);
     this.reader = new Redis(options.url, settings);
-    this.scripts = scriptCalls(this.redis);
+    this.scripts = scriptCalls(this.redis, () => this.closed);
     this.redis.on('error', () => {}); // reported through 'close' / 'ready' below; ioredis reconnects
     this.reader.on('error', () => {});
     this.redis.on('close', () => this.down());
@@ -192,13 +192,10 @@ export class ClusterSystem implements ActorSystem {
     for (let i = 0; i < 20 && this.pending > 0; i++) await new Promise((r) => setTimeout(r, 50));
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    await this.redis
-      .multi()
-      .srem(keys.nodes, this.node)
-      .hdel(keys.load, this.node)
-      .del(keys.alive(this.node), keys.conns(this.node), keys.inbox(this.node))
-      .exec()
-      .catch(() => {});
+    // Whoever is still registered here leaves now (a leave behind a late barrier or in an NCGAP
+    // retry would otherwise be lost), and the node is forgotten, in one script. If Redis is away,
+    // nothing is deleted: the node's liveness key expires and another node reaps its users.
+    await this.scripts.ncDepart(this.node, this.options.retention).catch(() => {});
     this.reader.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

@@ -1,6 +1,7 @@
 // The cluster's decisions, made atomically next to the logs by Lua scripts: a nickname claim
 // and the join it causes, joining and parting rooms, a move between rooms, a rename announced
-// in every room, a topic, a leave from every room, the reaping of a dead node. The keys they
+// in every room, a topic, a private message, a leave from every room, the reaping of a dead
+// node, a node's own departure when it closes. The keys they
 // touch are the ones keys.ts lists, derived in Lua from the same prefix. Each script changes the shared state and appends the event that says so in one
 // step, so two nodes racing for a name cannot both win, and a name is free exactly when its
 // holder's leave is in the log.
@@ -69,6 +70,19 @@ local function leaveAll(gid, ev, maxlen)
       append(room, ev, maxlen)
     end
   end
+end
+-- Every user of \`node\` out of every room (each told with \`ev\`) and released; the node forgotten.
+local function clearNode(node, ev, maxlen)
+  local conns = redis.call('HGETALL', P..'conns:'..node)
+  for i = 1, #conns, 2 do
+    local gid, info = conns[i], conns[i + 1]
+    leaveAll(gid, ev, maxlen)
+    release(gid, node, string.match(info, '^([^\\t]*)'))
+  end
+  redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
+  redis.call('HDEL', P..'load', node)
+  redis.call('SREM', P..'nodes', node)
+  return #conns / 2
 end
 -- The earlier result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil.
 -- A connection's operations run in the order they were numbered. The node passes, as the last
@@ -271,17 +285,23 @@ return done(gid, seq, nick)
     `
 local node, maxlen = ARGV[1], ARGV[2]
 if redis.call('EXISTS', P..'alive:'..node) == 1 then return 0 end
-local conns = redis.call('HGETALL', P..'conns:'..node)
-for i = 1, #conns, 2 do
-  local gid, info = conns[i], conns[i + 1]
-  leaveAll(gid, {t='leave', reaped=1}, maxlen)
-  release(gid, node, string.match(info, '^([^\\t]*)'))
-end
-redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
+local n = clearNode(node, {t='leave', reaped=1}, maxlen)
 redis.call('SET', P..'reaped:'..node, '1', 'EX', 86400)
-redis.call('HDEL', P..'load', node)
-redis.call('SREM', P..'nodes', node)
-return #conns / 2
+return n
+`,
+  ),
+  /**
+   * ARGV: node maxlen → how many of its users were still registered. A node closing: each user it
+   * still holds leaves (its release may not have run yet: behind a late barrier, or in an NCGAP
+   * retry) and the node is forgotten, in one step, so no name or membership outlives it.
+   */
+  ncDepart: script(
+    0,
+    `
+local node, maxlen = ARGV[1], ARGV[2]
+local n = clearNode(node, {t='leave', quit=1}, maxlen)
+redis.call('DEL', P..'alive:'..node)
+return n
 `,
   ),
 } as const;
@@ -294,9 +314,10 @@ export type Scripted = Record<ScriptName, (...args: Array<string | number>) => P
  * The scripts as methods of `redis`. Scripts a connection causes take (gid, seq, …): each call
  * also passes the oldest operation of that gid still in flight (itself, if none is older: the
  * results below it can go) and the newest earlier one still in flight (0: none); one refused
- * because that predecessor has not run yet (NCGAP) is sent again until its turn comes (bounded).
+ * because that predecessor has not run yet (NCGAP) is sent again until its turn comes (bounded,
+ * and never after `stopped()`).
  */
-export function scriptCalls(redis: Redis): Scripted {
+export function scriptCalls(redis: Redis, stopped: () => boolean = () => false): Scripted {
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
   // defineCommand adds methods that ioredis' types cannot know about: the one cast is here.
   const raw = redis as unknown as Scripted;
@@ -304,7 +325,7 @@ export function scriptCalls(redis: Redis): Scripted {
   const call =
     (name: ScriptName) =>
     async (...args: Array<string | number>): Promise<string | null> => {
-      if (name === 'ncReap') return raw[name](...args);
+      if (name === 'ncReap' || name === 'ncDepart') return raw[name](...args);
       const gid = String(args[0]);
       const seq = Number(args[1]);
       let mine = inflight.get(gid);
@@ -321,7 +342,8 @@ export function scriptCalls(redis: Redis): Scripted {
           try {
             return await raw[name](...args, floor, pred);
           } catch (err) {
-            if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
+            // Not once the node has closed: what it still held was released then (ncDepart).
+            if (!String(err).includes('NCGAP') || attempt >= 500 || stopped()) throw err;
             await new Promise((r) => setTimeout(r, 20));
           }
         }
