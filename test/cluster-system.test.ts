@@ -162,12 +162,15 @@ s('finding 5: a read of a log trimmed past what this node had read is told every
 s('finding 5: private messages trimmed from the inbox before they were read are not lost silently', async () => {
   const a = node('A');
   await named(a, 1, 'alice');
+  await named(a, 2, 'bob');
+  a.send({ to: 'directory', msg: { t: 'private', conn: 2, target: 'alice', text: 'before' }, barrier: true });
+  await a.until(() => a.events(1).some((e) => e.k === 'private'), 'the first private message');
   await readerStalled(a, async () => {
     const p = admin.pipeline();
     for (let i = 0; i < 300; i++) p.xadd(keys.inbox('A'), 'MAXLEN', 100, '*', 'e', JSON.stringify({ t: 'priv', to: 'A:1', f: 'zed', x: `p${i}` }));
     await p.exec();
   });
-  await a.until(() => a.events(1).filter((e) => e.k === 'private').length >= 100, 'the privates still there');
+  await a.until(() => a.events(1).filter((e) => e.k === 'private').length >= 101, 'the privates still there');
   assert.ok(a.notices(1).includes('privatesMissed'), JSON.stringify(a.notices(1)));
 });
 

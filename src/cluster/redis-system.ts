@@ -23,7 +23,7 @@ import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecor
 import { checkNick, nickKey } from '../model/nicknames.js';
 import { gidOf, idLess, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
-import { ALIVE_MS, HEARTBEAT_MS, heartbeat, refusedForMemory, storeEpoch, trimmedPast } from './liveness.js';
+import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
 import { Replica } from './replica.js';
 import { IN_NO_ROOM, NOT_THERE, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 
@@ -36,6 +36,12 @@ export interface ClusterOptions {
 }
 
 const INBOX_RETENTION = 1000;
+
+/** The "room=id,…" answer of ncRename and ncLeave as pairs (none for any other answer). */
+function written(answer: string | null): Array<[room: string, id: string]> {
+  if (answer === null || !answer.includes('=')) return [];
+  return answer.split(',').map((pair) => pair.split('=') as [string, string]);
+}
 
 export class ClusterSystem implements ActorSystem {
   readonly node: string;
@@ -62,6 +68,8 @@ export class ClusterSystem implements ActorSystem {
   private recovering = false;
   /** A heartbeat said our users are gone from the store, and no reassert has run since. */
   private mustReassert = false;
+  /** Rooms whose users the last recovery told of missed lines: the reader does not tell them again. */
+  private readonly toldMissed = new Set<string>();
   /**
    * The last operation number given out, for the scripts' replay check (see scripts.ts). One
    * counter for the whole node: the numbers only have to grow for each connection, across its
@@ -256,16 +264,27 @@ export class ClusterSystem implements ActorSystem {
       }
       case 'part': {
         const id = await this.scripts.ncPart(gid, this.nextOp(), room, msg.reason ?? '', retention);
-        if (id === NOT_THERE) this.settle(conn);
-        return; // else the leave, read back from the log, settles
+        if (id === NOT_THERE || id === null) return this.settle(conn);
+        // The leave, read back from the log, settles.
+        this.replica.wrote(room, id, { t: 'leave', g: gid, n: me.nick, part: 1, ...(msg.reason ? { r: msg.reason } : {}) });
+        return;
       }
       case 'move': {
-        const ids = await this.expecting([msg.to], () => this.scripts.ncMove(gid, this.nextOp(), room, msg.to, retention));
-        if (ids === null) this.settle(conn);
+        const ids = await this.expecting(
+          [msg.to],
+          () => this.scripts.ncMove(gid, this.nextOp(), room, msg.to, retention),
+          () => ({ t: 'join', g: gid, n: me.nick, size: -1, moved: 1 }),
+        );
+        if (ids === null) return this.settle(conn);
+        if (ids[1] !== undefined) this.replica.wrote(room, ids[1], { t: 'leave', g: gid, n: me.nick, to: msg.to });
         return;
       }
       case 'join': {
-        const ids = await this.expecting([room], () => this.scripts.ncJoin(gid, this.nextOp(), this.node, room, retention));
+        const ids = await this.expecting(
+          [room],
+          () => this.scripts.ncJoin(gid, this.nextOp(), this.node, room, retention),
+          () => ({ t: 'join', g: gid, n: me.nick, size: -1 }),
+        );
         if (ids === null) this.settle(conn);
         return;
       }
@@ -277,11 +296,16 @@ export class ClusterSystem implements ActorSystem {
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem }, true);
     const rooms = enter === null ? [] : [enter];
     let registered = false;
-    const ids = await this.expecting(rooms, async () => {
-      const answer = await this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
-      registered = answer === IN_NO_ROOM;
-      return registered ? null : answer;
-    });
+    const gid = gidOf(this.node, conn);
+    const ids = await this.expecting(
+      rooms,
+      async () => {
+        const answer = await this.scripts.ncEnter(gid, this.nextOp(), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
+        registered = answer === IN_NO_ROOM;
+        return registered ? null : answer;
+      },
+      () => ({ t: 'join', g: gid, n: check.nick, size: -1, claim: 1 }),
+    );
     if (ids === null && !registered) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
     this.replica.deliver(Int32Array.of(conn), -1, { k: 'welcome', nick: check.nick });
     if (registered) {
@@ -303,6 +327,9 @@ export class ClusterSystem implements ActorSystem {
     const id = await this.scripts.ncRename(gid, this.nextOp(), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
     if (id === null) return this.refuse(conn, { code: 'nickTaken', stage: 'rename', nick: check.nick }, true);
     if (id === NOT_THERE) return this.settle(conn);
+    for (const [i, [room, at]] of written(id).entries()) {
+      this.replica.wrote(room, at, { t: 'ren', g: gid, o: me.nick, n: check.nick, ...(i === 0 ? { s: 1 as const } : {}) });
+    }
     if (id === IN_NO_ROOM) {
       // Nobody to tell but the user; in rooms, the renames read back from the logs name and settle.
       this.replica.deliver(Int32Array.of(conn), -1, { k: 'nickChanged', from: me.nick, nick: check.nick });
@@ -332,7 +359,9 @@ export class ClusterSystem implements ActorSystem {
     // gone (reaped) and answered NOT_THERE, and nothing would free the name after.
     this.leaving.add(conn);
     try {
-      await this.scripts.ncLeave(gidOf(this.node, conn), this.nextOp(), this.node, me.key, reason, this.options.retention);
+      const gid = gidOf(this.node, conn);
+      const answer = await this.scripts.ncLeave(gid, this.nextOp(), this.node, me.key, reason, this.options.retention);
+      for (const [room, at] of written(answer)) this.replica.wrote(room, at, { t: 'leave', g: gid, n: me.nick, quit: 1, ...(reason ? { r: reason } : {}) });
     } finally {
       this.leaving.delete(conn);
     }
@@ -377,7 +406,7 @@ export class ClusterSystem implements ActorSystem {
    * beforehand (see Replica.expect). Resolves with the joins' ids, or null when the script wrote
    * none (the name was taken, or the user was not where the operation needed it).
    */
-  private async expecting(rooms: string[], script: () => Promise<string | null>): Promise<string[] | null> {
+  private async expecting(rooms: string[], script: () => Promise<string | null>, entry: (room: string) => LogEvent): Promise<string[] | null> {
     for (const room of rooms) this.replica.expect(room);
     let ids: string[] = [];
     try {
@@ -388,7 +417,10 @@ export class ClusterSystem implements ActorSystem {
       for (const [i, room] of rooms.entries()) {
         const id = ids[i];
         if (id === undefined) this.replica.unexpect(room);
-        else if (this.replica.written(room, id)) wake = true;
+        else {
+          if (this.replica.written(room, id)) wake = true;
+          this.replica.wrote(room, id, entry(room));
+        }
       }
       if (wake) this.wakeReader();
     }
@@ -418,6 +450,7 @@ export class ClusterSystem implements ActorSystem {
         continue;
       }
       if (!result) continue;
+      await this.checkTrimmed(result);
       for (const [key, entries] of result) {
         for (const [id, fields] of entries) {
           const json = fields[1];
@@ -433,6 +466,32 @@ export class ClusterSystem implements ActorSystem {
       }
       const effects = this.replica.take();
       if (effects.length > 0) this.hooks.onEffects(effects);
+    }
+  }
+
+  /**
+   * Whether this read skipped entries the logs (or the inbox) no longer had: asked of every
+   * stream that brought something, every time, in one round trip. A room's users are told lines
+   * were missed (what they meant for our own connections is made good by the replica: see
+   * Replica.apply); private messages lost so are told to every user of this node, as nobody can
+   * say whose they were.
+   */
+  private async checkTrimmed(result: Array<[string, Array<[string, string[]]>]>): Promise<void> {
+    const read = result.filter(([, entries]) => entries.length > 0);
+    const pipeline = this.reader.pipeline();
+    for (const [key] of read) pipeline.xrange(key, '-', '+', 'COUNT', 1);
+    const oldest = await pipeline.exec().catch(() => null);
+    for (const [i, [key]] of read.entries()) {
+      const first = oldestOf(oldest?.[i]?.[1]);
+      if (!key.startsWith(LOG_PREFIX)) {
+        if (trimmedRead(this.inboxPos, first)) this.replica.notify(this.replica.everyLocal(), { code: 'privatesMissed' });
+        continue;
+      }
+      const room = key.slice(LOG_PREFIX.length);
+      const pos = this.replica.rooms.get(room)?.pos;
+      // The recovery after an outage has told this room's users already (its 'recovered' notice).
+      const told = this.toldMissed.delete(room);
+      if (pos && trimmedRead(pos, first) && !told) this.replica.trimmed(room);
     }
   }
 
@@ -494,6 +553,7 @@ export class ClusterSystem implements ActorSystem {
       // Redis came back empty: its logs start again, and our users must be registered again.
       this.epoch = epoch;
       for (const room of this.replica.rooms.values()) room.pos = '0-0';
+      this.replica.forgetWritten();
       this.inboxPos = '0-0';
       await this.reassert({ code: 'storeReset' });
       this.wakeReader();
@@ -504,6 +564,7 @@ export class ClusterSystem implements ActorSystem {
     void this.heartbeat(); // register and be seen alive now, not a second from now
     if (!wasDegraded) return;
     const missed = await trimmedPast(this.redis, this.replica.rooms);
+    for (const room of missed) this.toldMissed.add(room);
     this.replica.notify(this.replica.everyLocal(), { code: 'recovered', missed });
     this.scheduleFlush();
   }
@@ -520,11 +581,15 @@ export class ClusterSystem implements ActorSystem {
         if (this.leaving.has(conn) || this.replica.locals.get(conn) !== me) continue; // gone meanwhile
         const gid = gidOf(this.node, conn);
         let taken = false;
-        await this.expecting(me.rooms, async () => {
-          const answer = await this.scripts.ncEnter(gid, this.nextOp(), this.node, me.rooms.join(','), me.key, me.nick, '1', this.options.retention);
-          taken = answer === null;
-          return answer;
-        });
+        await this.expecting(
+          me.rooms,
+          async () => {
+            const answer = await this.scripts.ncEnter(gid, this.nextOp(), this.node, me.rooms.join(','), me.key, me.nick, '1', this.options.retention);
+            taken = answer === null;
+            return answer;
+          },
+          () => ({ t: 'join', g: gid, n: me.nick, size: -1, again: 1 }),
+        );
         if (taken) {
           // Someone else took the name while we were away: this user has to come back under another.
           this.replica.notify(Int32Array.of(conn), { code: 'nickLost', nick: me.nick });

@@ -60,16 +60,18 @@ local function release(gid, node, key)
   redis.call('HDEL', P..'conns:'..node, gid)
   redis.call('DEL', P..'in:'..gid)
 end
--- Out of every room it is in, each told with \`ev\` (plus who): a quit, or a reap.
+-- Out of every room it is in, each told with \`ev\` (plus who): a quit, or a reap. Returns "room=id" per room.
 local function leaveAll(gid, ev, maxlen)
+  local written = {}
   for _, room in ipairs(redis.call('LRANGE', P..'in:'..gid, 0, -1)) do
     local nick = redis.call('HGET', P..'members:'..room, gid)
     if nick then
       part(gid, room)
       ev.g, ev.n = gid, nick
-      append(room, ev, maxlen)
+      written[#written + 1] = room..'='..append(room, ev, maxlen)
     end
   end
+  return written
 end
 -- Every user of \`node\` out of every room (each told with \`ev\`) and released; the node forgotten.
 local function clearNode(node, ev, maxlen)
@@ -176,7 +178,7 @@ if reason ~= '' then ev.r = reason end
 return done(gid, seq, append(room, ev, maxlen))
 `,
   ),
-  /** ARGV: gid seq from to maxlen → the join's log id in `to`, or NOT_THERE when not in `from` (or in `to` already). */
+  /** ARGV: gid seq from to maxlen → "joinId,leaveId" (the join in `to`, the leave in `from`), or NOT_THERE when not in `from` (or in `to` already). */
   ncMove: script(
     0,
     `
@@ -186,13 +188,13 @@ if earlier then return earlier end
 local nick = redis.call('HGET', P..'members:'..from, gid)
 if not nick or member(gid, to) then return done(gid, seq, '${NOT_THERE}') end
 part(gid, from)
-append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
-return done(gid, seq, enter(gid, to, nick, {moved=1}, maxlen))
+local left = append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
+return done(gid, seq, enter(gid, to, nick, {moved=1}, maxlen)..','..left)
 `,
   ),
   /**
-   * ARGV: gid seq node oldKey newKey oldNick newNick maxlen → the last rename's log id (one per room
-   * the user is in; the first settles), IN_NO_ROOM, NOT_THERE when not registered, or nil when taken.
+   * ARGV: gid seq node oldKey newKey oldNick newNick maxlen → "room=id,…", the rename's entry in each
+   * room the user is in (the first settles), IN_NO_ROOM, NOT_THERE when not registered, or nil when taken.
    */
   ncRename: script(
     0,
@@ -205,17 +207,21 @@ local owner = redis.call('GET', P..'nick:'..newKey)
 if owner and owner ~= gid then return done(gid, seq, nil) end
 if redis.call('GET', P..'nick:'..oldKey) == gid then redis.call('DEL', P..'nick:'..oldKey) end
 register(gid, node, newKey, newNick)
-local last = '${IN_NO_ROOM}'
+local written = {}
 for i, room in ipairs(redis.call('LRANGE', P..'in:'..gid, 0, -1)) do
   redis.call('HSET', P..'members:'..room, gid, newNick)
   local ev = {t='ren', g=gid, o=oldNick, n=newNick}
   if i == 1 then ev.s = 1 end
-  last = append(room, ev, maxlen)
+  written[i] = room..'='..append(room, ev, maxlen)
 end
-return done(gid, seq, last)
+if #written == 0 then return done(gid, seq, '${IN_NO_ROOM}') end
+return done(gid, seq, table.concat(written, ','))
 `,
   ),
-  /** ARGV: gid seq node key reason maxlen → 'ok', or NOT_THERE when the store no longer has the user: gone from every room, the name freed. */
+  /**
+   * ARGV: gid seq node key reason maxlen → "room=id,…" (its leave in each room it was in), IN_NO_ROOM,
+   * or NOT_THERE when the store no longer has the user: gone from every room, the name freed.
+   */
   ncLeave: script(
     0,
     `
@@ -225,9 +231,10 @@ if earlier then return earlier end
 if redis.call('HEXISTS', P..'conns:'..node, gid) == 0 then return done(gid, seq, '${NOT_THERE}') end
 local ev = {t='leave', quit=1}
 if reason ~= '' then ev.r = reason end
-leaveAll(gid, ev, maxlen)
+local written = leaveAll(gid, ev, maxlen)
 release(gid, node, key)
-return done(gid, seq, 'ok')
+if #written == 0 then return done(gid, seq, '${IN_NO_ROOM}') end
+return done(gid, seq, table.concat(written, ','))
 `,
   ),
   /** ARGV: gid seq room event-json maxlen → log id, or NOT_THERE when not a member: a chat line or action, logged once. */
