@@ -173,3 +173,34 @@ export class RedisServer extends StartedProcess {
     return super.stop(graceMs);
   }
 }
+
+/**
+ * What the cluster keeps in Redis, for the memory a connection costs there (issue 15 item 6):
+ * `used_memory` (INFO memory), and the bytes (MEMORY USAGE) and count of the keys that hold
+ * operation results (nc:op:*), which grew with every operation before they were bounded by the
+ * in-flight window. Over its own ioredis connection: call it outside the windows whose INFO
+ * counters are reported.
+ */
+export async function redisMemory(url: string): Promise<{ usedBytes: number; opKeys: number; opBytes: number }> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    const info = await r.info('memory');
+    const usedBytes = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+    let opKeys = 0;
+    let opBytes = 0;
+    let cursor = '0';
+    do {
+      const [next, batch] = await r.scan(cursor, 'MATCH', 'nc:op:*', 'COUNT', 1000);
+      cursor = next;
+      for (const key of batch) {
+        opKeys++;
+        opBytes += Number((await r.memory('USAGE', key)) ?? 0);
+      }
+    } while (cursor !== '0');
+    return { usedBytes, opKeys, opBytes };
+  } finally {
+    r.disconnect();
+  }
+}

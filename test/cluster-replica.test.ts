@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { before, idLess, localConn } from '../src/cluster/events.js';
+import { after, before, idLess, localConn } from '../src/cluster/events.js';
+import { trimmedRead } from '../src/cluster/liveness.js';
 import { Replica } from '../src/cluster/replica.js';
 import { LOBBY } from '../src/model/rooms.js';
 import { ev, eventsOf, kinds, shape } from './helpers/actors.js';
@@ -16,6 +17,19 @@ ids('before() is the id just below, so an exclusive XREAD starts at the id itsel
   assert.is(before('0-0'), '0-0');
   assert.ok(idLess(before('1700000000000-0'), '1700000000000-0'));
   assert.ok(idLess('9-99', '10-0'), 'compared as numbers, not text');
+});
+ids('after() is the id just above; before() and after() undo each other', () => {
+  assert.is(after('5-2'), '5-3');
+  assert.is(after('4-18446744073709551615'), '5-0');
+  assert.is(after(before('1700000000000-0')), '1700000000000-0');
+});
+ids('a read was trimmed when the log\'s oldest entry lies past the next id after the position', () => {
+  assert.not.ok(trimmedRead('5-3', '1-0'), 'the position is still in the log');
+  assert.not.ok(trimmedRead('5-3', '5-3'), 'the position is the oldest entry');
+  assert.not.ok(trimmedRead(before('9-0'), '9-0'), 'the expected join is the oldest entry');
+  assert.ok(trimmedRead(before('9-0'), '9-1'), 'the expected join is gone');
+  assert.ok(trimmedRead('5-3', '7-0'));
+  assert.not.ok(trimmedRead('0-0', '7-0'), 'a log followed from its start');
 });
 ids('a gid is local only to its own node', () => {
   assert.is(localConn('abc:12', 'abc'), 12);
@@ -130,6 +144,32 @@ events('a rename: everyone local sees it; the renamer is renamed, and settled by
   assert.is(r.locals.get(1)?.nick, 'alicia');
   r.apply('lobby', '5-0', { t: 'ren', g: 'n1:1', o: 'alicia', n: 'al' });
   assert.equal(kinds(r.take(), 1), ['named'], 'another room\'s entry of the same rename does not settle again');
+});
+events('our entries trimmed before they were read take effect when a later entry is read, and the room hears lines were missed', () => {
+  const r = replica();
+  r.expect('dev');
+  r.written('dev', '10-0');
+  r.wrote('dev', '10-0', { t: 'join', g: 'n1:1', n: 'alice', size: -1 });
+  r.wrote('lobby', '4-0', { t: 'ren', g: 'n1:2', o: 'bob', n: 'bobby', s: 1 });
+  r.wrote('lobby', '5-0', { t: 'leave', g: 'n1:1', n: 'alice', quit: 1 });
+  r.apply('dev', '12-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'in dev' });
+  r.apply('lobby', '9-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'in lobby' });
+  const effects = r.take();
+  assert.equal(kinds(effects, 1), ['placed', 'settled', 'placed'], 'alice joined dev (settled), then left the lobby');
+  assert.equal(kinds(effects, 2), ['named', 'settled'], 'bob renamed and settled');
+  const inDev = (e: Record<string, unknown>) => e.room === 'dev' || (e.notice as { room?: string } | undefined)?.room === 'dev';
+  assert.equal(got(effects, 1)?.filter(inDev), [ev.joined('alice', 'dev'), ev.said('carol', 'in dev', 'dev'), ev.notice({ code: 'missed', room: 'dev' })]);
+  assert.equal(got(effects, 2)?.slice(-2), [ev.said('carol', 'in lobby'), ev.notice({ code: 'missed', room: LOBBY })]);
+  assert.is(r.rooms.get(LOBBY)?.members.has(1), false, 'the quitter is out of the room');
+});
+events('our entries read as usual are not applied twice', () => {
+  const r = replica();
+  r.wrote('lobby', '4-0', { t: 'ren', g: 'n1:2', o: 'bob', n: 'bobby', s: 1 });
+  r.apply('lobby', '4-0', { t: 'ren', g: 'n1:2', o: 'bob', n: 'bobby', s: 1 });
+  r.apply('lobby', '5-0', { t: 'msg', g: 'n2:7', n: 'carol', x: 'hi' });
+  const effects = r.take();
+  assert.equal(kinds(effects, 2), ['named', 'settled']);
+  assert.not.ok(eventsOf(effects).get(2)?.some((e) => e.k === 'notice'));
 });
 events('a topic set on another node reaches every local member', () => {
   const r = replica();

@@ -6,7 +6,7 @@
 import { LOBBY } from '../../src/model/rooms.js';
 import { addCounts, compareOrders, zeroCounts } from '../check.js';
 import type { ConnSpec, PoolSetup, SendPlan } from '../pool-messages.js';
-import { redisDelta, type RedisCounters } from '../redis.js';
+import { redisDelta, redisMemory, type RedisCounters } from '../redis.js';
 import type { CaseResult } from '../result-types.js';
 import type { Target } from '../servers.js';
 import { nowUs, summarize } from '../stats.js';
@@ -58,6 +58,7 @@ export async function traffic(ctx: RunContext, target: Target, c: TrafficCase): 
     // Several nodes: Pools deals connection i to thread i % T, so node ⌊i / T⌋ mod nodes puts
     // senders and receivers of every thread on every node (the window then waits on both).
     if (addresses.length > 1) conns.forEach((x, i) => (x.target = Math.floor(i / Math.max(1, threads)) % addresses.length));
+    const mem0 = started.redis === undefined ? null : await redisMemory(started.redis.url);
     const pools = await Pools.open(base, conns, threads);
     try {
       const t0 = nowUs();
@@ -66,9 +67,10 @@ export async function traffic(ctx: RunContext, target: Target, c: TrafficCase): 
       const joinHist = mergeHist(joins.map((j) => j.joinUs));
       const joinMs = fmtMs(Math.max(...joins.map((j) => j.lastJoinUs)) - t0);
 
+      const redis = started.redis;
+      const mem1 = redis === undefined ? null : await redisMemory(redis.url);
       // Redis: what the idle cluster costs (heartbeats, blocking reads) over a second, then the
       // run (not in a --quick run: its figures are not for reading).
-      const redis = started.redis;
       let background: number | null = null;
       if (redis !== undefined && !ctx.quick) {
         const q0 = await redis.counters();
@@ -87,6 +89,7 @@ export async function traffic(ctx: RunContext, target: Target, c: TrafficCase): 
       const s1 = procs.map((p) => p.sample());
       const rp1 = redis?.sample() ?? null;
       const r1 = redis === undefined ? null : await redis.counters();
+      const mem2 = redis === undefined ? null : await redisMemory(redis.url);
 
       const counts = zeroCounts();
       for (const d of drains) addCounts(counts, d.counts);
@@ -102,6 +105,17 @@ export async function traffic(ctx: RunContext, target: Target, c: TrafficCase): 
       const redisExtra =
         r0 !== null && r1 !== null && rp0 !== null && rp1 !== null
           ? redisFigures(r0, r1, messages, rp1.cpuS - rp0.cpuS, (rp1.atMs - rp0.atMs) / 1000, background)
+          : {};
+      // Memory per connection: what joining costs (registration, membership), then what the
+      // operation results of the run's senders and receivers still hold (the room logs, bounded
+      // by --retention whatever N is, are left out).
+      const memExtra: Record<string, number> =
+        mem0 !== null && mem1 !== null && mem2 !== null
+          ? {
+              redisJoinBytesPerConn: Math.round((mem1.usedBytes - mem0.usedBytes) / Math.max(1, joinedN)),
+              redisOpKeys: mem2.opKeys,
+              redisOpBytesPerConn: Math.round(mem2.opBytes / Math.max(1, joinedN)),
+            }
           : {};
       return {
         scenario: c.scenario,
@@ -121,7 +135,7 @@ export async function traffic(ctx: RunContext, target: Target, c: TrafficCase): 
         serverUse: serverUse(procs, s0, s1),
         loadgen,
         errors,
-        extra: { receiversComplete: drains.reduce((a, d) => a + d.complete, 0), nodes: addresses.length, ...redisExtra },
+        extra: { receiversComplete: drains.reduce((a, d) => a + d.complete, 0), nodes: addresses.length, ...redisExtra, ...memExtra },
       };
     } finally {
       await pools.close();

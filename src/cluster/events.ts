@@ -49,6 +49,12 @@ export function before(id: string): string {
   return ms === '0' ? '0-0' : `${BigInt(ms) - 1n}-18446744073709551615`;
 }
 
+/** The stream id just after `id`: the first one a log could hold past it. */
+export function after(id: string): string {
+  const [ms, seq] = id.split('-') as [string, string];
+  return BigInt(seq) === 18446744073709551615n ? `${BigInt(ms) + 1n}-0` : `${ms}-${BigInt(seq) + 1n}`;
+}
+
 /** Stream ids compare as (ms, seq) pairs. */
 export function idLess(a: string, b: string): boolean {
   const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];

@@ -23,7 +23,7 @@ export const keys = {
   in: (gid: string) => `${P}in:${gid}`,
   /** A room's topic (a hash: x text, n who set it, at when in ms); gone when the room empties. */
   topic: (room: string) => `${P}topic:${room}`,
-  /** A connection's recent operation results, for the replay check (a hash; see scripts.ts). */
+  /** A connection's operation results that a resend may still ask for, for the replay check (a sorted set; see scripts.ts). */
   op: (gid: string) => `${P}op:${gid}`,
   /** Private messages for a node's connections (a stream). */
   inbox: (node: string) => `${P}inbox:${node}`,

@@ -1,12 +1,12 @@
 // What a node asks Redis to stay known alive and to learn what the store lost: the heartbeat
 // (a liveness key with a short expiry, the node's load, and whether its users are still
 // registered), the store's epoch (a fresh one means Redis came back empty), and which followed
-// room logs were trimmed past the point this node had read. Queries only: ClusterSystem decides
+// room logs (or its inbox) were trimmed past the point this node had read. Queries only: ClusterSystem decides
 // what to tell users and what to register again.
 
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { idLess } from './events.js';
+import { after, idLess } from './events.js';
 import { keys } from './keys.js';
 
 export const HEARTBEAT_MS = 1000;
@@ -50,15 +50,30 @@ export async function storeEpoch(redis: Redis): Promise<string> {
   return (await redis.get(keys.epoch)) ?? '';
 }
 
+/** The oldest entry's id still in a stream, from `XRANGE key - + COUNT 1` ('0-0' when empty). */
+export function oldestOf(range: unknown): string {
+  return Array.isArray(range) && Array.isArray(range[0]) ? String(range[0][0]) : '0-0';
+}
+
+/**
+ * Whether a log whose oldest entry is now `oldest` may have lost entries this node had not read
+ * (it had read up to `from`). Trimming deletes the oldest entries first, so nothing was lost if
+ * `from` itself is still there, or if `oldest` is the very next id. (Redis 7.0 leaves XINFO's
+ * max-deleted-entry-id at 0-0 when it trims: only XDEL moves it, so it cannot say.) When the trim
+ * stopped exactly at `from` and its successor came a while later, one notice too many is given:
+ * the node was `retention` entries behind by then. From 0-0 (a log followed from its start: a
+ * store that restarted empty) nothing older was ever this node's to read.
+ */
+export function trimmedRead(from: string, oldest: string): boolean {
+  return from !== '0-0' && idLess(after(from), oldest);
+}
+
 /** Rooms whose log was trimmed past the point this node had read (`pos`: last id applied). */
 export async function trimmedPast(redis: Redis, rooms: ReadonlyMap<string, { pos: string | null }>): Promise<string[]> {
   const missed: string[] = [];
   for (const [room, followed] of rooms) {
-    const info = (await redis.xinfo('STREAM', keys.log(room)).catch(() => null)) as unknown[] | null;
-    if (!info) continue;
-    const at = info.indexOf('max-deleted-entry-id');
-    const maxDeleted = at >= 0 ? String(info[at + 1]) : '0-0';
-    if (followed.pos !== null && idLess(followed.pos, maxDeleted)) missed.push(room);
+    const oldest = oldestOf(await redis.xrange(keys.log(room), '-', '+', 'COUNT', 1).catch(() => null));
+    if (followed.pos !== null && trimmedRead(followed.pos, oldest)) missed.push(room);
   }
   return missed;
 }

@@ -21,9 +21,9 @@ import type { ActorSystem, SystemHooks } from '../runtime/system.js';
 import type { Notice } from '../model/events.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
-import { gidOf, type InboxEvent, type LogEvent } from './events.js';
+import { gidOf, idLess, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
-import { ALIVE_MS, HEARTBEAT_MS, heartbeat, refusedForMemory, storeEpoch, trimmedPast } from './liveness.js';
+import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
 import { Replica } from './replica.js';
 import { IN_NO_ROOM, NOT_THERE, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 
@@ -36,6 +36,12 @@ export interface ClusterOptions {
 }
 
 const INBOX_RETENTION = 1000;
+
+/** The "room=id,…" answer of ncRename and ncLeave as pairs (none for any other answer). */
+function written(answer: string | null): Array<[room: string, id: string]> {
+  if (answer === null || !answer.includes('=')) return [];
+  return answer.split(',').map((pair) => pair.split('=') as [string, string]);
+}
 
 export class ClusterSystem implements ActorSystem {
   readonly node: string;
@@ -60,17 +66,27 @@ export class ClusterSystem implements ActorSystem {
   private reasserting = false;
   /** Between Redis coming back and knowing whether it lost its data: the heartbeat must not guess. */
   private recovering = false;
+  /** A heartbeat said our users are gone from the store, and no reassert has run since. */
+  private mustReassert = false;
+  /** Rooms whose users the last recovery told of missed lines: the reader does not tell them again. */
+  private readonly toldMissed = new Set<string>();
   /**
-   * Operation numbers for the scripts' replay check (see scripts.ts): per connection, counting up by
-   * one from a base past any number an earlier run of this node (a restarted Worker) can have used.
+   * The last operation number given out, for the scripts' replay check (see scripts.ts). One
+   * counter for the whole node: the numbers only have to grow for each connection, across its
+   * whole life and across a restart of this Worker (it starts from the clock, in µs, past any
+   * number an earlier run can have reached), so no record per connection is needed.
    */
-  private readonly ops = new Map<ConnId, number>();
-  private readonly opBase = Date.now() * 1000;
+  private lastOp: number;
+  /** Connections whose leave has been sent and not answered yet. */
+  private readonly leaving = new Set<ConnId>();
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly hooks: Pick<SystemHooks, 'onEffects' | 'openHere'>,
+    /** Where the node reads the time: the reaping hold-off and the operation numbers' start. */
+    private readonly clock: () => number = Date.now,
   ) {
+    this.lastOp = clock() * 1000;
     this.node = options.node ?? randomBytes(6).toString('hex');
     this.replica = new Replica(this.node);
     // maxRetriesPerRequest null: while Redis is away, commands wait in order instead of failing;
@@ -78,13 +94,16 @@ export class ClusterSystem implements ActorSystem {
     const settings = { maxRetriesPerRequest: null, connectionName: `node-chat:${this.node}` };
     this.redis = new Redis(options.url, settings);
     this.reader = new Redis(options.url, settings);
-    this.scripts = scriptCalls(this.redis);
+    this.scripts = scriptCalls(this.redis, () => this.closed);
     this.redis.on('error', () => {}); // reported through 'close' / 'ready' below; ioredis reconnects
     this.reader.on('error', () => {});
     this.redis.on('close', () => this.down());
     this.redis.on('ready', () => void this.up());
     this.reader.on('ready', () => {
-      void this.reader.client('ID').then((id) => (this.readerId = Number(id)));
+      this.reader.client('ID').then(
+        (id) => (this.readerId = Number(id)),
+        () => {}, // disconnected meanwhile (a close): the next 'ready' asks again
+      );
     });
     this.timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS), setInterval(() => void this.reap(), HEARTBEAT_MS));
     void this.heartbeat();
@@ -139,14 +158,41 @@ export class ClusterSystem implements ActorSystem {
         rooms.set(room, [...(rooms.get(room) ?? []), [r.conn, nick]]);
       }
     }
+    // Private messages too are read on from the end: what the old Worker may have delivered
+    // already must not be delivered again (at most once, across the restart).
+    const lastPrivate = (await this.redis.xrevrange(keys.inbox(this.node), '+', '-', 'COUNT', 1))[0]?.[0];
+    if (lastPrivate !== undefined && idLess(this.inboxPos, lastPrivate)) this.inboxPos = lastPrivate;
     for (const [room, members] of rooms) {
       const last = await this.redis.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
       this.replica.followFrom(room, last[0]?.[0] ?? '0-0');
       for (const [conn, nick] of members) this.replica.restoreMember(room, conn, nick);
     }
+    // Registered here but unknown to the gateway: a claim that ran while its answer died with the
+    // old Worker (the user is asked for a name again). Its name, rooms and registration would
+    // stay until this node is reaped (for ever, while it lives): it leaves, as a closed one would.
+    // `registered` was read before any envelope for the new Worker ran, so a claim made since is not taken for one.
+    const known = new Set(records.map((r) => gidOf(this.node, r.conn)));
+    for (const [gid, info] of Object.entries(registered)) {
+      if (!known.has(gid)) await this.scripts.ncLeave(gid, this.nextOp(), this.node, info.slice(0, info.indexOf('\t')), '', this.options.retention);
+    }
     this.wakeReader();
     this.replica.notify(this.replica.everyLocal(), { code: 'hiccup' });
     this.scheduleFlush();
+  }
+
+  /** Connections this node keeps any record of (tests: nothing may stay behind a connection that is gone). */
+  tracked(): number {
+    const conns = new Set(this.replica.locals.keys());
+    for (const room of this.replica.rooms.values()) for (const conn of room.members.keys()) conns.add(conn);
+    return conns.size;
+  }
+
+  /** Stops as a killed Worker would: timers and connections dropped, no goodbye to Redis (tests). */
+  crash(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.reader.disconnect();
+    this.redis.disconnect();
   }
 
   async close(): Promise<void> {
@@ -154,13 +200,10 @@ export class ClusterSystem implements ActorSystem {
     for (let i = 0; i < 20 && this.pending > 0; i++) await new Promise((r) => setTimeout(r, 50));
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    await this.redis
-      .multi()
-      .srem(keys.nodes, this.node)
-      .hdel(keys.load, this.node)
-      .del(keys.alive(this.node), keys.conns(this.node), keys.inbox(this.node))
-      .exec()
-      .catch(() => {});
+    // Whoever is still registered here leaves now (a leave behind a late barrier or in an NCGAP
+    // retry would otherwise be lost), and the node is forgotten, in one script. If Redis is away,
+    // nothing is deleted: the node's liveness key expires and another node reaps its users.
+    await this.scripts.ncDepart(this.node, this.options.retention).catch(() => {});
     this.reader.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -203,7 +246,7 @@ export class ClusterSystem implements ActorSystem {
       case 'say':
       case 'act': {
         const e: LogEvent = { t: msg.t === 'say' ? 'msg' : 'act', g: gid, n: me.nick, x: msg.text };
-        await this.scripts.ncSay(gid, this.nextOp(conn), room, JSON.stringify(e), retention);
+        await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
         return;
       }
       case 'who':
@@ -211,7 +254,7 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(conn);
       case 'topic': {
         if (msg.text !== undefined) {
-          await this.scripts.ncTopic(gid, this.nextOp(conn), room, msg.text, retention);
+          await this.scripts.ncTopic(gid, this.nextOp(), room, msg.text, retention);
           return; // everyone, the setter included, reads it from the log
         }
         const [text, by, at] = await this.redis.hmget(keys.topic(room), 'x', 'n', 'at');
@@ -220,17 +263,28 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(conn);
       }
       case 'part': {
-        const id = await this.scripts.ncPart(gid, this.nextOp(conn), room, msg.reason ?? '', retention);
-        if (id === NOT_THERE) this.settle(conn);
-        return; // else the leave, read back from the log, settles
+        const id = await this.scripts.ncPart(gid, this.nextOp(), room, msg.reason ?? '', retention);
+        if (id === NOT_THERE || id === null) return this.settle(conn);
+        // The leave, read back from the log, settles.
+        this.replica.wrote(room, id, { t: 'leave', g: gid, n: me.nick, part: 1, ...(msg.reason ? { r: msg.reason } : {}) });
+        return;
       }
       case 'move': {
-        const ids = await this.expecting([msg.to], () => this.scripts.ncMove(gid, this.nextOp(conn), room, msg.to, retention));
-        if (ids === null) this.settle(conn);
+        const ids = await this.expecting(
+          [msg.to],
+          () => this.scripts.ncMove(gid, this.nextOp(), room, msg.to, retention),
+          () => ({ t: 'join', g: gid, n: me.nick, size: -1, moved: 1 }),
+        );
+        if (ids === null) return this.settle(conn);
+        if (ids[1] !== undefined) this.replica.wrote(room, ids[1], { t: 'leave', g: gid, n: me.nick, to: msg.to });
         return;
       }
       case 'join': {
-        const ids = await this.expecting([room], () => this.scripts.ncJoin(gid, this.nextOp(conn), this.node, room, retention));
+        const ids = await this.expecting(
+          [room],
+          () => this.scripts.ncJoin(gid, this.nextOp(), this.node, room, retention),
+          () => ({ t: 'join', g: gid, n: me.nick, size: -1 }),
+        );
         if (ids === null) this.settle(conn);
         return;
       }
@@ -242,11 +296,16 @@ export class ClusterSystem implements ActorSystem {
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem }, true);
     const rooms = enter === null ? [] : [enter];
     let registered = false;
-    const ids = await this.expecting(rooms, async () => {
-      const answer = await this.scripts.ncEnter(gidOf(this.node, conn), this.nextOp(conn), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
-      registered = answer === IN_NO_ROOM;
-      return registered ? null : answer;
-    });
+    const gid = gidOf(this.node, conn);
+    const ids = await this.expecting(
+      rooms,
+      async () => {
+        const answer = await this.scripts.ncEnter(gid, this.nextOp(), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
+        registered = answer === IN_NO_ROOM;
+        return registered ? null : answer;
+      },
+      () => ({ t: 'join', g: gid, n: check.nick, size: -1, claim: 1 }),
+    );
     if (ids === null && !registered) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
     this.replica.deliver(Int32Array.of(conn), -1, { k: 'welcome', nick: check.nick });
     if (registered) {
@@ -265,9 +324,12 @@ export class ClusterSystem implements ActorSystem {
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'rename', problem: check.problem }, true);
     if (check.nick === me.nick) return this.refuse(conn, { code: 'nickUnchanged', nick: check.nick }, true);
     const gid = gidOf(this.node, conn);
-    const id = await this.scripts.ncRename(gid, this.nextOp(conn), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
+    const id = await this.scripts.ncRename(gid, this.nextOp(), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
     if (id === null) return this.refuse(conn, { code: 'nickTaken', stage: 'rename', nick: check.nick }, true);
     if (id === NOT_THERE) return this.settle(conn);
+    for (const [i, [room, at]] of written(id).entries()) {
+      this.replica.wrote(room, at, { t: 'ren', g: gid, o: me.nick, n: check.nick, ...(i === 0 ? { s: 1 as const } : {}) });
+    }
     if (id === IN_NO_ROOM) {
       // Nobody to tell but the user; in rooms, the renames read back from the logs name and settle.
       this.replica.deliver(Int32Array.of(conn), -1, { k: 'nickChanged', from: me.nick, nick: check.nick });
@@ -281,8 +343,10 @@ export class ClusterSystem implements ActorSystem {
   private async private(conn: ConnId, target: string, text: string): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return this.settle(conn);
-    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(conn), nickKey(target), me.nick, text, INBOX_RETENTION);
+    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION);
     if (to === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
+    // Reaped while this node stalled: until it is registered again (reassert), not sent.
+    if (to === NOT_THERE) return this.refuse(conn, { code: 'storeFailed' }, true);
     this.replica.privateSent(conn, to, text);
     this.settle(conn);
   }
@@ -291,9 +355,16 @@ export class ClusterSystem implements ActorSystem {
   private async leave(conn: ConnId, reason: string): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return;
-    const op = this.nextOp(conn);
-    this.ops.delete(conn);
-    await this.scripts.ncLeave(gidOf(this.node, conn), op, this.node, me.key, reason, this.options.retention);
+    // From now on a reassert must not register it again: its leave may already have found it
+    // gone (reaped) and answered NOT_THERE, and nothing would free the name after.
+    this.leaving.add(conn);
+    try {
+      const gid = gidOf(this.node, conn);
+      const answer = await this.scripts.ncLeave(gid, this.nextOp(), this.node, me.key, reason, this.options.retention);
+      for (const [room, at] of written(answer)) this.replica.wrote(room, at, { t: 'leave', g: gid, n: me.nick, quit: 1, ...(reason ? { r: reason } : {}) });
+    } finally {
+      this.leaving.delete(conn);
+    }
     if (this.replica.locals.get(conn) === me) {
       this.replica.locals.delete(conn);
       this.replica.effects.push({ t: 'named', conn, nick: null });
@@ -301,11 +372,9 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
-  /** The connection's next operation number (see `ops`). */
-  private nextOp(conn: ConnId): number {
-    const n = (this.ops.get(conn) ?? this.opBase) + 1;
-    this.ops.set(conn, n);
-    return n;
+  /** The next operation number (see `lastOp`). */
+  private nextOp(): number {
+    return ++this.lastOp;
   }
 
   /** An answer to one user that is no chat event; `settle` when it ends a barrier. */
@@ -337,7 +406,7 @@ export class ClusterSystem implements ActorSystem {
    * beforehand (see Replica.expect). Resolves with the joins' ids, or null when the script wrote
    * none (the name was taken, or the user was not where the operation needed it).
    */
-  private async expecting(rooms: string[], script: () => Promise<string | null>): Promise<string[] | null> {
+  private async expecting(rooms: string[], script: () => Promise<string | null>, entry: (room: string) => LogEvent): Promise<string[] | null> {
     for (const room of rooms) this.replica.expect(room);
     let ids: string[] = [];
     try {
@@ -348,7 +417,10 @@ export class ClusterSystem implements ActorSystem {
       for (const [i, room] of rooms.entries()) {
         const id = ids[i];
         if (id === undefined) this.replica.unexpect(room);
-        else if (this.replica.written(room, id)) wake = true;
+        else {
+          if (this.replica.written(room, id)) wake = true;
+          this.replica.wrote(room, id, entry(room));
+        }
       }
       if (wake) this.wakeReader();
     }
@@ -363,7 +435,8 @@ export class ClusterSystem implements ActorSystem {
   private async readLoop(): Promise<void> {
     // Known before the first blocking XREAD (commands run in order on a connection): without it a
     // new room could not interrupt that first block, and the first join would wait it out.
-    this.readerId = Number(await this.reader.client('ID'));
+    const id = await this.reader.client('ID').catch(() => null);
+    if (id !== null) this.readerId = Number(id);
     while (!this.closed) {
       // A room waiting for its first expected join's id is not read yet (Replica.written starts it).
       const rooms = [...this.replica.rooms].filter(([, f]) => f.pos !== null) as Array<[string, { pos: string }]>;
@@ -377,12 +450,15 @@ export class ClusterSystem implements ActorSystem {
         continue;
       }
       if (!result) continue;
+      await this.checkTrimmed(result);
       for (const [key, entries] of result) {
         for (const [id, fields] of entries) {
           const json = fields[1];
           if (json === undefined) continue;
           if (key.startsWith(LOG_PREFIX)) this.replica.apply(key.slice(LOG_PREFIX.length), id, JSON.parse(json) as LogEvent);
           else {
+            // A read sent before restore() moved the position on may still bring older entries.
+            if (!idLess(this.inboxPos, id)) continue;
             this.inboxPos = id;
             this.replica.applyInbox(id, JSON.parse(json) as InboxEvent);
           }
@@ -393,6 +469,32 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
+  /**
+   * Whether this read skipped entries the logs (or the inbox) no longer had: asked of every
+   * stream that brought something, every time, in one round trip. A room's users are told lines
+   * were missed (what they meant for our own connections is made good by the replica: see
+   * Replica.apply); private messages lost so are told to every user of this node, as nobody can
+   * say whose they were.
+   */
+  private async checkTrimmed(result: Array<[string, Array<[string, string[]]>]>): Promise<void> {
+    const read = result.filter(([, entries]) => entries.length > 0);
+    const pipeline = this.reader.pipeline();
+    for (const [key] of read) pipeline.xrange(key, '-', '+', 'COUNT', 1);
+    const oldest = await pipeline.exec().catch(() => null);
+    for (const [i, [key]] of read.entries()) {
+      const first = oldestOf(oldest?.[i]?.[1]);
+      if (!key.startsWith(LOG_PREFIX)) {
+        if (trimmedRead(this.inboxPos, first)) this.replica.notify(this.replica.everyLocal(), { code: 'privatesMissed' });
+        continue;
+      }
+      const room = key.slice(LOG_PREFIX.length);
+      const pos = this.replica.rooms.get(room)?.pos;
+      // The recovery after an outage has told this room's users already (its 'recovered' notice).
+      const told = this.toldMissed.delete(room);
+      if (pos && trimmedRead(pos, first) && !told) this.replica.trimmed(room);
+    }
+  }
+
   // --- liveness, failures and Redis outages -------------------------------------------------
 
   private async heartbeat(): Promise<void> {
@@ -400,17 +502,19 @@ export class ClusterSystem implements ActorSystem {
     try {
       const beat = await heartbeat(this.redis, this.node, this.hooks.openHere());
       this.elsewhere = beat.elsewhere;
-      // Put our users back, so the rest of the cluster sees them again.
-      if (beat.lost && this.replica.locals.size > 0 && !this.recovering) await this.reassert({ code: 'lostTouch' });
+      // Put our users back, so the rest of the cluster sees them again. The reaped flag is read
+      // once (GETDEL): what it said is kept until a reassert has run, even if one cannot run now.
+      if (beat.lost) this.mustReassert = true;
+      await this.reassertIfLost();
     } catch (err) {
       // Over maxmemory nobody's heartbeat gets through: reaping waits until they could again.
-      if (refusedForMemory(err)) this.noReapUntil = Date.now() + ALIVE_MS + HEARTBEAT_MS;
+      if (refusedForMemory(err)) this.noReapUntil = this.clock() + ALIVE_MS + HEARTBEAT_MS;
       // Otherwise Redis is away: 'close' has told the users; 'ready' will pick up from here.
     }
   }
 
   private async reap(): Promise<void> {
-    if (this.closed || this.redis.status !== 'ready' || Date.now() < this.noReapUntil) return;
+    if (this.closed || this.redis.status !== 'ready' || this.clock() < this.noReapUntil) return;
     await reapDeadNodes(this.redis, this.scripts, this.node, this.options.retention).catch(() => {}); // next round
   }
 
@@ -429,6 +533,15 @@ export class ClusterSystem implements ActorSystem {
     } finally {
       this.recovering = false;
     }
+    await this.reassertIfLost(); // a heartbeat during the recovery may have learnt we were reaped
+  }
+
+  /** Registers our users again if a heartbeat said the store lost them, once no recovery is under way. */
+  private async reassertIfLost(): Promise<void> {
+    while (this.mustReassert && !this.recovering && !this.reasserting && !this.closed) {
+      this.mustReassert = false;
+      if (this.replica.locals.size > 0) await this.reassert({ code: 'lostTouch' });
+    }
   }
 
   /** Redis is (back) up: find out whether it kept its data, and say so. */
@@ -440,6 +553,7 @@ export class ClusterSystem implements ActorSystem {
       // Redis came back empty: its logs start again, and our users must be registered again.
       this.epoch = epoch;
       for (const room of this.replica.rooms.values()) room.pos = '0-0';
+      this.replica.forgetWritten();
       this.inboxPos = '0-0';
       await this.reassert({ code: 'storeReset' });
       this.wakeReader();
@@ -450,6 +564,7 @@ export class ClusterSystem implements ActorSystem {
     void this.heartbeat(); // register and be seen alive now, not a second from now
     if (!wasDegraded) return;
     const missed = await trimmedPast(this.redis, this.replica.rooms);
+    for (const room of missed) this.toldMissed.add(room);
     this.replica.notify(this.replica.everyLocal(), { code: 'recovered', missed });
     this.scheduleFlush();
   }
@@ -463,13 +578,18 @@ export class ClusterSystem implements ActorSystem {
       const lost = [...this.replica.locals].filter(([conn]) => !registered.has(gidOf(this.node, conn)));
       this.replica.notify(Int32Array.from(lost.map(([conn]) => conn)), why);
       for (const [conn, me] of lost) {
+        if (this.leaving.has(conn) || this.replica.locals.get(conn) !== me) continue; // gone meanwhile
         const gid = gidOf(this.node, conn);
         let taken = false;
-        await this.expecting(me.rooms, async () => {
-          const answer = await this.scripts.ncEnter(gid, this.nextOp(conn), this.node, me.rooms.join(','), me.key, me.nick, '1', this.options.retention);
-          taken = answer === null;
-          return answer;
-        });
+        await this.expecting(
+          me.rooms,
+          async () => {
+            const answer = await this.scripts.ncEnter(gid, this.nextOp(), this.node, me.rooms.join(','), me.key, me.nick, '1', this.options.retention);
+            taken = answer === null;
+            return answer;
+          },
+          () => ({ t: 'join', g: gid, n: me.nick, size: -1, again: 1 }),
+        );
         if (taken) {
           // Someone else took the name while we were away: this user has to come back under another.
           this.replica.notify(Int32Array.of(conn), { code: 'nickLost', nick: me.nick });

@@ -34,8 +34,38 @@ export class Replica {
   /** This node's named connections, as the logs last said. */
   readonly locals = new Map<ConnId, Local>();
   effects: Effect[] = [];
+  /**
+   * Entries the scripts wrote for this node's connections and the reader has not read yet, per
+   * room and id: what they mean for those connections (a settle, a name, a room) must not be
+   * lost with them if the log is trimmed before they are read (see apply).
+   */
+  private readonly ours = new Map<string, Map<string, LogEvent>>();
+  /** Rooms whose users must hear that lines were missed, at the next take(). */
+  private readonly missedIn = new Set<string>();
 
   constructor(readonly node: string) {}
+
+  /**
+   * A script wrote `e` at `id` in `room` for one of ours. Kept until read, if the reader has not
+   * read past it yet (the log is read on another connection, so it may have).
+   */
+  wrote(room: string, id: string, e: LogEvent): void {
+    const followed = this.rooms.get(room);
+    if (!followed || followed.pos === null || !idLess(followed.pos, id)) return;
+    let mine = this.ours.get(room);
+    if (!mine) this.ours.set(room, (mine = new Map()));
+    mine.set(id, e);
+  }
+
+  /** The store lost its logs (a reset): what was written there for us will not be read, nor missed. */
+  forgetWritten(): void {
+    this.ours.clear();
+  }
+
+  /** Lines of `room` were trimmed before this node read them (the reader saw it): its users are told. */
+  trimmed(room: string): void {
+    if (this.rooms.has(room)) this.missedIn.add(room);
+  }
 
   /**
    * A join of ours into `room` is about to be written. Called before the script is sent: the log
@@ -64,7 +94,7 @@ export class Replica {
     const followed = this.rooms.get(room);
     if (!followed) return;
     if (followed.expected > 0) followed.expected--;
-    if (followed.members.size === 0 && followed.expected === 0) this.rooms.delete(room);
+    if (followed.members.size === 0 && followed.expected === 0) this.unfollow(room);
   }
 
   /** Follows `room` from just after `pos`, expecting nothing (a restore). */
@@ -73,6 +103,11 @@ export class Replica {
   }
 
   take(): Effect[] {
+    for (const name of this.missedIn) {
+      const room = this.rooms.get(name);
+      if (room) this.notify(Int32Array.from(room.members.keys()), { code: 'missed', room: name });
+    }
+    this.missedIn.clear();
     const out = this.effects;
     this.effects = [];
     return out;
@@ -82,6 +117,26 @@ export class Replica {
     const room = this.rooms.get(roomName);
     // Not followed, or already applied (a room followed again must never replay its log).
     if (!room || room.pos === null || !idLess(room.pos, id)) return;
+    const mine = this.ours.get(roomName);
+    if (mine) {
+      // Entries of ours before this one that the read did not bring were trimmed unread: what
+      // they meant for our connections happens now, as if read (a join settles its joiner, a
+      // quit takes the quitter out of the room), and the room's users hear lines were missed.
+      const skipped = [...mine.keys()].filter((other) => idLess(other, id)).sort((a, b) => (idLess(a, b) ? -1 : 1));
+      for (const other of skipped) {
+        const lost = mine.get(other)!;
+        mine.delete(other);
+        if (!idLess(room.pos, other)) continue;
+        this.missedIn.add(roomName);
+        this.applyOne(roomName, room, other, lost);
+      }
+      mine.delete(id);
+      if (mine.size === 0) this.ours.delete(roomName);
+    }
+    if (this.rooms.get(roomName) === room) this.applyOne(roomName, room, id, e);
+  }
+
+  private applyOne(roomName: string, room: Followed, id: string, e: LogEvent): void {
     room.pos = id;
     const conn = localConn(e.g, this.node);
     const stamp = { room: roomName, id, at: idTime(id) };
@@ -99,7 +154,8 @@ export class Replica {
         this.deliver(this.all(room), -1, { k: 'joined', ...stamp, nick: e.n });
         if (conn >= 0) {
           const me = Int32Array.of(conn);
-          if (e.moved) this.deliver(me, -1, { k: 'roomSize', room: roomName, count: e.size });
+          // A join rebuilt after a trim (see wrote) does not know the room's size: -1.
+          if (e.moved && e.size >= 0) this.deliver(me, -1, { k: 'roomSize', room: roomName, count: e.size });
           if (e.tp) this.deliver(me, -1, { k: 'topic', room: roomName, text: e.tp.x, by: e.tp.n, at: e.tp.at });
           // `named` here, not when the claim's script returns: the log is read on another Redis
           // connection, and the gateway must learn the name no later than the settle.
@@ -129,7 +185,7 @@ export class Replica {
         if (how === 'part' && mine) this.deliver(Int32Array.of(...this.all(room), conn), -1, event);
         else if (room.members.size > 0) this.deliver(this.all(room), conn, event);
         if (mine && how === 'part') this.effects.push({ t: 'settled', conn });
-        if (room.members.size === 0 && room.expected === 0) this.rooms.delete(roomName);
+        if (room.members.size === 0 && room.expected === 0) this.unfollow(roomName);
         return;
       }
       case 'msg':
@@ -172,12 +228,19 @@ export class Replica {
   drop(conn: ConnId): void {
     const local = this.locals.get(conn);
     this.locals.delete(conn);
+    for (const mine of this.ours.values()) for (const [id, e] of mine) if (localConn(e.g, this.node) === conn) mine.delete(id);
     for (const [name, room] of this.rooms) {
       if (!room.members.delete(conn)) continue;
       room.list.bury(conn);
       this.effects.push({ t: 'placed', conn, room: name, present: false });
     }
     if (local) this.effects.push({ t: 'named', conn, nick: null });
+  }
+
+  private unfollow(roomName: string): void {
+    this.rooms.delete(roomName);
+    this.ours.delete(roomName);
+    this.missedIn.delete(roomName);
   }
 
   /** Every named connection of this node, for notices about the cluster itself. */

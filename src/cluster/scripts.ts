@@ -1,6 +1,7 @@
 // The cluster's decisions, made atomically next to the logs by Lua scripts: a nickname claim
 // and the join it causes, joining and parting rooms, a move between rooms, a rename announced
-// in every room, a topic, a leave from every room, the reaping of a dead node. The keys they
+// in every room, a topic, a private message, a leave from every room, the reaping of a dead
+// node, a node's own departure when it closes. The keys they
 // touch are the ones keys.ts lists, derived in Lua from the same prefix. Each script changes the shared state and appends the event that says so in one
 // step, so two nodes racing for a name cannot both win, and a name is free exactly when its
 // holder's leave is in the log.
@@ -59,16 +60,31 @@ local function release(gid, node, key)
   redis.call('HDEL', P..'conns:'..node, gid)
   redis.call('DEL', P..'in:'..gid)
 end
--- Out of every room it is in, each told with \`ev\` (plus who): a quit, or a reap.
+-- Out of every room it is in, each told with \`ev\` (plus who): a quit, or a reap. Returns "room=id" per room.
 local function leaveAll(gid, ev, maxlen)
+  local written = {}
   for _, room in ipairs(redis.call('LRANGE', P..'in:'..gid, 0, -1)) do
     local nick = redis.call('HGET', P..'members:'..room, gid)
     if nick then
       part(gid, room)
       ev.g, ev.n = gid, nick
-      append(room, ev, maxlen)
+      written[#written + 1] = room..'='..append(room, ev, maxlen)
     end
   end
+  return written
+end
+-- Every user of \`node\` out of every room (each told with \`ev\`) and released; the node forgotten.
+local function clearNode(node, ev, maxlen)
+  local conns = redis.call('HGETALL', P..'conns:'..node)
+  for i = 1, #conns, 2 do
+    local gid, info = conns[i], conns[i + 1]
+    leaveAll(gid, ev, maxlen)
+    release(gid, node, string.match(info, '^([^\\t]*)'))
+  end
+  redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
+  redis.call('HDEL', P..'load', node)
+  redis.call('SREM', P..'nodes', node)
+  return #conns / 2
 end
 -- The earlier result of operation \`seq\` of \`gid\` if it already ran ('' stands for nil), else nil.
 -- A connection's operations run in the order they were numbered. The node passes, as the last
@@ -76,20 +92,25 @@ end
 -- (0: none). If that one has not run here yet (ioredis resends after a dropped connection,
 -- sometimes late), this one is refused with NCGAP and the node sends it again shortly. Only what
 -- is really still on its way can hold an operation back: a failed or rolled-back one cannot.
+-- The results are a sorted set (score: the operation's number; member: "number:result"), so the
+-- newest is the last one that ran, and the answered ones go in one step (see done).
 local function replay(gid, seq)
   local k = P..'op:'..gid
-  local r = redis.call('HGET', k, seq)
-  if r then return r end
+  local r = redis.call('ZRANGE', k, seq, seq, 'BYSCORE', 'LIMIT', 0, 1)[1]
+  if r then return string.sub(r, #seq + 2) end
   local pred = tonumber(ARGV[#ARGV]) or 0
-  local last = tonumber(redis.call('HGET', k, 'last') or '0')
-  if pred > 0 and pred > last then return redis.error_reply('NCGAP') end
+  local newest = redis.call('ZRANGE', k, 0, 0, 'REV', 'WITHSCORES')[2]
+  if pred > 0 and pred > (tonumber(newest) or 0) then return redis.error_reply('NCGAP') end
   return nil
 end
+-- Keeps the result for a resend, and drops those no resend can ask for: ioredis sends a command
+-- again only while its answer has not arrived, so the node passes, second to last, the oldest
+-- operation of the connection still unanswered (the in-flight window's floor). What is older was
+-- answered. The expiry is for a connection that goes quiet with something in flight.
 local function done(gid, seq, result)
   local k = P..'op:'..gid
-  redis.call('HSET', k, seq, result or '', 'last', seq)
-  -- Keep the last ten thousand results, and none for long.
-  redis.call('HDEL', k, string.format('%.0f', tonumber(seq) - 10000))
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', '('..(ARGV[#ARGV - 1] or seq))
+  redis.call('ZADD', k, seq, seq..':'..(result or ''))
   redis.call('PEXPIRE', k, 600000)
   if result == nil or result == '' then return false end
   return result
@@ -157,7 +178,7 @@ if reason ~= '' then ev.r = reason end
 return done(gid, seq, append(room, ev, maxlen))
 `,
   ),
-  /** ARGV: gid seq from to maxlen → the join's log id in `to`, or NOT_THERE when not in `from` (or in `to` already). */
+  /** ARGV: gid seq from to maxlen → "joinId,leaveId" (the join in `to`, the leave in `from`), or NOT_THERE when not in `from` (or in `to` already). */
   ncMove: script(
     0,
     `
@@ -167,13 +188,13 @@ if earlier then return earlier end
 local nick = redis.call('HGET', P..'members:'..from, gid)
 if not nick or member(gid, to) then return done(gid, seq, '${NOT_THERE}') end
 part(gid, from)
-append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
-return done(gid, seq, enter(gid, to, nick, {moved=1}, maxlen))
+local left = append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
+return done(gid, seq, enter(gid, to, nick, {moved=1}, maxlen)..','..left)
 `,
   ),
   /**
-   * ARGV: gid seq node oldKey newKey oldNick newNick maxlen → the last rename's log id (one per room
-   * the user is in; the first settles), IN_NO_ROOM, NOT_THERE when not registered, or nil when taken.
+   * ARGV: gid seq node oldKey newKey oldNick newNick maxlen → "room=id,…", the rename's entry in each
+   * room the user is in (the first settles), IN_NO_ROOM, NOT_THERE when not registered, or nil when taken.
    */
   ncRename: script(
     0,
@@ -186,17 +207,21 @@ local owner = redis.call('GET', P..'nick:'..newKey)
 if owner and owner ~= gid then return done(gid, seq, nil) end
 if redis.call('GET', P..'nick:'..oldKey) == gid then redis.call('DEL', P..'nick:'..oldKey) end
 register(gid, node, newKey, newNick)
-local last = '${IN_NO_ROOM}'
+local written = {}
 for i, room in ipairs(redis.call('LRANGE', P..'in:'..gid, 0, -1)) do
   redis.call('HSET', P..'members:'..room, gid, newNick)
   local ev = {t='ren', g=gid, o=oldNick, n=newNick}
   if i == 1 then ev.s = 1 end
-  last = append(room, ev, maxlen)
+  written[i] = room..'='..append(room, ev, maxlen)
 end
-return done(gid, seq, last)
+if #written == 0 then return done(gid, seq, '${IN_NO_ROOM}') end
+return done(gid, seq, table.concat(written, ','))
 `,
   ),
-  /** ARGV: gid seq node key reason maxlen → 'ok', or NOT_THERE when the store no longer has the user: gone from every room, the name freed. */
+  /**
+   * ARGV: gid seq node key reason maxlen → "room=id,…" (its leave in each room it was in), IN_NO_ROOM,
+   * or NOT_THERE when the store no longer has the user: gone from every room, the name freed.
+   */
   ncLeave: script(
     0,
     `
@@ -206,9 +231,10 @@ if earlier then return earlier end
 if redis.call('HEXISTS', P..'conns:'..node, gid) == 0 then return done(gid, seq, '${NOT_THERE}') end
 local ev = {t='leave', quit=1}
 if reason ~= '' then ev.r = reason end
-leaveAll(gid, ev, maxlen)
+local written = leaveAll(gid, ev, maxlen)
 release(gid, node, key)
-return done(gid, seq, 'ok')
+if #written == 0 then return done(gid, seq, '${IN_NO_ROOM}') end
+return done(gid, seq, table.concat(written, ','))
 `,
   ),
   /** ARGV: gid seq room event-json maxlen → log id, or NOT_THERE when not a member: a chat line or action, logged once. */
@@ -236,13 +262,20 @@ redis.call('HSET', P..'topic:'..room, 'x', text, 'n', nick, 'at', string.match(i
 return done(gid, seq, id)
 `,
   ),
-  /** ARGV: gid seq targetKey fromNick text maxlen → the target's nickname, or nil when nobody has it. */
+  /**
+   * ARGV: gid seq targetKey text maxlen → the target's nickname, nil when nobody has it, or NOT_THERE
+   * when the sender is not registered (its node was reaped): it must not speak under a name that
+   * may be someone else's by now. The sender is named as the store has it.
+   */
   ncPrivate: script(
     0,
     `
-local gid, seq, targetKey, from, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local gid, seq, targetKey, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local earlier = replay(gid, seq)
 if earlier then if earlier == '' then return false end return earlier end
+local mine = redis.call('HGET', P..'conns:'..string.match(gid, '^(.*):[^:]*$'), gid)
+if not mine then return done(gid, seq, '${NOT_THERE}') end
+local from = string.match(mine, '\\t(.*)$')
 local owner = redis.call('GET', P..'nick:'..targetKey)
 if not owner then return done(gid, seq, nil) end
 local node = string.match(owner, '^(.*):[^:]*$')
@@ -259,17 +292,23 @@ return done(gid, seq, nick)
     `
 local node, maxlen = ARGV[1], ARGV[2]
 if redis.call('EXISTS', P..'alive:'..node) == 1 then return 0 end
-local conns = redis.call('HGETALL', P..'conns:'..node)
-for i = 1, #conns, 2 do
-  local gid, info = conns[i], conns[i + 1]
-  leaveAll(gid, {t='leave', reaped=1}, maxlen)
-  release(gid, node, string.match(info, '^([^\\t]*)'))
-end
-redis.call('DEL', P..'conns:'..node, P..'inbox:'..node)
+local n = clearNode(node, {t='leave', reaped=1}, maxlen)
 redis.call('SET', P..'reaped:'..node, '1', 'EX', 86400)
-redis.call('HDEL', P..'load', node)
-redis.call('SREM', P..'nodes', node)
-return #conns / 2
+return n
+`,
+  ),
+  /**
+   * ARGV: node maxlen → how many of its users were still registered. A node closing: each user it
+   * still holds leaves (its release may not have run yet: behind a late barrier, or in an NCGAP
+   * retry) and the node is forgotten, in one step, so no name or membership outlives it.
+   */
+  ncDepart: script(
+    0,
+    `
+local node, maxlen = ARGV[1], ARGV[2]
+local n = clearNode(node, {t='leave', quit=1}, maxlen)
+redis.call('DEL', P..'alive:'..node)
+return n
 `,
   ),
 } as const;
@@ -280,10 +319,12 @@ export type Scripted = Record<ScriptName, (...args: Array<string | number>) => P
 
 /**
  * The scripts as methods of `redis`. Scripts a connection causes take (gid, seq, …): each call
- * also passes the newest earlier operation of that gid still in flight, and one refused because
- * that predecessor has not run yet (NCGAP) is sent again until its turn comes (bounded).
+ * also passes the oldest operation of that gid still in flight (itself, if none is older: the
+ * results below it can go) and the newest earlier one still in flight (0: none); one refused
+ * because that predecessor has not run yet (NCGAP) is sent again until its turn comes (bounded,
+ * and never after `stopped()`).
  */
-export function scriptCalls(redis: Redis): Scripted {
+export function scriptCalls(redis: Redis, stopped: () => boolean = () => false): Scripted {
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
   // defineCommand adds methods that ioredis' types cannot know about: the one cast is here.
   const raw = redis as unknown as Scripted;
@@ -291,7 +332,7 @@ export function scriptCalls(redis: Redis): Scripted {
   const call =
     (name: ScriptName) =>
     async (...args: Array<string | number>): Promise<string | null> => {
-      if (name === 'ncReap') return raw[name](...args);
+      if (name === 'ncReap' || name === 'ncDepart') return raw[name](...args);
       const gid = String(args[0]);
       const seq = Number(args[1]);
       let mine = inflight.get(gid);
@@ -300,11 +341,16 @@ export function scriptCalls(redis: Redis): Scripted {
       try {
         for (let attempt = 0; ; attempt++) {
           let pred = 0;
-          for (const other of mine) if (other < seq && other > pred) pred = other;
+          let floor = seq;
+          for (const other of mine) {
+            if (other < seq && other > pred) pred = other;
+            if (other < floor) floor = other;
+          }
           try {
-            return await raw[name](...args, pred);
+            return await raw[name](...args, floor, pred);
           } catch (err) {
-            if (!String(err).includes('NCGAP') || attempt >= 500) throw err;
+            // Not once the node has closed: what it still held was released then (ncDepart).
+            if (!String(err).includes('NCGAP') || attempt >= 500 || stopped()) throw err;
             await new Promise((r) => setTimeout(r, 20));
           }
         }

@@ -78,6 +78,10 @@ export type Notice =
   | { code: 'degraded' }
   /** Cluster: the store is back; `missed`: rooms whose oldest unread lines it no longer had. */
   | { code: 'recovered'; missed: string[] }
+  /** Cluster: lines of `room` were trimmed from its log before this node could read them. */
+  | { code: 'missed'; room: string }
+  /** Cluster: private messages to this node were trimmed from its inbox before it could read them. */
+  | { code: 'privatesMissed' }
   /** Cluster: the store restarted empty and lost recent history. */
   | { code: 'storeReset' }
   /** Cluster: this node was taken for dead while it stalled; its users are registered again. */

@@ -64,6 +64,10 @@ function renderNotice(n: Notice): string {
       return texts.info(
         n.missed.length === 0 ? 'the chat is back: nothing was missed' : `the chat is back, but some lines in ${n.missed.join(', ')} were missed (older than the store keeps)`,
       );
+    case 'missed':
+      return texts.info(`some lines in ${n.room} were missed (older than the store keeps)`);
+    case 'privatesMissed':
+      return texts.info('some private messages to you may have been missed (older than the store keeps)');
     case 'storeReset':
       return texts.error('the message store restarted and lost recent history; lines sent just before may be lost');
     case 'lostTouch':
