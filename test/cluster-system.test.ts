@@ -88,8 +88,8 @@ s('finding 3: a restarted cluster Worker does not deliver private messages again
   await admin.config('SET', 'maxclients', String(clients + 1));
   const again = node('A');
   await again.restore([
-    { conn: 1, nick: 'alice', rooms: ['lobby'] },
-    { conn: 2, nick: 'bob', rooms: ['lobby'] },
+    { conn: 1, nick: 'alice', rooms: ['lobby'], since: [0] },
+    { conn: 2, nick: 'bob', rooms: ['lobby'], since: [0] },
   ]);
   await admin.config('SET', 'maxclients', '10000');
   again.send({ to: 'directory', msg: { t: 'private', conn: 2, target: 'alice', text: 'marker' }, barrier: true });
