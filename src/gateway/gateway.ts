@@ -13,7 +13,7 @@ import { route } from '../runtime/routes.js';
 import { Connection, type Held } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
-import { Delivery, extendsList, type DeliverEffect } from './delivery.js';
+import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
 
 /** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
@@ -38,6 +38,7 @@ export class Gateway {
   private readonly registration: Deadlines;
   /** Connections paused because the actors are behind; resumed when they catch up. */
   private readonly backlogged: Connection[] = [];
+  private pinger: NodeJS.Timeout | null = null;
   private nextId = 1;
   private open = 0;
   private stopping = false;
@@ -60,6 +61,33 @@ export class Gateway {
       if (conn) this.kick(conn, `no nickname chosen in ${this.config.registerTimeoutSeconds} seconds, goodbye`);
     });
     this.out = new Delivery(this.conns, config.sendQueue, (conn, why) => this.kick(conn, why, true));
+    if (config.pingSeconds > 0) {
+      // One sweep for every connection, not a timer each (see Deadlines for what a timer costs).
+      this.pinger = setInterval(() => this.keepalive(), (Math.max(1, Math.min(config.pingSeconds, config.pingTimeoutSeconds)) * 1000) / 2);
+      this.pinger.unref();
+    }
+  }
+
+  /**
+   * Sends a ping to every connection quiet for `--ping` seconds whose protocol has one (IRC;
+   * telnet relies on TCP keepalive), and disconnects those that then stay silent for
+   * `--ping-timeout` more. Runs on a timer; tests call it with a clock of their own.
+   */
+  keepalive(now = performance.now()): void {
+    const quiet = this.config.pingSeconds * 1000;
+    const patience = this.config.pingTimeoutSeconds * 1000;
+    for (const conn of this.conns.values()) {
+      if (conn.closed || conn.ending || conn.session.ping === undefined) continue;
+      if (conn.pingedAt !== 0) {
+        if (now - conn.pingedAt >= patience) this.kick(conn, `ping timeout: no answer in ${this.config.pingTimeoutSeconds} seconds`);
+        continue;
+      }
+      if (now - conn.heardAt < quiet) continue;
+      const ping = conn.session.ping();
+      if (ping === null) continue;
+      conn.pingedAt = now;
+      this.out.enqueue(conn, Buffer.from(ping));
+    }
   }
 
   /** The first listener. */
@@ -90,6 +118,7 @@ export class Gateway {
   /** Stop accepting, say goodbye to everyone, flush, and close. */
   async close(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
     this.stopping = true;
+    if (this.pinger) clearInterval(this.pinger);
     const listenersClosed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     const closing: Promise<void>[] = [];
     for (const conn of this.conns.values()) {
@@ -124,7 +153,7 @@ export class Gateway {
       return;
     }
     const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
-    conn.refilledAt = performance.now();
+    conn.refilledAt = conn.heardAt = performance.now();
     this.conns.set(conn.id, conn);
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
@@ -135,7 +164,11 @@ export class Gateway {
       tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine))),
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
-    socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
+    socket.on('data', (chunk: Buffer) => {
+      conn.heardAt = performance.now(); // anything heard answers a keepalive ping (see keepalive)
+      conn.pingedAt = 0;
+      conn.framer.push(chunk, sink);
+    });
     socket.on('error', () => {}); // ECONNRESET, EPIPE…: the 'close' that follows does the cleanup
     socket.on('close', () => this.onClose(conn));
     // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
@@ -199,6 +232,7 @@ export class Gateway {
    */
   private forward(conn: Connection, item: Held): void {
     const readings = typeof item === 'string' ? conn.session.read(item, { nick: this.mirror.nickOf(conn.id), rooms: this.mirror.roomsOf(conn.id) }) : [item];
+    if (conn.session.codec !== conn.codec) conn.codec = conn.session.codec; // IRC capabilities changed what its bytes look like
     for (let i = 0; i < readings.length; i++) {
       if (conn.ending) return;
       if (conn.awaiting) {
@@ -308,7 +342,7 @@ export class Gateway {
         const next = effects[j]!;
         if (next.t === 'close') break;
         if (next.t !== 'deliver') after.push(next);
-        else if (extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
+        else if (joinsRuns(e) && joinsRuns(next) && extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
         else break;
       }
       if (e.event.k === 'topicSet') this.mirror.setTopic(e.event.room, { text: e.event.text, by: e.event.nick, at: e.event.at });
@@ -323,6 +357,8 @@ export class Gateway {
     switch (e.t) {
       case 'named': {
         this.mirror.setNick(e.conn, e.nick);
+        const conn = this.conns.get(e.conn);
+        if (conn) conn.nick = e.nick;
         if (e.nick !== null) this.registration.delete(e.conn);
         break;
       }

@@ -93,6 +93,10 @@ export function nickProblem(problem: NickProblem): string {
       return 'a nickname cannot start with /';
     case 'invalidUtf8':
       return 'a nickname cannot contain invalid characters (send UTF-8)';
+    case 'ircChars':
+      return 'a nickname cannot contain , * ? ! or @';
+    case 'ircStart':
+      return 'a nickname cannot start with a digit or with # & : $ +';
   }
 }
 

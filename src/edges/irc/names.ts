@@ -1,0 +1,12 @@
+// How node-chat's users and rooms are named on IRC: one server name, one made-up user@host for
+// everyone in broadcasts (events carry nicknames only, and a cluster has no per-user hostname
+// worth showing), `#` before a room's name.
+
+export const SERVER = 'node-chat';
+export const NETWORK = 'node-chat';
+export const HOST = 'node-chat';
+
+/** `nick!~u@node-chat`: the source of every line a user causes (WHOIS and WHO give its real username). */
+export const source = (nick: string): string => `${nick}!~u@${HOST}`;
+
+export const channel = (room: string): string => `#${room}`;
