@@ -122,7 +122,7 @@ export class RoomActor {
   private renamed(conn: ConnId, from: string, nick: string, settle: boolean): void {
     if (this.members.has(conn)) {
       this.members.set(conn, nick);
-      this.out.deliver(this.all(), -1, { k: 'renamed', room: this.name, ...this.stamps.next(), from, nick, once: `r${conn}>${nick}` });
+      this.out.deliver(this.all(), -1, { k: 'renamed', room: this.name, ...this.stamps.next(), from, nick, once: `r${conn}|${nick}` });
     }
     if (settle) this.settle(conn);
   }
@@ -149,7 +149,8 @@ export class RoomActor {
 
 /**
  * The `once` of a quit is `q<conn>` (a connection quits once; ids are never reused), of a rename
- * `r<conn>>NEWNICK`, of an away `a<conn>:` and its text: the same in every room announcing it,
- * and a later different happening reads differently (see Once in model/events.ts).
+ * `r<conn>|NEWNICK`, of an away `a<conn>|` and its text (none: back): the same in every room
+ * announcing it, and the user's next, different happening reads differently (see Once in
+ * model/events.ts; an edge remembers the last one per user, the part before '|').
  */
-const awayOnce = (conn: ConnId, text: string | undefined): string => `a${conn}${text === undefined ? '-' : `:${text}`}`;
+const awayOnce = (conn: ConnId, text: string | undefined): string => `a${conn}|${text ?? ''}`;

@@ -236,7 +236,7 @@ redis.call('HSET', P..'topic:'..room, 'x', text, 'n', nick, 'at', string.match(i
 return done(gid, seq, id)
 `,
   ),
-  /** ARGV: gid seq targetKey fromNick text maxlen → the target's nickname, or nil when nobody has it. */
+  /** ARGV: gid seq targetKey fromNick text maxlen [notice] → the target's nickname, or nil when nobody has it. */
   ncPrivate: script(
     0,
     `
@@ -249,7 +249,9 @@ local node = string.match(owner, '^(.*):[^:]*$')
 local info = redis.call('HGET', P..'conns:'..node, owner)
 if not info then return done(gid, seq, nil) end
 local nick = string.match(info, '\\t(.*)$')
-redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode({t='priv', to=owner, f=from, x=text}))
+local ev = {t='priv', to=owner, f=from, x=text}
+if ARGV[7] == '1' then ev.no = 1 end
+redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode(ev))
 return done(gid, seq, nick)
 `,
   ),

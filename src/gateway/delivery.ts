@@ -91,9 +91,10 @@ export class Delivery {
     const conns = this.conns;
     if (to.length === 1) {
       // One recipient: its session may render it for itself (IRC numerics carry its nick).
-      const conn = to[0] === except ? undefined : conns.get(to[0]!);
+      const conn = conns.get(to[0]!);
       if (conn === undefined) return;
       const session = conn.session;
+      if (to[0] === except && session.echoes !== true) return;
       if ('once' in event && event.once !== undefined && session.seen?.(event.once) === true) return;
       this.enqueue(conn, Buffer.from(session.renderFor ? session.renderFor(event, conn.nick) : conn.codec.render(event), 'utf8'));
       return;
