@@ -76,10 +76,11 @@ export function parseLine(line: string): IrcLine | null {
 }
 
 /**
- * Writes a line without CR LF. The last parameter gets a ':' only when it needs one (empty,
- * has a space, or starts with ':'), as most servers write it and as clients expect either way.
+ * Writes a line without CR LF. The last parameter gets a ':' when it needs one (empty, has a
+ * space, or starts with ':'), or always with `trailing` (numerics: lists such as 302 and 353
+ * read as one parameter to naive clients only with it).
  */
-export function joinLine(msg: { tags?: Record<string, string | undefined>; source?: string | null; verb: string; params?: readonly string[] }): string {
+export function joinLine(msg: { tags?: Record<string, string | undefined>; source?: string | null; verb: string; params?: readonly string[]; trailing?: boolean }): string {
   let out = '';
   if (msg.tags) {
     const parts: string[] = [];
@@ -92,7 +93,7 @@ export function joinLine(msg: { tags?: Record<string, string | undefined>; sourc
   for (let k = 0; k < params.length; k++) {
     const p = params[k]!;
     const last = k === params.length - 1;
-    out += last && (p === '' || p.includes(' ') || p.startsWith(':')) ? ` :${p}` : ` ${p}`;
+    out += last && (msg.trailing === true || p === '' || p.includes(' ') || p.startsWith(':')) ? ` :${p}` : ` ${p}`;
   }
   return out;
 }

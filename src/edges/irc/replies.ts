@@ -21,7 +21,7 @@ export interface IrcOptions {
 }
 
 /** One line from the server: `:node-chat <verb> <params…>`. */
-export const line = (verb: string, ...params: string[]): string => `${joinLine({ source: SERVER, verb, params })}${CRLF}`;
+export const line = (verb: string, ...params: string[]): string => `${joinLine({ source: SERVER, verb, params, trailing: true })}${CRLF}`;
 
 /** A numeric to `me`. */
 export const num = (me: string, code: string, ...params: string[]): string => line(code, me, ...params);
