@@ -46,6 +46,7 @@ export const SETTINGS = {
   'topic-length': num('TOPIC_LENGTH', 300, 'longest room topic in UTF-8 bytes: fits one IRC line (512 bytes) with the prefix, numeric, nickname and channel around it'),
   'keepalive': num('KEEPALIVE', 60, 'seconds of silence before TCP keepalive probes look for a vanished peer'),
   'irc-port': str('IRC_PORT', '6667', 'the IRC listener (the standard plain-text IRC port); "off": none'),
+  'irc-server-name': str('IRC_SERVER_NAME', 'node-chat', 'the server name IRC users see in numerics and PING/PONG'),
   'irc-password': str('IRC_PASSWORD', '', 'a server password IRC clients must give with PASS; empty: none'),
   motd: str('MOTD', '', 'a file whose lines IRC users get as the message of the day; empty: none (422)'),
   ping: num('PING', 120, 'seconds of silence before an IRC client is sent a PING (irssi and weechat ping every minute or so themselves)'),
@@ -76,6 +77,7 @@ export interface Config {
   /** null: no IRC listener. */
   ircPort: number | null;
   ircPassword: string;
+  ircServerName: string;
   motdFile: string;
   pingSeconds: number;
   pingTimeoutSeconds: number;
@@ -117,6 +119,7 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     keepAliveSeconds: value('keepalive'),
     ircPort: ircPort(value('irc-port')),
     ircPassword: value('irc-password'),
+    ircServerName: value('irc-server-name'),
     motdFile: value('motd'),
     pingSeconds: value('ping'),
     pingTimeoutSeconds: Math.max(1, value('ping-timeout')),

@@ -40,7 +40,7 @@ export async function serve(argv: string[]): Promise<void> {
   let irc = '';
   if (config.ircPort !== null) {
     const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
-    const options = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date() };
+    const options = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
     const at = await gateway.listen(config.ircPort, config.host, ircEdge(options));
     irc = `, IRC on port ${at.port}`;
   }

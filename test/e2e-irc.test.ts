@@ -34,7 +34,7 @@ reg('NICK and USER alone: 001 to 005, LUSERS with true counts (telnet users too)
   c.send('NICK alice\r\nUSER al 0 * :Alice Liddell\r\n');
   await c.waitFor(' 422 ');
   const got = lines(c).map((l) => l.split(' ')[1]);
-  assert.equal(got, ['001', '002', '003', '004', '005', '005', '251', '252', '253', '254', '255', '422']);
+  assert.equal(got, ['001', '002', '003', '004', '005', '005', '251', '252', '253', '254', '255', '265', '266', '422']);
   assert.match(c.text, ':node-chat 001 alice :Welcome');
   assert.match(c.text, 'CASEMAPPING=rfc8265');
   assert.match(c.text, 'CHANTYPES=#');

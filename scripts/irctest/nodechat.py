@@ -49,6 +49,8 @@ class NodeChatController(BaseServerController, DirectoryBasedController):
                 "--port", str(telnet_port),
                 "--irc-port", str(port),
                 "--irc-password", password or "",
+                # the name irctest's tests expect in PONG and numerics
+                "--irc-server-name", "My.Little.Server",
                 "--motd", self.directory / "motd.txt",
                 # irctest sends bursts of commands: the flood throttle (on by default) is not under test.
                 "--flood-rate", "0",

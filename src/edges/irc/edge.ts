@@ -4,9 +4,11 @@
 import type { Edge } from '../edge.js';
 import type { IrcOptions } from './replies.js';
 import { IrcSession } from './session.js';
+import { nameServer } from './names.js';
 
 export type { IrcOptions };
 
 export function ircEdge(options: IrcOptions): Edge {
+  if (options.server) nameServer(options.server);
   return { protocol: 'irc', open: () => new IrcSession(options) };
 }

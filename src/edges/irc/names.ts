@@ -2,7 +2,15 @@
 // everyone in broadcasts (events carry nicknames only, and a cluster has no per-user hostname
 // worth showing), `#` before a room's name.
 
-export const SERVER = 'node-chat';
+/**
+ * The server's name in every line it sends (`--irc-server-name`). One per process, set once by
+ * ircEdge before any session exists: a module binding rather than a parameter threaded through
+ * every numeric.
+ */
+export let SERVER = 'node-chat';
+export function nameServer(name: string): void {
+  SERVER = name;
+}
 export const NETWORK = 'node-chat';
 export const HOST = 'node-chat';
 

@@ -18,6 +18,8 @@ export interface IrcOptions {
   password: string;
   /** When the server started, for 003. */
   created: Date;
+  /** The server's name in its lines (default node-chat). */
+  server?: string;
 }
 
 /** One line from the server: `:node-chat <verb> <params…>`. */
@@ -65,7 +67,9 @@ export function counts(me: string, users: number, rooms: number): string {
     num(me, '252', '0', 'operator(s) online') +
     num(me, '253', '0', 'unknown connection(s)') +
     num(me, '254', String(rooms), 'channels formed') +
-    num(me, '255', `I have ${users} clients and 0 servers`)
+    num(me, '255', `I have ${users} clients and 0 servers`) +
+    num(me, '265', String(users), String(users), `Current local users ${users}, max ${users}`) +
+    num(me, '266', String(users), String(users), `Current global users ${users}, max ${users}`)
   );
 }
 
@@ -147,7 +151,8 @@ export function names(me: string, room: string, nicks: string[], full: boolean):
 
 export function list(me: string, rooms: Array<[string, number]>, only: ReadonlySet<string> | null): string {
   let out = num(me, '321', 'Channel', 'Users  Name');
-  for (const [room, n] of rooms) if (only === null || only.has(room)) out += num(me, '322', channel(room), String(n), '');
+  // The lobby is listed while anyone is in it: an empty room does not exist.
+  for (const [room, n] of rooms) if (n > 0 && (only === null || only.has(room))) out += num(me, '322', channel(room), String(n), '');
   return out + num(me, '323', 'End of /LIST');
 }
 
