@@ -16,6 +16,10 @@ import { CLUSTER_NODE, clusterTarget, externalTarget, refTarget, serverAvailable
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
+// The servers the bench starts listen for IRC only when a scenario asks: left at its default
+// (6667), every node-chat it starts would want the same port.
+process.env.IRC_PORT ??= 'off';
+
 const HELP = `usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')}|all]… [flags]
 
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.describe}`).join('\n')}

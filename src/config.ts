@@ -47,6 +47,12 @@ export const SETTINGS = {
   'max-rooms': num('MAX_ROOMS', 20, 'rooms one connection may be in at once (IRC clients join several; telnet users are in one): each costs a membership in every actor and log it touches'),
   'topic-length': num('TOPIC_LENGTH', 300, 'longest room topic in UTF-8 bytes: fits one IRC line (512 bytes) with the prefix, numeric, nickname and channel around it'),
   'keepalive': num('KEEPALIVE', 60, 'seconds of silence before TCP keepalive probes look for a vanished peer'),
+  'irc-port': str('IRC_PORT', '6667', 'the IRC listener (the standard plain-text IRC port); "off": none'),
+  'irc-server-name': str('IRC_SERVER_NAME', 'node-chat', 'the server name IRC users see in numerics and PING/PONG'),
+  'irc-password': str('IRC_PASSWORD', '', 'a server password IRC clients must give with PASS; empty: none'),
+  motd: str('MOTD', '', 'a file whose lines IRC users get as the message of the day; empty: none (422)'),
+  ping: num('PING', 120, 'seconds of silence before an IRC client is sent a PING (irssi and weechat ping every minute or so themselves)'),
+  'ping-timeout': num('PING_TIMEOUT', 60, 'seconds an IRC client has to answer that PING before it is disconnected'),
   redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
   retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
@@ -72,6 +78,13 @@ export interface Config {
   maxRooms: number;
   topicBytes: number;
   keepAliveSeconds: number;
+  /** null: no IRC listener. */
+  ircPort: number | null;
+  ircPassword: string;
+  ircServerName: string;
+  motdFile: string;
+  pingSeconds: number;
+  pingTimeoutSeconds: number;
   shutdownGraceSeconds: number;
   redis: string;
   retention: number;
@@ -110,10 +123,23 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     maxRooms: Math.max(1, value('max-rooms')),
     topicBytes: Math.max(1, value('topic-length')),
     keepAliveSeconds: value('keepalive'),
+    ircPort: ircPort(value('irc-port')),
+    ircPassword: value('irc-password'),
+    ircServerName: value('irc-server-name'),
+    motdFile: value('motd'),
+    pingSeconds: value('ping'),
+    pingTimeoutSeconds: Math.max(1, value('ping-timeout')),
     shutdownGraceSeconds: value('shutdown-grace'),
     redis: value('redis'),
     retention: Math.max(100, value('retention')),
   };
+}
+
+function ircPort(raw: string): number | null {
+  if (raw === 'off') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--irc-port is a port number or "off", got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 /** The defaults, for tests and the in-process server. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveConfig, SETTINGS, type SettingName } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { telnetEdge } from './edges/telnet/edge.js';
+import { ircEdge } from './edges/irc/edge.js';
 import { localSystem } from './runtime/pool.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -36,7 +37,14 @@ export async function serve(argv: string[]): Promise<void> {
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
   const actors = config.redis ? `cluster node on ${config.redis}` : `${config.workers} actor host${config.workers === 1 ? '' : 's'} (${config.actors})`;
-  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}, ${actors}`);
+  let irc = '';
+  if (config.ircPort !== null) {
+    const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
+    const options = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
+    const at = await gateway.listen(config.ircPort, config.host, ircEdge(options));
+    irc = `, IRC on port ${at.port}`;
+  }
+  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}${irc}, ${actors}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -5,7 +5,8 @@
 import { checkNick, nickKey } from '../model/nicknames.js';
 import { LOBBY } from '../model/rooms.js';
 import { roomAddress, type ConnId, type DirectoryMsg, type MemberRecord } from '../model/messages.js';
-import type { Notice } from '../model/events.js';
+import type { Notice, UserInfo } from '../model/events.js';
+import type { Profile } from '../model/intents.js';
 import { only, type Outbox } from './outbox.js';
 import { Stamps } from './stamps.js';
 
@@ -14,7 +15,14 @@ interface Entry {
   key: string;
   /** The rooms the user is in, as they last told us, in the order joined. */
   rooms: Set<string>;
+  profile?: Profile;
+  away?: string;
+  /** When it took its name (server time). */
+  since: number;
 }
+
+/** Names recently given up, for IRC WHOWAS: enough to answer, little enough to keep. */
+const PAST_NAMES = 100;
 
 export class Directory {
   private readonly owners = new Map<string, ConnId>();
@@ -23,6 +31,8 @@ export class Directory {
   private readonly counts = new Map<string, number>();
   /** Private messages' ids. */
   private readonly stamps: Stamps;
+  /** Names given up, oldest first (at most PAST_NAMES). */
+  private readonly past: Array<{ key: string; info: UserInfo }> = [];
 
   constructor(private readonly out: Outbox) {
     this.counts.set(LOBBY, 0);
@@ -56,11 +66,19 @@ export class Directory {
   receive(msg: DirectoryMsg): void {
     switch (msg.t) {
       case 'claim':
-        return this.claim(msg.conn, msg.nick, msg.enter);
+        return this.claim(msg.conn, msg.nick, msg.enter, msg.profile);
+      case 'lookup':
+        this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...this.lookup(msg.nicks, msg.room, msg.past === true) });
+        return this.settle(msg.conn);
+      case 'count':
+        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size });
+        return this.settle(msg.conn);
+      case 'away':
+        return this.away(msg.conn, msg.text);
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
-        return this.private(msg.conn, msg.target, msg.text);
+        return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
       case 'located':
         return this.locate(msg.conn, msg.room, msg.present);
       case 'rooms': {
@@ -72,14 +90,15 @@ export class Directory {
     }
   }
 
-  private claim(conn: ConnId, text: string, enter: string | null): void {
+  private claim(conn: ConnId, text: string, enter: string | null, profile?: Profile): void {
     if (this.names.has(conn)) return this.settle(conn); // a stale retry: already named
     const check = checkNick(text);
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem });
     if (this.owners.has(check.key)) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick });
     this.set(conn, check.nick, check.key);
+    if (profile) this.names.get(conn)!.profile = profile;
     this.out.effect({ t: 'named', conn, nick: check.nick });
-    this.out.deliver(only(conn), -1, { k: 'welcome', nick: check.nick });
+    this.out.deliver(only(conn), -1, { k: 'welcome', nick: check.nick, users: this.names.size, rooms: this.counts.size });
     // The room settles the connection once it has announced the join.
     if (enter !== null) this.out.send({ to: roomAddress(enter), msg: { t: 'join', conn, nick: check.nick } });
     else this.settle(conn);
@@ -112,15 +131,56 @@ export class Directory {
     }
   }
 
-  private private(conn: ConnId, target: string, text: string): void {
+  private private(conn: ConnId, target: string, text: string, notice: boolean): void {
     const sender = this.names.get(conn);
     const owner = this.owners.get(nickKey(target));
     if (!sender) return this.settle(conn);
     if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
-    const to = this.names.get(owner)!.nick;
+    const addressee = this.names.get(owner)!;
+    const to = addressee.nick;
     const { id, at } = this.stamps.next();
-    this.out.deliver(only(owner), -1, { k: 'private', id, at, from: sender.nick, to, text });
-    this.out.deliver(only(conn), -1, { k: 'privateSent', to, text });
+    const flag = notice ? { notice: true } : {};
+    this.out.deliver(only(owner), -1, { k: 'private', id, at, from: sender.nick, to, text, ...flag });
+    const away = addressee.away !== undefined && !notice ? { away: addressee.away } : {};
+    this.out.deliver(only(conn), -1, { k: 'privateSent', to, text, ...flag, ...away, id, at });
+    this.settle(conn);
+  }
+
+  /** The users named (or in `room`), or the names given up recently (`past`). */
+  private lookup(nicks: string[] | undefined, room: string | undefined, past: boolean): { users: UserInfo[]; missing: string[] } {
+    const users: UserInfo[] = [];
+    const missing: string[] = [];
+    if (room !== undefined) {
+      // A scan of every user: asked for by IRC WHO #room, a command people type, not one per line.
+      for (const e of this.names.values()) if (e.rooms.has(room)) users.push(this.info(e));
+      return { users, missing };
+    }
+    for (const nick of nicks ?? []) {
+      const key = nickKey(nick);
+      if (past) {
+        const found = this.past.filter((p) => p.key === key).reverse();
+        if (found.length === 0) missing.push(nick);
+        else users.push(...found.map((p) => p.info));
+        continue;
+      }
+      const owner = this.owners.get(key);
+      if (owner === undefined) missing.push(nick);
+      else users.push(this.info(this.names.get(owner)!));
+    }
+    return { users, missing };
+  }
+
+  private info(e: Entry): UserInfo {
+    return { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms: [...e.rooms], ...(e.away !== undefined ? { away: e.away } : {}), since: e.since };
+  }
+
+  private away(conn: ConnId, text: string | undefined): void {
+    const entry = this.names.get(conn);
+    if (!entry) return this.settle(conn);
+    if (text === undefined) delete entry.away;
+    else entry.away = text;
+    this.out.deliver(only(conn), -1, { k: 'notice', notice: { code: 'away', away: text !== undefined } });
+    for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: text === undefined ? { t: 'away', conn } : { t: 'away', conn, text } });
     this.settle(conn);
   }
 
@@ -128,17 +188,24 @@ export class Directory {
     const entry = this.names.get(conn);
     if (!entry) return;
     for (const room of [...entry.rooms]) this.locate(conn, room, false);
+    this.remember(entry);
     this.names.delete(conn);
     this.owners.delete(entry.key);
     this.out.effect({ t: 'named', conn, nick: null });
   }
 
+  private remember(e: Entry): void {
+    this.past.push({ key: e.key, info: { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms: [], since: this.out.now() } });
+    if (this.past.length > PAST_NAMES) this.past.shift();
+  }
+
   private set(conn: ConnId, nick: string, key: string): void {
     const entry = this.names.get(conn);
     if (entry) {
+      this.remember(entry);
       entry.nick = nick;
       entry.key = key;
-    } else this.names.set(conn, { nick, key, rooms: new Set() });
+    } else this.names.set(conn, { nick, key, rooms: new Set(), since: this.out.now() });
     this.owners.set(key, conn);
   }
 

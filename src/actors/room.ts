@@ -59,12 +59,20 @@ export class RoomActor {
       case 'act': {
         const nick = this.members.get(msg.conn);
         if (nick === undefined) return;
-        const k = msg.t === 'say' ? 'said' : 'acted';
-        return this.out.deliver(this.all(), msg.conn, { k, room: this.name, ...this.stamps.next(), nick, text: msg.text });
+        if (msg.t === 'act') return this.out.deliver(this.all(), msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text });
+        const notice = msg.notice ? { notice: true } : {};
+        return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice });
       }
       case 'who':
-        if (this.members.has(msg.conn)) this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: this.nicks() });
+        // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own).
+        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: this.nicks() });
         return this.settle(msg.conn);
+      case 'away': {
+        const nick = this.members.get(msg.conn);
+        if (nick === undefined) return;
+        const text = msg.text !== undefined ? { text: msg.text } : {};
+        return this.out.deliver(this.all(), msg.conn, { k: 'awayChanged', room: this.name, nick, ...text, once: awayOnce(msg.conn, msg.text) });
+      }
       case 'topic':
         return this.setOrTell(msg.conn, msg.text);
       case 'part':
@@ -110,7 +118,8 @@ export class RoomActor {
     this.out.effect({ t: 'placed', conn, room: this.name, present: false });
     // `except`: a quitter is still listed, and its connection may still be open.
     if (this.members.size > 0 || how === 'part') {
-      const event = { k: 'left', room: this.name, ...this.stamps.next(), nick, how, ...(reason ? { reason } : {}) } as const;
+      const once = how === 'quit' ? { once: `q${conn}` } : {};
+      const event = { k: 'left', room: this.name, ...this.stamps.next(), nick, how, ...(reason ? { reason } : {}), ...once } as const;
       this.out.deliver(how === 'part' ? Int32Array.of(...this.all(), conn) : this.all(), how === 'part' ? -1 : conn, event);
     }
     if (how !== 'quit') this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name, present: false } });
@@ -120,7 +129,7 @@ export class RoomActor {
   private renamed(conn: ConnId, from: string, nick: string, settle: boolean): void {
     if (this.members.has(conn)) {
       this.members.set(conn, nick);
-      this.out.deliver(this.all(), -1, { k: 'renamed', room: this.name, ...this.stamps.next(), from, nick });
+      this.out.deliver(this.all(), -1, { k: 'renamed', room: this.name, ...this.stamps.next(), from, nick, once: `r${conn}|${nick}` });
     }
     if (settle) this.settle(conn);
   }
@@ -144,3 +153,11 @@ export class RoomActor {
     this.out.effect({ t: 'settled', conn });
   }
 }
+
+/**
+ * The `once` of a quit is `q<conn>` (a connection quits once; ids are never reused), of a rename
+ * `r<conn>|NEWNICK`, of an away `a<conn>|` and its text (none: back): the same in every room
+ * announcing it, and the user's next, different happening reads differently (see Once in
+ * model/events.ts; an edge remembers the last one per user, the part before '|').
+ */
+const awayOnce = (conn: ConnId, text: string | undefined): string => `a${conn}|${text ?? ''}`;

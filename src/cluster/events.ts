@@ -22,13 +22,16 @@ export type LogEvent =
   | { t: 'join'; g: Gid; n: string; size: number; claim?: 1; moved?: 1; again?: 1; tp?: LoggedTopic }
   /** `quit`: gone from the chat; `to`: moved there; `part`: left this room only; `reaped`: its node was taken for dead. */
   | { t: 'leave'; g: Gid; n: string; r?: string; quit?: 1; to?: string; part?: 1; reaped?: 1 }
-  | { t: 'msg'; g: Gid; n: string; x: string }
+  /** `no`: an IRC NOTICE. */
+  | { t: 'msg'; g: Gid; n: string; x: string; no?: 1 }
+  /** Away with `x`, or back (IRC AWAY); not part of what a room replays. */
+  | { t: 'away'; g: Gid; n: string; x?: string }
   | { t: 'act'; g: Gid; n: string; x: string }
   /** `s`: this room's entry settles the rename (the first of the user's rooms). */
   | { t: 'ren'; g: Gid; o: string; n: string; s?: 1 }
   | { t: 'topic'; g: Gid; n: string; x: string };
 
-export type InboxEvent = { t: 'priv'; to: Gid; f: string; x: string };
+export type InboxEvent = { t: 'priv'; to: Gid; f: string; x: string; no?: 1 };
 
 /** A stream id's time part: when Redis logged the entry (ms since the epoch). */
 export const idTime = (id: string): number => Number(id.slice(0, id.indexOf('-')));

@@ -31,6 +31,12 @@ export const keys = {
   nick: (key: string) => `${P}nick:${key}`,
   /** gid → nick of a room's members (a hash). */
   members: (room: string) => `${P}members:${room}`,
+  /** gid → "user\treal" of IRC users (a hash): what WHOIS and WHO show; gone when the user leaves. */
+  profiles: `${P}profiles`,
+  /** gid → away message (a hash). */
+  away: `${P}away`,
+  /** Names given up, newest first (a list of JSON, capped): what WHOWAS shows. */
+  was: `${P}was`,
   /** The room's ordered, replayable event log (a stream). */
   log: (room: string) => `${P}log:${room}`,
 } as const;

@@ -18,10 +18,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ActorSystem, SystemHooks } from '../runtime/system.js';
-import type { Notice } from '../model/events.js';
+import type { Notice, UserInfo } from '../model/events.js';
+import type { Profile } from '../model/intents.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
-import { gidOf, idLess, type InboxEvent, type LogEvent } from './events.js';
+import { gidOf, idLess, nodeOfGid, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
 import { Replica } from './replica.js';
@@ -218,11 +219,21 @@ export class ClusterSystem implements ActorSystem {
   private async directory(msg: DirectoryMsg): Promise<void> {
     switch (msg.t) {
       case 'claim':
-        return this.claim(msg.conn, msg.nick, msg.enter);
+        return this.claim(msg.conn, msg.nick, msg.enter, msg.profile);
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
-        return this.private(msg.conn, msg.target, msg.text);
+        return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
+      case 'lookup': {
+        const found = msg.room !== undefined ? await this.inRoom(msg.room) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
+        this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'users', ask: msg.ask, ...found });
+        return this.settle(msg.conn);
+      }
+      case 'count':
+        this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'counts', ...(await this.counts()) });
+        return this.settle(msg.conn);
+      case 'away':
+        return this.away(msg.conn, msg.text);
       case 'rooms': {
         const counts = await this.redis.hgetall(keys.rooms);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms: Object.entries(counts).map(([r, n]) => [r, Number(n)]) });
@@ -243,9 +254,11 @@ export class ClusterSystem implements ActorSystem {
     const gid = gidOf(this.node, conn);
     const retention = this.options.retention;
     switch (msg.t) {
+      case 'away':
+        return; // the directory's part of an away (see away): in a cluster, logged there
       case 'say':
       case 'act': {
-        const e: LogEvent = { t: msg.t === 'say' ? 'msg' : 'act', g: gid, n: me.nick, x: msg.text };
+        const e: LogEvent = msg.t === 'act' ? { t: 'act', g: gid, n: me.nick, x: msg.text } : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}) };
         await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
         return;
       }
@@ -291,7 +304,7 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
-  private async claim(conn: ConnId, text: string, enter: string | null): Promise<void> {
+  private async claim(conn: ConnId, text: string, enter: string | null, profile?: Profile): Promise<void> {
     const check = checkNick(text);
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem }, true);
     const rooms = enter === null ? [] : [enter];
@@ -307,7 +320,8 @@ export class ClusterSystem implements ActorSystem {
       () => ({ t: 'join', g: gid, n: check.nick, size: -1, claim: 1 }),
     );
     if (ids === null && !registered) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
-    this.replica.deliver(Int32Array.of(conn), -1, { k: 'welcome', nick: check.nick });
+    if (profile) await this.redis.hset(keys.profiles, gidOf(this.node, conn), `${profile.user}\t${profile.real}`);
+    this.replica.deliver(Int32Array.of(conn), -1, { k: 'welcome', nick: check.nick, ...(profile ? await this.counts() : {}) });
     if (registered) {
       // In no room: nothing in a log to name and settle it.
       this.replica.locals.set(conn, { nick: check.nick, key: check.key, rooms: [] });
@@ -324,8 +338,10 @@ export class ClusterSystem implements ActorSystem {
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'rename', problem: check.problem }, true);
     if (check.nick === me.nick) return this.refuse(conn, { code: 'nickUnchanged', nick: check.nick }, true);
     const gid = gidOf(this.node, conn);
+    const was = me.nick; // the log's rename, read on another connection, may update `me` before the script answers
     const id = await this.scripts.ncRename(gid, this.nextOp(), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
     if (id === null) return this.refuse(conn, { code: 'nickTaken', stage: 'rename', nick: check.nick }, true);
+    if (id !== NOT_THERE) await this.rememberName(gid, was);
     if (id === NOT_THERE) return this.settle(conn);
     for (const [i, [room, at]] of written(id).entries()) {
       this.replica.wrote(room, at, { t: 'ren', g: gid, o: me.nick, n: check.nick, ...(i === 0 ? { s: 1 as const } : {}) });
@@ -340,14 +356,98 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
-  private async private(conn: ConnId, target: string, text: string): Promise<void> {
+  private async private(conn: ConnId, target: string, text: string, notice: boolean): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return this.settle(conn);
-    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION);
+    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION, notice ? '1' : '0');
     if (to === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
     // Reaped while this node stalled: until it is registered again (reassert), not sent.
     if (to === NOT_THERE) return this.refuse(conn, { code: 'storeFailed' }, true);
-    this.replica.privateSent(conn, to, text);
+    // An away addressee's message goes back to the sender (IRC 301); a NOTICE is never answered.
+    const owner = notice ? null : await this.redis.get(keys.nick(nickKey(target)));
+    const away = owner ? await this.redis.hget(keys.away, owner) : null;
+    this.replica.privateSent(conn, to, text, { ...(notice ? { notice: true } : {}), ...(away !== null ? { away } : {}) });
+    this.settle(conn);
+  }
+
+  // --- what IRC asks about users (WHOIS, WHO, ISON, USERHOST, WHOWAS, LUSERS, AWAY) ----------
+
+  /** Users by nickname, as the store has them now. */
+  private async named(nicks: string[]): Promise<{ users: UserInfo[]; missing: string[] }> {
+    const gids = await Promise.all(nicks.map((n) => this.redis.get(keys.nick(nickKey(n)))));
+    const users: UserInfo[] = [];
+    const missing: string[] = [];
+    const infos = await Promise.all(gids.map((g) => (g === null ? Promise.resolve(null) : this.userInfo(g))));
+    infos.forEach((info, i) => (info === null ? missing.push(nicks[i]!) : users.push(info)));
+    return { users, missing };
+  }
+
+  /** Everyone in `room` (IRC WHO #room). */
+  private async inRoom(room: string): Promise<{ users: UserInfo[]; missing: string[] }> {
+    const gids = await this.redis.hkeys(keys.members(room));
+    const infos = await Promise.all(gids.map((g) => this.userInfo(g)));
+    return { users: infos.filter((u): u is UserInfo => u !== null), missing: [] };
+  }
+
+  private async userInfo(gid: string): Promise<UserInfo | null> {
+    const [info, rooms, profile, away] = await Promise.all([
+      this.redis.hget(keys.conns(nodeOfGid(gid)), gid),
+      this.redis.lrange(keys.in(gid), 0, -1),
+      this.redis.hget(keys.profiles, gid),
+      this.redis.hget(keys.away, gid),
+    ]);
+    const tab = info?.indexOf('\t') ?? -1;
+    if (info == null || tab < 0) return null;
+    const p = profile?.split('\t');
+    return {
+      nick: info.slice(tab + 1),
+      ...(p && p.length === 2 ? { profile: { user: p[0]!, real: p[1]! } } : {}),
+      rooms,
+      ...(away !== null ? { away } : {}),
+      since: 0,
+    };
+  }
+
+  private async pastNames(nicks: string[]): Promise<{ users: UserInfo[]; missing: string[] }> {
+    const past = (await this.redis.lrange(keys.was, 0, -1)).map((j) => JSON.parse(j) as UserInfo & { key: string });
+    const users: UserInfo[] = [];
+    const missing: string[] = [];
+    for (const nick of nicks) {
+      const found = past.filter((p) => p.key === nickKey(nick));
+      if (found.length === 0) missing.push(nick);
+      for (const { key: _, ...u } of found) users.push(u);
+    }
+    return { users, missing };
+  }
+
+  /** A name given up, for WHOWAS: the newest 100 are kept. */
+  private async rememberName(gid: string, nick: string): Promise<void> {
+    const profile = await this.redis.hget(keys.profiles, gid);
+    const p = profile?.split('\t');
+    const entry = { key: nickKey(nick), nick, rooms: [], since: Date.now(), ...(p && p.length === 2 ? { profile: { user: p[0], real: p[1] } } : {}) };
+    await this.redis.multi().lpush(keys.was, JSON.stringify(entry)).ltrim(keys.was, 0, 99).exec();
+  }
+
+  private async counts(): Promise<{ users: number; rooms: number }> {
+    const nodes = await this.redis.smembers(keys.nodes);
+    const [perNode, rooms] = await Promise.all([Promise.all(nodes.map((n) => this.redis.hlen(keys.conns(n)))), this.redis.hlen(keys.rooms)]);
+    return { users: perNode.reduce((a, b) => a + b, 0), rooms };
+  }
+
+  /**
+   * Away (with `text`) or back: kept in the store for WHOIS and private messages, and logged in
+   * each of the user's rooms for away-notify. Not a script: nothing is decided, and a resent
+   * entry only repeats what an edge shows once.
+   */
+  private async away(conn: ConnId, text: string | undefined): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    if (!me) return this.settle(conn);
+    const gid = gidOf(this.node, conn);
+    if (text === undefined) await this.redis.hdel(keys.away, gid);
+    else await this.redis.hset(keys.away, gid, text);
+    const e: LogEvent = { t: 'away', g: gid, n: me.nick, ...(text !== undefined ? { x: text } : {}) };
+    await Promise.all(me.rooms.map((room) => this.redis.xadd(keys.log(room), 'MAXLEN', '~', this.options.retention, '*', 'e', JSON.stringify(e))));
+    this.replica.notify(Int32Array.of(conn), { code: 'away', away: text !== undefined });
     this.settle(conn);
   }
 
@@ -362,6 +462,8 @@ export class ClusterSystem implements ActorSystem {
       const gid = gidOf(this.node, conn);
       const answer = await this.scripts.ncLeave(gid, this.nextOp(), this.node, me.key, reason, this.options.retention);
       for (const [room, at] of written(answer)) this.replica.wrote(room, at, { t: 'leave', g: gid, n: me.nick, quit: 1, ...(reason ? { r: reason } : {}) });
+      await this.rememberName(gid, me.nick).catch(() => {});
+      await this.redis.multi().hdel(keys.profiles, gid).hdel(keys.away, gid).exec().catch(() => {});
     } finally {
       this.leaving.delete(conn);
     }

@@ -166,7 +166,9 @@ export class Replica {
         return;
       case 'leave': {
         const how = howOf(e);
-        const event: ChatEvent = { k: 'left', ...stamp, nick: e.n, how, ...(e.r ? { reason: e.r } : {}) };
+        // `once`: the same user's quit (or loss) is logged in each of its rooms: one happening (see Once).
+        const once = how === 'quit' || how === 'lost' ? { once: `q${e.g}` } : {};
+        const event: ChatEvent = { k: 'left', ...stamp, nick: e.n, how, ...(e.r ? { reason: e.r } : {}), ...once };
         if (conn >= 0 && e.reaped) {
           // Another node took this node for dead (it stalled) and announced our user's leave. The
           // user is still here: keep them, and let the heartbeat register them again (reassert).
@@ -189,7 +191,9 @@ export class Replica {
         return;
       }
       case 'msg':
-        return this.deliver(this.all(room), conn, { k: 'said', ...stamp, nick: e.n, text: e.x });
+        return this.deliver(this.all(room), conn, { k: 'said', ...stamp, nick: e.n, text: e.x, ...(e.no ? { notice: true } : {}) });
+      case 'away':
+        return this.deliver(this.all(room), conn, { k: 'awayChanged', room: roomName, nick: e.n, ...(e.x !== undefined ? { text: e.x } : {}), once: `a${e.g}|${e.x ?? ''}` });
       case 'act':
         return this.deliver(this.all(room), conn, { k: 'acted', ...stamp, nick: e.n, text: e.x });
       case 'topic':
@@ -204,7 +208,7 @@ export class Replica {
           }
           this.effects.push({ t: 'named', conn, nick: e.n });
         }
-        this.deliver(this.all(room), -1, { k: 'renamed', ...stamp, from: e.o, nick: e.n });
+        this.deliver(this.all(room), -1, { k: 'renamed', ...stamp, from: e.o, nick: e.n, once: `r${e.g}|${e.n}` });
         if (conn >= 0 && e.s) this.effects.push({ t: 'settled', conn });
         return;
     }
@@ -213,7 +217,7 @@ export class Replica {
   applyInbox(id: string, e: InboxEvent): void {
     const conn = localConn(e.to, this.node);
     const local = this.locals.get(conn);
-    if (conn >= 0 && local) this.deliver(Int32Array.of(conn), -1, { k: 'private', id, at: idTime(id), from: e.f, to: local.nick, text: e.x });
+    if (conn >= 0 && local) this.deliver(Int32Array.of(conn), -1, { k: 'private', id, at: idTime(id), from: e.f, to: local.nick, text: e.x, ...(e.no ? { notice: true } : {}) });
   }
 
   /** One of ours, back in `room` as Redis's own record says (the cluster Worker restarted). */
@@ -258,8 +262,8 @@ export class Replica {
   }
 
   /** The sender's copy of a private message the store handed on. */
-  privateSent(conn: ConnId, to: string, text: string): void {
-    this.deliver(Int32Array.of(conn), -1, { k: 'privateSent', to, text });
+  privateSent(conn: ConnId, to: string, text: string, more: { notice?: boolean; away?: string } = {}): void {
+    this.deliver(Int32Array.of(conn), -1, { k: 'privateSent', to, text, ...more });
   }
 
   private all(room: Followed): Int32Array {

@@ -263,9 +263,10 @@ return done(gid, seq, id)
 `,
   ),
   /**
-   * ARGV: gid seq targetKey text maxlen → the target's nickname, nil when nobody has it, or NOT_THERE
-   * when the sender is not registered (its node was reaped): it must not speak under a name that
-   * may be someone else's by now. The sender is named as the store has it.
+   * ARGV: gid seq targetKey text maxlen notice → the target's nickname, nil when nobody has it, or
+   * NOT_THERE when the sender is not registered (its node was reaped): it must not speak under a
+   * name that may be someone else's by now. The sender is named as the store has it; `notice` (1)
+   * marks an IRC NOTICE.
    */
   ncPrivate: script(
     0,
@@ -282,7 +283,9 @@ local node = string.match(owner, '^(.*):[^:]*$')
 local info = redis.call('HGET', P..'conns:'..node, owner)
 if not info then return done(gid, seq, nil) end
 local nick = string.match(info, '\\t(.*)$')
-redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode({t='priv', to=owner, f=from, x=text}))
+local ev = {t='priv', to=owner, f=from, x=text}
+if ARGV[6] == '1' then ev.no = 1 end
+redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode(ev))
 return done(gid, seq, nick)
 `,
   ),

@@ -56,6 +56,7 @@ export type Reading = { intent: Intent } | { answer: string };
  * connection (its name, its rooms) with each line.
  */
 export interface Session {
+  /** It may change after a line is read (IRC capabilities): the gateway looks again after each. */
   readonly codec: Codec;
   readonly framer: Framer;
   /** The first bytes the connection gets; `others`: how many else are connected. */
@@ -65,6 +66,21 @@ export interface Session {
   lineTooLong(max: number, named: boolean): string;
   /** The last line before the server closes the connection, saying why. */
   farewell(why: Farewell, named: boolean): string;
+  /**
+   * An event addressed to this connection alone, rendered for it (IRC numerics name their
+   * recipient, `nick`; an answer reads as the question it answers). Delivery calls it only for
+   * deliveries with one recipient; without it, the codec renders those too.
+   */
+  renderFor?(event: ChatEvent, nick: string | null): string;
+  /** The sender of a broadcast gets it too (IRC echo-message): read once per delivery, not per recipient. */
+  readonly echoes?: boolean;
+  /**
+   * Whether a happening announced in several rooms (see Once in model/events.ts) was shown to
+   * this connection already; records it when not. Called only for events that carry a `once`.
+   */
+  seen?(once: string): boolean;
+  /** Keepalive: a line to send when the peer has been quiet for a while, or null for none (telnet has TCP keepalive only). */
+  ping?(): string | null;
 }
 
 /** A protocol the gateway listens for: a session per connection. */

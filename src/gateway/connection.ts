@@ -11,8 +11,13 @@ export type Held = string | Reading;
 
 export class Connection {
   readonly framer: Framer;
-  /** How events read on this connection: delivery renders once per codec, not per connection. */
-  readonly codec: Codec;
+  /** How events read on this connection: delivery renders once per codec, not per connection. Follows session.codec (see Gateway.forward). */
+  codec: Codec;
+  /** Its name as the actors last said (null: none yet), for what is rendered for it alone. */
+  nick: string | null = null;
+  /** When it last sent anything, and when a keepalive ping went out unanswered since (0: none); see Gateway.keepalive. */
+  heardAt = 0;
+  pingedAt = 0;
   /** Lines received but not yet forwarded: behind a barrier, or throttled by the flood limit. */
   readonly held: Held[] = [];
   /** The text held, in UTF-16 units: with held.length, what the held cap counts. */

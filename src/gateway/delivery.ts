@@ -20,6 +20,13 @@ const LONG_FLUSH_MS = 20;
  */
 const MAX_PARTS = 32;
 
+/**
+ * Whether `e` may be part of a run of broadcasts (see Delivery.deliverRun): not when it has one
+ * recipient (rendered for that recipient: see Session.renderFor), nor when it is a happening
+ * announced in several rooms (`once`: each recipient is asked whether it saw it already).
+ */
+export const joinsRuns = (e: DeliverEffect): boolean => e.to.length > 1 && !('once' in e.event && e.event.once !== undefined);
+
 /** Whether recipient list `b` starts with all of `a` (the same array, or `a` plus newcomers). */
 export function extendsList(a: Int32Array, b: Int32Array): boolean {
   if (a === b) return true;
@@ -82,13 +89,30 @@ export class Delivery {
   ) {}
 
   deliver(to: Int32Array, except: ConnId, event: ChatEvent): void {
-    const rendered = new Rendered(event); // once per codec, shared by its recipients
     const conns = this.conns;
+    if (to.length === 1) {
+      // One recipient: its session may render it for itself (IRC numerics carry its nick).
+      const conn = conns.get(to[0]!);
+      if (conn === undefined) return;
+      const session = conn.session;
+      if (to[0] === except && session.echoes !== true) return;
+      if ('once' in event && event.once !== undefined && session.seen?.(event.once) === true) return;
+      this.enqueue(conn, Buffer.from(session.renderFor ? session.renderFor(event, conn.nick) : conn.codec.render(event), 'utf8'));
+      return;
+    }
+    const rendered = new Rendered(event); // once per codec, shared by its recipients
+    // Read once per delivery: a sender whose protocol echoes its own lines (IRC echo-message) is
+    // not skipped; for everyone else the loop is as it was.
+    const skip = except >= 0 && conns.get(except)?.session.echoes === true ? -1 : except;
+    // Only a happening announced in several rooms carries `once`; the common event costs this one test.
+    const once = 'once' in event ? event.once : undefined;
     for (let i = 0; i < to.length; i++) {
       const id = to[i]!;
-      if (id === except) continue;
+      if (id === skip) continue;
       const conn = conns.get(id);
-      if (conn !== undefined) this.enqueue(conn, rendered.for(conn.codec));
+      if (conn === undefined) continue;
+      if (once !== undefined && conn.session.seen?.(once) === true) continue;
+      this.enqueue(conn, rendered.for(conn.codec));
     }
   }
 
@@ -115,14 +139,18 @@ export class Delivery {
    */
   deliverRun(effects: DeliverEffect[]): void {
     const end = effects.length;
+    const conns = this.conns;
     const senders = new Set<ConnId>();
-    for (let k = 0; k < end; k++) if (effects[k]!.except >= 0) senders.add(effects[k]!.except);
+    for (let k = 0; k < end; k++) {
+      const except = effects[k]!.except;
+      // An echoing sender (IRC echo-message) gets the run whole, as any other member.
+      if (except >= 0 && conns.get(except)?.session.echoes !== true) senders.add(except);
+    }
     // Rendered per codec when its first recipient is met: the common room speaks one protocol.
     let codec: Codec | null = null;
     let run: RunBytes | null = null;
     let runs: Map<Codec, RunBytes> | null = null;
     const to = effects[end - 1]!.to;
-    const conns = this.conns;
     let first = 0; // the first delivery whose list reaches index i
     for (let i = 0; i < to.length; i++) {
       while (effects[first]!.to.length <= i) first++;

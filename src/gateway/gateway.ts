@@ -14,7 +14,7 @@ import { route } from '../runtime/routes.js';
 import { Connection, type Held } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
-import { Delivery, extendsList, type DeliverEffect } from './delivery.js';
+import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
@@ -42,6 +42,7 @@ export class Gateway {
   private readonly registration: Deadlines;
   /** Connections paused because the actors are behind; resumed when they catch up. */
   private readonly backlogged: Connection[] = [];
+  private pinger: NodeJS.Timeout | null = null;
   private nextId = 1;
   /** Refused sockets still open (see refuse). */
   private refusing = 0;
@@ -71,6 +72,33 @@ export class Gateway {
       if (conn) this.kick(conn, { code: 'registerTimeout', seconds: this.config.registerTimeoutSeconds });
     }, now);
     this.out = new Delivery(this.conns, config.sendQueue, (conn, bytes) => this.kick(conn, { code: 'slow', bytes }, true), now);
+    if (config.pingSeconds > 0) {
+      // One sweep for every connection, not a timer each (see Deadlines for what a timer costs).
+      this.pinger = setInterval(() => this.keepalive(), (Math.max(1, Math.min(config.pingSeconds, config.pingTimeoutSeconds)) * 1000) / 2);
+      this.pinger.unref();
+    }
+  }
+
+  /**
+   * Sends a ping to every connection quiet for `--ping` seconds whose protocol has one (IRC;
+   * telnet relies on TCP keepalive), and disconnects those that then stay silent for
+   * `--ping-timeout` more. Runs on a timer; tests call it with a clock of their own.
+   */
+  keepalive(now = this.now()): void {
+    const quiet = this.config.pingSeconds * 1000;
+    const patience = this.config.pingTimeoutSeconds * 1000;
+    for (const conn of this.conns.values()) {
+      if (conn.closed || conn.ending || conn.session.ping === undefined) continue;
+      if (conn.pingedAt !== 0) {
+        if (now - conn.pingedAt >= patience) this.kick(conn, { code: 'pingTimeout', seconds: this.config.pingTimeoutSeconds });
+        continue;
+      }
+      if (now - conn.heardAt < quiet) continue;
+      const ping = conn.session.ping();
+      if (ping === null) continue;
+      conn.pingedAt = now;
+      this.out.enqueue(conn, Buffer.from(ping));
+    }
   }
 
   /** The first listener. */
@@ -101,6 +129,7 @@ export class Gateway {
   /** Stop accepting, say goodbye to everyone, flush, and close. */
   async close(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
     this.stopping = true;
+    if (this.pinger) clearInterval(this.pinger);
     const listenersClosed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     const closing: Promise<void>[] = [];
     for (const conn of this.conns.values()) {
@@ -129,7 +158,7 @@ export class Gateway {
       : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
     if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
     const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
-    conn.refilledAt = this.now();
+    conn.refilledAt = conn.heardAt = this.now();
     this.conns.set(conn.id, conn);
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
@@ -144,7 +173,11 @@ export class Gateway {
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     conn.sink = sink;
-    socket.on('data', (chunk: Buffer) => conn.framer.push(chunk, sink));
+    socket.on('data', (chunk: Buffer) => {
+      conn.heardAt = this.now(); // anything heard answers a keepalive ping (see keepalive)
+      conn.pingedAt = 0;
+      conn.framer.push(chunk, sink);
+    });
     // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
     // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
     socket.on('end', () => this.seeGoing(conn));
@@ -237,6 +270,7 @@ export class Gateway {
    */
   private forward(conn: Connection, item: Held): void {
     const readings = typeof item === 'string' ? conn.session.read(item, { nick: this.mirror.nickOf(conn.id), rooms: this.mirror.roomsOf(conn.id) }) : [item];
+    if (conn.session.codec !== conn.codec) conn.codec = conn.session.codec; // IRC capabilities changed what its bytes look like
     for (let i = 0; i < readings.length; i++) {
       if (conn.ending) return;
       if (conn.awaiting) {
@@ -368,7 +402,7 @@ export class Gateway {
         const next = effects[j]!;
         if (next.t === 'close') break;
         if (next.t !== 'deliver') after.push(next);
-        else if (extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
+        else if (joinsRuns(e) && joinsRuns(next) && extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
         else break;
       }
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
@@ -383,6 +417,8 @@ export class Gateway {
     switch (e.t) {
       case 'named': {
         this.mirror.setNick(e.conn, e.nick);
+        const conn = this.conns.get(e.conn);
+        if (conn) conn.nick = e.nick;
         if (e.nick !== null) this.registration.delete(e.conn);
         break;
       }

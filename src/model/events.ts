@@ -3,6 +3,7 @@
 // lines…), once per event per protocol; nothing here knows any protocol's syntax.
 
 import type { NickProblem } from './nicknames.js';
+import type { Profile } from './intents.js';
 
 /**
  * A room event's id: unique within its room, ordered as the room's events are. `<ms>-<n>`, the
@@ -32,13 +33,20 @@ interface InRoom {
 
 export type ChatEvent =
   | (InRoom & { k: 'joined'; nick: string })
-  | (InRoom & { k: 'left'; nick: string; how: LeaveHow; reason?: string })
-  | (InRoom & { k: 'said'; nick: string; text: string })
+  /** `once` (see Once): on a quit or a loss, announced in each of the user's rooms. */
+  | (InRoom & { k: 'left'; nick: string; how: LeaveHow; reason?: string; once?: Once })
+  | (InRoom & { k: 'said'; nick: string; text: string; notice?: boolean })
   | (InRoom & { k: 'acted'; nick: string; text: string })
-  | (InRoom & { k: 'renamed'; from: string; nick: string })
+  | (InRoom & { k: 'renamed'; from: string; nick: string; once?: Once })
+  /** A member went away (with `text`) or came back; not part of the room's history. */
+  | { k: 'awayChanged'; room: string; nick: string; text?: string; once: Once }
   | (InRoom & { k: 'topicSet'; nick: string; text: string })
   /** To a user whose first nickname was accepted (before its first room's join, if it enters one). */
-  | { k: 'welcome'; nick: string }
+  | { k: 'welcome'; nick: string; users?: number; rooms?: number }
+  /** To one user who asked: how many users and rooms there are. */
+  | { k: 'counts'; users: number; rooms: number }
+  /** To one user who asked (a lookup): what is known of the users found, and which were not. */
+  | { k: 'users'; ask: string; users: UserInfo[]; missing: string[] }
   /** To a user in no room who renamed itself (in rooms, each room announces `renamed`). */
   | { k: 'nickChanged'; from: string; nick: string }
   /** To one member: how many are in the room it just moved to. */
@@ -52,9 +60,12 @@ export type ChatEvent =
   /** To one user who asked: every room with its member count, in no particular order. */
   | { k: 'rooms'; rooms: Array<[room: string, count: number]> }
   /** To the addressee of a private message. */
-  | { k: 'private'; id: MsgId; at: number; from: string; to: string; text: string }
-  /** To the sender of a private message, once it was handed on: to whom (as the addressee spells it). */
-  | { k: 'privateSent'; to: string; text: string }
+  | { k: 'private'; id: MsgId; at: number; from: string; to: string; text: string; notice?: boolean }
+  /**
+   * To the sender of a private message, once it was handed on: to whom (as the addressee spells
+   * it); `away`: the addressee's away message; `id`/`at`: the message's, where known.
+   */
+  | { k: 'privateSent'; to: string; text: string; notice?: boolean; away?: string; id?: MsgId; at?: number }
   /** To one user: an answer that is no chat event (a refusal, a notice about the server). */
   | { k: 'notice'; notice: Notice };
 
@@ -87,7 +98,26 @@ export type Notice =
   /** Cluster: this node was taken for dead while it stalled; its users are registered again. */
   | { code: 'lostTouch' }
   /** Cluster: while this node was away someone else took the user's nickname. */
-  | { code: 'nickLost'; nick: string };
+  | { code: 'nickLost'; nick: string }
+  /** The user is now marked away (`away`), or back. */
+  | { code: 'away'; away: boolean };
+
+/**
+ * The same value on every copy of one happening announced in several rooms (a quit, a rename,
+ * an away): an edge whose user shares several of those rooms shows it once (IRC's one QUIT).
+ */
+export type Once = string;
+
+/** One user as a lookup finds it. */
+export interface UserInfo {
+  nick: string;
+  profile?: Profile;
+  /** The rooms it is in, in the order joined (for a past name: none). */
+  rooms: string[];
+  away?: string;
+  /** Server time it took the name (a past name: when it gave it up). */
+  since: number;
+}
 
 /** Why the server closes a connection (or turns it away): each edge says it in its own words. */
 export type Farewell =
@@ -95,6 +125,8 @@ export type Farewell =
   /** It stopped reading: more than `bytes` waited for it. */
   | { code: 'slow'; bytes: number }
   | { code: 'registerTimeout'; seconds: number }
+  /** A keepalive ping went unanswered that long. */
+  | { code: 'pingTimeout'; seconds: number }
   | { code: 'shutdown' }
   | { code: 'full'; max: number }
   | { code: 'perAddress'; max: number }

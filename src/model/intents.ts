@@ -3,8 +3,9 @@
 
 export type Intent =
   /** The first nickname (telnet: the line at the prompt); `enter`: the room it starts in (none for IRC). */
-  | { kind: 'claim'; nick: string; enter: string | null }
-  | { kind: 'say'; room: string; text: string }
+  | { kind: 'claim'; nick: string; enter: string | null; profile?: Profile }
+  /** `notice`: a line nobody should answer automatically (IRC NOTICE); telnet shows it as any line. */
+  | { kind: 'say'; room: string; text: string; notice?: boolean }
   | { kind: 'act'; room: string; text: string }
   /** Join `room` and stay in the others (IRC JOIN). */
   | { kind: 'join'; room: string }
@@ -13,11 +14,21 @@ export type Intent =
   /** Leave `from` for `to` in one step (telnet /join, /leave: one current room). */
   | { kind: 'move'; from: string; to: string }
   | { kind: 'rename'; nick: string }
-  | { kind: 'private'; target: string; text: string }
+  | { kind: 'private'; target: string; text: string; notice?: boolean }
   | { kind: 'who'; room: string }
   | { kind: 'rooms' }
   /** Without `text`, a question; with it, a new topic. */
   | { kind: 'topic'; room: string; text?: string }
+  /**
+   * What is known of some users: those named in `nicks`, or everyone in `room`; `past`: of names
+   * recently given up (IRC WHOWAS). `ask` is the asker's own tag, returned with the answer so an
+   * edge knows which question it answers (IRC WHOIS, WHO, ISON and USERHOST all ask this).
+   */
+  | { kind: 'lookup'; ask: string; nicks?: string[]; room?: string; past?: boolean }
+  /** How many users and rooms there are (IRC LUSERS). */
+  | { kind: 'count' }
+  /** Away with a message, or back (no text); the user's rooms hear of it. */
+  | { kind: 'away'; text?: string }
   /** Leave the chat; the gateway closes the connection and its rooms hear why. */
   | { kind: 'quit'; reason?: string };
 
@@ -34,9 +45,17 @@ export function isBarrier(intent: Intent): boolean {
     case 'act':
     case 'quit':
       return false;
+    case 'away':
+      return true; // its answer (away / back) must come before the user's next answers
     case 'topic':
       return intent.text === undefined;
     default:
       return true;
   }
+}
+
+/** What a user says of itself besides its nickname (IRC USER's username and real name). */
+export interface Profile {
+  user: string;
+  real: string;
 }

@@ -3,6 +3,7 @@
 // discriminated by `t`.
 
 import type { ChatEvent } from './events.js';
+import type { Profile } from './intents.js';
 
 /** A connection, numbered by the gateway that owns its socket. */
 export type ConnId = number;
@@ -17,10 +18,14 @@ export const roomOf = (address: Address): string | null => (address.startsWith('
 /** Messages the directory (nickname registry) understands. */
 export type DirectoryMsg =
   /** A connection without a name yet asks for its first one, and to start in `enter` (null: in no room). */
-  | { t: 'claim'; conn: ConnId; nick: string; enter: string | null }
+  | { t: 'claim'; conn: ConnId; nick: string; enter: string | null; profile?: Profile }
   | { t: 'rename'; conn: ConnId; nick: string }
   /** The directory knows where every nickname is. */
-  | { t: 'private'; conn: ConnId; target: string; text: string }
+  | { t: 'private'; conn: ConnId; target: string; text: string; notice?: boolean }
+  /** What is known of some users (see the lookup intent). */
+  | { t: 'lookup'; conn: ConnId; ask: string; nicks?: string[]; room?: string; past?: boolean }
+  | { t: 'count'; conn: ConnId }
+  | { t: 'away'; conn: ConnId; text?: string }
   /** A room took the connection in (`present`) or let it go (for /rooms, and to announce renames). */
   | { t: 'located'; conn: ConnId; room: string; present: boolean }
   | { t: 'rooms'; conn: ConnId }
@@ -31,7 +36,7 @@ export type DirectoryMsg =
 export type RoomMsg =
   /** `moved`: from another room in one step (a telnet /join), rather than a join on its own. */
   | { t: 'join'; conn: ConnId; nick: string; moved?: boolean }
-  | { t: 'say'; conn: ConnId; text: string }
+  | { t: 'say'; conn: ConnId; text: string; notice?: boolean }
   | { t: 'act'; conn: ConnId; text: string }
   | { t: 'who'; conn: ConnId }
   | { t: 'topic'; conn: ConnId; text?: string }
@@ -43,6 +48,8 @@ export type RoomMsg =
    * already know the new name. `settle`: this room settles the rename (one of the user's rooms).
    */
   | { t: 'renamed'; conn: ConnId; from: string; nick: string; settle: boolean }
+  /** The directory marked a member away (with `text`) or back. */
+  | { t: 'away'; conn: ConnId; text?: string }
   /** The connection closed (`reason`: the one its /quit gave). */
   | { t: 'leave'; conn: ConnId; reason?: string };
 

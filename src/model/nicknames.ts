@@ -5,7 +5,7 @@ import { skeleton } from './confusables.js';
 
 export const MAX_NICK_CHARS = 32;
 
-export type NickProblem = 'empty' | 'tooLong' | 'space' | 'control' | 'invisible' | 'marks' | 'slash' | 'invalidUtf8';
+export type NickProblem = 'empty' | 'tooLong' | 'space' | 'control' | 'invisible' | 'marks' | 'slash' | 'invalidUtf8' | 'ircChars' | 'ircStart';
 
 export type NickCheck = { ok: true; nick: string; key: string } | { ok: false; problem: NickProblem };
 
@@ -22,6 +22,13 @@ const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u2800\ufffc]/u;
  * Vietnamese writes two on a letter, some Indic syllables three; "zalgo" text stacks dozens).
  */
 const MARKS = /^\p{M}|\p{M}{4}/u;
+// One namespace for telnet and IRC, so every name must be a valid IRC nickname
+// (modern.ircdocs.horse, "Clients"): these would split or retarget an IRC command (`,` lists
+// targets, `*` `?` are masks, `!` `@` separate nick!user@host)…
+export const IRC_FORBIDDEN = /[,*?!@]/u;
+// …and a nickname must not read as a channel (`#` `&`), a trailing parameter (`:`), a server mask
+// (`$`), a membership prefix (`+`; `@` is forbidden anywhere) or, as RFC 2812 says, start with a digit.
+export const IRC_BAD_START = /^[#&:$+0-9]/u;
 
 /**
  * The identity of a nickname: `Alice`, `alice` and `ａｌｉｃｅ` are one name (compatibility
@@ -45,6 +52,8 @@ export function checkNick(raw: string): NickCheck {
   if (INVISIBLE.test(nick)) return { ok: false, problem: 'invisible' };
   if (MARKS.test(nick.normalize('NFD'))) return { ok: false, problem: 'marks' };
   if (nick.startsWith('/')) return { ok: false, problem: 'slash' };
+  if (IRC_FORBIDDEN.test(nick)) return { ok: false, problem: 'ircChars' };
+  if (IRC_BAD_START.test(nick)) return { ok: false, problem: 'ircStart' };
   // U+FFFD stands where the bytes were not UTF-8: a name nobody could type again.
   if (nick.includes('\ufffd')) return { ok: false, problem: 'invalidUtf8' };
   return { ok: true, nick, key: nickKey(nick) };

@@ -114,6 +114,7 @@ export class ActorHost implements HostApi, Outbox {
     const existing = this.rooms.get(name);
     if (!existing && msg.t !== 'join' && name !== LOBBY) {
       // A stale message for a room that emptied: nobody in it to hear it, but a sender waiting on it must go on.
+      if (msg.t === 'who') this.deliver(Int32Array.of(msg.conn), -1, { k: 'members', room: name, nicks: [] }); // an empty room: nobody
       if (env.barrier || (msg.t === 'renamed' && msg.settle)) this.effect({ t: 'settled', conn: msg.conn });
       return;
     }

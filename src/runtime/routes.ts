@@ -14,16 +14,25 @@ export function route(conn: ConnId, nick: string | null, intent: Intent): Envelo
   const barrier = isBarrier(intent);
   switch (intent.kind) {
     case 'claim':
-      return { to: 'directory', msg: { t: 'claim', conn, nick: intent.nick, enter: intent.enter }, barrier };
+      return { to: 'directory', msg: { t: 'claim', conn, nick: intent.nick, enter: intent.enter, ...(intent.profile ? { profile: intent.profile } : {}) }, barrier };
     case 'rename':
       return { to: 'directory', msg: { t: 'rename', conn, nick: intent.nick }, barrier };
     case 'private':
-      return { to: 'directory', msg: { t: 'private', conn, target: intent.target, text: intent.text }, barrier };
+      return { to: 'directory', msg: { t: 'private', conn, target: intent.target, text: intent.text, ...(intent.notice ? { notice: true } : {}) }, barrier };
+    case 'lookup': {
+      const { kind: _, ...ask } = intent;
+      return { to: 'directory', msg: { t: 'lookup', conn, ...ask }, barrier };
+    }
+    case 'count':
+      return { to: 'directory', msg: { t: 'count', conn }, barrier };
+    case 'away':
+      return { to: 'directory', msg: intent.text === undefined ? { t: 'away', conn } : { t: 'away', conn, text: intent.text }, barrier };
     case 'rooms':
       return { to: 'directory', msg: { t: 'rooms', conn }, barrier };
     case 'say':
+      return { to: roomAddress(intent.room), msg: { t: 'say', conn, text: intent.text, ...(intent.notice ? { notice: true } : {}) }, barrier };
     case 'act':
-      return { to: roomAddress(intent.room), msg: { t: intent.kind, conn, text: intent.text }, barrier };
+      return { to: roomAddress(intent.room), msg: { t: 'act', conn, text: intent.text }, barrier };
     case 'who':
       return { to: roomAddress(intent.room), msg: { t: 'who', conn }, barrier };
     case 'topic':

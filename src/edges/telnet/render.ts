@@ -1,28 +1,34 @@
 // Events in telnet's words: the classic node-chat texts (texts.ts), one string per event,
-// the same for every recipient.
+// the same for every recipient. What users wrote goes through forTerminal: an IRC user's line may
+// carry formatting and control codes, and none may reach a terminal.
 
 import type { ChatEvent, Notice } from '../../model/events.js';
 import * as texts from './texts.js';
+import { forTerminal as t } from './sanitize.js';
 
 export function renderTelnet(event: ChatEvent): string {
   switch (event.k) {
     case 'welcome':
       return ''; // telnet's welcome is the banner; its join line says the name was taken
+    case 'awayChanged':
+    case 'counts':
+    case 'users':
+      return ''; // asked for, or followed, by IRC users only
     case 'joined':
       return texts.joined(event.nick, event.room);
     case 'left':
-      return texts.left(event.nick, event.room, event.how === 'lost' ? 'connection lost' : event.reason);
+      return texts.left(event.nick, event.room, event.how === 'lost' ? 'connection lost' : event.reason === undefined ? undefined : t(event.reason));
     case 'said':
-      return texts.message(event.nick, event.text);
+      return texts.message(event.nick, t(event.text));
     case 'acted':
-      return texts.action(event.nick, event.text);
+      return texts.action(event.nick, t(event.text));
     case 'renamed':
     case 'nickChanged':
       return texts.renamed(event.from, event.nick);
     case 'topicSet':
-      return texts.topicSet(event.nick, event.text);
+      return texts.topicSet(event.nick, t(event.text));
     case 'topic':
-      return texts.topic(event.text);
+      return texts.topic(t(event.text));
     case 'noTopic':
       return texts.noTopic();
     case 'roomSize':
@@ -32,9 +38,9 @@ export function renderTelnet(event: ChatEvent): string {
     case 'rooms':
       return texts.roomList(new Map(event.rooms));
     case 'private':
-      return texts.privateFrom(event.from, event.text);
+      return texts.privateFrom(event.from, t(event.text));
     case 'privateSent':
-      return texts.privateTo(event.to, event.text);
+      return texts.privateTo(event.to, t(event.text));
     case 'notice':
       return renderNotice(event.notice);
   }
@@ -74,5 +80,7 @@ function renderNotice(n: Notice): string {
       return texts.error('this server lost touch with the chat for a while');
     case 'nickLost':
       return texts.error(`your nickname ${n.nick} was taken while this server was away; please reconnect`);
+    case 'away':
+      return ''; // telnet has no /away
   }
 }

@@ -18,3 +18,19 @@ export function cleanText(text: string): string {
   if (!ANY_CONTROL.test(text)) return text; // the common case: nothing to do, no new string
   return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '');
 }
+
+// IRC formatting (modern.ircdocs.horse "Formatting"): a colour code takes up to two digits for
+// the foreground and, after a comma, two for the background; a hex colour six hex digits each.
+// Removing only the control byte would leave its digits in the text ("4,2hello").
+const IRC_COLOUR = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?/g;
+
+/**
+ * Text from another user (an IRC user's line may carry formatting codes), as a telnet terminal
+ * may show it: IRC colour codes with their digits go, then every other escape and control as in
+ * cleanText. Text without a control character (every telnet user's: its framer cleaned it) is
+ * returned as it is, without a copy.
+ */
+export function forTerminal(text: string): string {
+  if (!ANY_CONTROL.test(text)) return text;
+  return cleanText(text.replace(IRC_COLOUR, ''));
+}

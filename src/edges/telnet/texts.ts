@@ -3,6 +3,7 @@
 // node-chat; lines end with \r\n because telnet expects a carriage return.
 
 import type { Farewell } from '../../model/events.js';
+import { farewellText } from '../reasons.js';
 import { MAX_NICK_CHARS, type NickProblem } from '../../model/nicknames.js';
 import { LOBBY, MAX_ROOM_CHARS, type RoomProblem } from '../../model/rooms.js';
 
@@ -111,6 +112,10 @@ export function nickProblem(problem: NickProblem): string {
       return 'a nickname cannot start with /';
     case 'invalidUtf8':
       return 'a nickname cannot contain invalid characters (send UTF-8)';
+    case 'ircChars':
+      return 'a nickname cannot contain , * ? ! or @';
+    case 'ircStart':
+      return 'a nickname cannot start with a digit or with # & : $ +';
   }
 }
 
@@ -128,24 +133,6 @@ export function roomProblem(problem: RoomProblem): string {
 /** Why the server closes a connection, as its last line (a newcomer's cursor sits after the prompt). */
 export const farewell = (why: Farewell, named: boolean): string => (named ? '' : CRLF) + error(farewellText(why));
 
-export function farewellText(why: Farewell): string {
-  switch (why.code) {
-    case 'flooding':
-      return 'flooding: too many lines for too long, goodbye';
-    case 'slow':
-      return `you fell more than ${why.bytes} bytes behind, goodbye`;
-    case 'registerTimeout':
-      return `no nickname chosen in ${why.seconds} seconds, goodbye`;
-    case 'shutdown':
-      return 'the server is shutting down, goodbye';
-    case 'full':
-      return `the server is full (${why.max} connections), try again later`;
-    case 'perAddress':
-      return `too many connections from your address (at most ${why.max})`;
-    case 'idsExhausted':
-      return 'this server has used up its connection numbers and needs a restart';
-  }
-}
 
 
 /** /rooms: one line per room, the lobby first. */

@@ -1,0 +1,291 @@
+// IRC commands as data: a name, how many parameters it needs, whether it may come before
+// registration, and what it reads as (intents for the actors, or lines the edge answers itself).
+// Nothing here writes to a socket or decides who receives what.
+
+import type { Reading, Sender } from '../edge.js';
+import type { Intent } from '../../model/intents.js';
+import { checkNick, nickKey } from '../../model/nicknames.js';
+import { checkRoom } from '../../model/rooms.js';
+import type { IrcLine } from './message.js';
+import { channel, SERVER, source } from './names.js';
+import { CRLF } from './render.js';
+import * as r from './replies.js';
+import type { IrcSession } from './session.js';
+import { splitBytes } from './split.js';
+
+interface Command {
+  /** Parameters it cannot do without (461 when fewer). */
+  min: number;
+  /** Allowed before registration (the others get 451). */
+  early?: boolean;
+  run(s: IrcSession, p: string[], me: string, from: Sender): Reading[];
+}
+
+const NOTHING: Reading[] = [];
+export const answer = (text: string): Reading => ({ answer: text });
+const say = (text: string): Reading[] => [answer(text)];
+const ask = (intent: Intent): Reading => ({ intent });
+
+/** `#name` → the room, or null when it is no room name of ours. */
+function roomOf(name: string): string | null {
+  if (!name.startsWith('#')) return null;
+  const check = checkRoom(name);
+  return check.ok ? check.room : null;
+}
+
+const list = (param: string | undefined): string[] => (param ?? '').split(',').filter((x) => x !== '');
+
+function cap(s: IrcSession, p: string[], me: string): Reading[] {
+  const sub = p[0]!.toUpperCase();
+  const registered = me !== '*';
+  switch (sub) {
+    case 'LS': {
+      if (!registered) s.capHold = true;
+      // CAP LS 302 turns cap-notify on by itself (IRCv3 capability negotiation).
+      if (Number(p[1]) >= 302) s.caps.add('cap-notify');
+      return say(r.line('CAP', me, 'LS', s.capList()));
+    }
+    case 'LIST':
+      return say(r.line('CAP', me, 'LIST', [...s.caps].join(' ')));
+    case 'REQ': {
+      if (!registered) s.capHold = true;
+      const wanted = (p[1] ?? '').split(' ').filter((x) => x !== '');
+      // All or nothing, as the spec says: one unknown name and the whole request is refused.
+      if (wanted.length === 0 || !wanted.every((w) => s.isCap(w.replace(/^-/, '')))) return say(r.line('CAP', me, 'NAK', p[1] ?? ''));
+      for (const w of wanted) {
+        const name = w.replace(/^-/, '');
+        if (!s.isCap(name)) continue;
+        if (w.startsWith('-')) s.caps.delete(name);
+        else s.caps.add(name);
+      }
+      s.setCaps();
+      return say(r.line('CAP', me, 'ACK', p[1]!));
+    }
+    case 'END':
+      if (registered) return NOTHING;
+      s.capHold = false;
+      return s.maybeClaim();
+    default:
+      return say(r.num(me, '410', p[0]!, 'Invalid CAP command'));
+  }
+}
+
+function nick(s: IrcSession, p: string[], me: string, from: Sender): Reading[] {
+  const wanted = p[0]!;
+  if (wanted === '') return say(r.num(me, '431', 'No nickname given'));
+  const check = checkNick(wanted);
+  if (!check.ok || check.nick !== wanted) return say(r.num(me, '432', wanted, 'Erroneous nickname'));
+  s.nickTried = wanted;
+  if (from.nick === null) {
+    if (s.claiming) return NOTHING; // behind the claim's barrier, this is never read; kept for safety
+    s.wantNick = wanted;
+    return s.maybeClaim();
+  }
+  if (wanted === from.nick) return NOTHING;
+  return [ask({ kind: 'rename', nick: wanted })];
+}
+
+function user(s: IrcSession, p: string[], me: string): Reading[] {
+  if (me !== '*' || s.claiming) return say(r.num(me, '462', 'You may not reregister'));
+  // A username is one word of printable characters; what a client sends otherwise is cut to that.
+  const name = p[0]!.replace(/[^\x21-\x7e]/g, '').replace(/^~/, '').slice(0, 16) || 'user';
+  s.profile = { user: name, real: p[3]!.slice(0, 100) };
+  return s.maybeClaim();
+}
+
+function join(s: IrcSession, p: string[], me: string, from: Sender): Reading[] {
+  if (p[0] === '0') return from.rooms.map((room) => ask({ kind: 'part', room }));
+  const out: Reading[] = [];
+  let rooms = from.rooms.length;
+  const asked = new Set<string>();
+  for (const name of list(p[0])) {
+    const room = roomOf(name);
+    if (room === null) {
+      out.push(answer(r.num(me, '403', name, 'No such channel')));
+      continue;
+    }
+    if (from.rooms.includes(room) || asked.has(room)) continue;
+    if (rooms >= s.options.maxRooms) {
+      out.push(answer(r.num(me, '405', name, 'You have joined too many channels')));
+      continue;
+    }
+    rooms++;
+    asked.add(room);
+    // The join, then its NAMES (353/366), which every client waits for.
+    out.push(ask({ kind: 'join', room }), ask({ kind: 'who', room }));
+  }
+  return out;
+}
+
+function part(_s: IrcSession, p: string[], me: string, from: Sender): Reading[] {
+  const reason = p[1];
+  return list(p[0]).map((name) => {
+    const room = roomOf(name);
+    if (room === null) return answer(r.num(me, '403', name, 'No such channel'));
+    if (!from.rooms.includes(room)) return answer(r.num(me, '442', name, "You're not on that channel"));
+    return ask(reason ? { kind: 'part', room, reason } : { kind: 'part', room });
+  });
+}
+
+function message(notice: boolean) {
+  return (s: IrcSession, p: string[], me: string, from: Sender): Reading[] => {
+    if (p.length === 0 || p[0] === '') return notice ? NOTHING : say(r.num(me, '411', 'No recipient given (PRIVMSG)'));
+    const text = p[1];
+    if (text === undefined || text === '') return notice ? NOTHING : say(r.num(me, '412', 'No text to send'));
+    const out: Reading[] = [];
+    for (const target of list(p[0]).slice(0, 4)) {
+      if (target.startsWith('#')) {
+        const room = roomOf(target);
+        if (room === null || !from.rooms.includes(room)) {
+          if (!notice) out.push(answer(r.num(me, room === null ? '403' : '404', target, room === null ? 'No such channel' : 'Cannot send to channel')));
+          continue;
+        }
+        const action = !notice && text.startsWith('\x01ACTION') ? text.slice(8).replace(/\x01$/, '').replace(/^ /, '') : null;
+        out.push(ask(action !== null ? { kind: 'act', room, text: action } : notice ? { kind: 'say', room, text, notice: true } : { kind: 'say', room, text }));
+        continue;
+      }
+      s.privates.push(notice);
+      out.push(ask(notice ? { kind: 'private', target, text, notice: true } : { kind: 'private', target, text }));
+    }
+    return out;
+  };
+}
+
+function names(_s: IrcSession, p: string[], me: string): Reading[] {
+  if (p.length === 0) return say(r.num(me, '366', '*', 'End of /NAMES list'));
+  return list(p[0]).map((name) => {
+    const room = roomOf(name);
+    return room === null ? answer(r.num(me, '366', name, 'End of /NAMES list')) : ask({ kind: 'who', room });
+  });
+}
+
+function topic(s: IrcSession, p: string[], me: string, from: Sender): Reading[] {
+  const name = p[0]!;
+  const room = roomOf(name);
+  if (room === null) return say(r.num(me, '403', name, 'No such channel'));
+  if (!from.rooms.includes(room)) return say(r.num(me, '442', name, "You're not on that channel"));
+  if (p.length < 2) return [ask({ kind: 'topic', room })];
+  // TOPICLEN: a longer topic is cut to it, between characters, as most servers do.
+  return [ask({ kind: 'topic', room, text: splitBytes(p[1]!, s.options.topicBytes)[0]! })];
+}
+
+function listRooms(s: IrcSession, p: string[]): Reading[] {
+  const only = p.length > 0 && p[0] !== '' ? new Set(list(p[0]).map((n) => roomOf(n) ?? '')) : null;
+  s.lists.push(only);
+  return [ask({ kind: 'rooms' })];
+}
+
+function who(_s: IrcSession, p: string[], me: string): Reading[] {
+  const mask = p[0] ?? '*';
+  if (mask.startsWith('#')) {
+    const room = roomOf(mask);
+    return room === null ? say(r.num(me, '315', mask, 'End of WHO list')) : [ask({ kind: 'lookup', ask: `who ${channel(room)}`, room })];
+  }
+  // Masks with wildcards are not searched: WHO * would list everyone on a big server.
+  if (/[*?]/.test(mask) || mask === '0') return say(r.num(me, '315', mask, 'End of WHO list'));
+  return [ask({ kind: 'lookup', ask: `who ${mask}`, nicks: [mask] })];
+}
+
+function whois(_s: IrcSession, p: string[], me: string): Reading[] {
+  const nicks = list(p[p.length - 1]).slice(0, 1);
+  if (nicks.length === 0) return say(r.num(me, '431', 'No nickname given'));
+  return [ask({ kind: 'lookup', ask: `whois ${nicks[0]}`, nicks })];
+}
+
+function mode(s: IrcSession, p: string[], me: string): Reading[] {
+  const target = p[0]!;
+  if (target.startsWith('#')) {
+    const room = roomOf(target);
+    if (room === null) return say(r.num(me, '403', target, 'No such channel'));
+    const chan = channel(room);
+    if (p.length === 1) return say(r.num(me, '324', chan, '+n'));
+    if (/^\+?b$/.test(p[1]!) && p.length === 2) return say(r.num(me, '368', chan, 'End of channel ban list'));
+    // Room operators come with the moderation issue: until then, nobody may change a room's modes.
+    return say(r.num(me, '482', chan, "You're not channel operator"));
+  }
+  if (nickKey(target) !== nickKey(me)) return say(r.num(me, '502', "Can't change mode for other users"));
+  if (p.length === 1) return say(r.num(me, '221', `+${[...s.userModes].join('')}`));
+  // Invisible and wallops change nothing here, but clients set them: they are kept and reported.
+  let sign = '+';
+  let changed = '';
+  let lastSign = '';
+  for (const c of p[1]!) {
+    if (c === '+' || c === '-') {
+      sign = c;
+      continue;
+    }
+    if (c !== 'i' && c !== 'w') return say(r.num(me, '501', 'Unknown MODE flag'));
+    if ((sign === '+') === s.userModes.has(c)) continue;
+    if (sign === '+') s.userModes.add(c);
+    else s.userModes.delete(c);
+    changed += (sign !== lastSign ? sign : '') + c;
+    lastSign = sign;
+  }
+  return changed === '' ? NOTHING : say(`:${me} MODE ${me} :${changed}${CRLF}`);
+}
+
+const TABLE: Record<string, Command> = {
+  CAP: { min: 1, early: true, run: cap },
+  PASS: {
+    min: 1,
+    early: true,
+    run: (s, p, me) => {
+      if (me !== '*' || s.claiming) return say(r.num(me, '462', 'You may not reregister'));
+      s.pass = p[0]!;
+      return NOTHING;
+    },
+  },
+  NICK: { min: 1, early: true, run: nick },
+  USER: { min: 4, early: true, run: user },
+  PING: { min: 1, early: true, run: (_s, p) => say(`:${SERVER} PONG ${SERVER} :${p[0]}${CRLF}`) },
+  PONG: { min: 0, early: true, run: () => NOTHING },
+  QUIT: {
+    min: 0,
+    early: true,
+    run: (s, p) => [answer(s.farewell(p[0] ? `Quit: ${p[0]}` : 'Quit')), ask(p[0] ? { kind: 'quit', reason: p[0] } : { kind: 'quit' })],
+  },
+  JOIN: { min: 1, run: join },
+  PART: { min: 1, run: part },
+  PRIVMSG: { min: 0, run: message(false) },
+  NOTICE: { min: 0, run: message(true) },
+  NAMES: { min: 0, run: names },
+  TOPIC: { min: 1, run: topic },
+  LIST: { min: 0, run: listRooms },
+  WHO: { min: 0, run: who },
+  WHOIS: { min: 1, run: whois },
+  WHOWAS: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: `whowas ${p[0]}`, nicks: [p[0]!], past: true })] },
+  ISON: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'ison', nicks: p.join(' ').split(' ').filter((x) => x !== '') })] },
+  USERHOST: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'userhost', nicks: p.join(' ').split(' ').filter((x) => x !== '').slice(0, 5) })] },
+  MODE: { min: 1, run: mode },
+  AWAY: { min: 0, run: (_s, p) => [ask(p[0] ? { kind: 'away', text: p[0].slice(0, 300) } : { kind: 'away' })] },
+  MOTD: { min: 0, run: (s, _p, me) => say(r.motd(me, s.options)) },
+  LUSERS: { min: 0, run: () => [ask({ kind: 'count' })] },
+  VERSION: { min: 0, run: (s, _p, me) => say(r.num(me, '351', `node-chat-${s.options.version}`, SERVER, 'a chat server for telnet and IRC users') + r.isupport(me, s.options)) },
+  TIME: { min: 0, run: (_s, _p, me) => say(r.num(me, '391', SERVER, new Date().toUTCString())) },
+  INFO: { min: 0, run: (s, _p, me) => say(r.num(me, '371', `node-chat ${s.options.version}: telnet and IRC users in the same rooms`) + r.num(me, '374', 'End of INFO list')) },
+  HELP: {
+    min: 0,
+    run: (_s, p, me) => {
+      const subject = p[0] ?? '*';
+      return say(r.num(me, '704', subject, r.HELP[0]!) + r.HELP.slice(1).map((l) => r.num(me, '705', subject, l)).join('') + r.num(me, '706', subject, 'End of /HELP'));
+    },
+  },
+  SETNAME: {
+    min: 1,
+    run: (s, p, me) => {
+      // Shown back to the user; WHOIS keeps the real name given at registration.
+      if (s.profile) s.profile = { ...s.profile, real: p[0]!.slice(0, 100) };
+      return say(`:${source(me)} SETNAME :${p[0]}${CRLF}`);
+    },
+  },
+};
+
+export function readCommand(s: IrcSession, msg: IrcLine, from: Sender): Reading[] {
+  const verb = msg.verb.toUpperCase();
+  const me = from.nick ?? '*';
+  const command = TABLE[verb];
+  if (command === undefined) return from.nick === null ? say(r.num(me, '451', 'You have not registered')) : say(r.num(me, '421', verb, 'Unknown command'));
+  if (!command.early && from.nick === null) return say(r.num(me, '451', 'You have not registered'));
+  if (msg.params.length < command.min) return say(r.num(me, '461', verb, 'Not enough parameters'));
+  return command.run(s, msg.params, me, from);
+}

@@ -1,0 +1,113 @@
+// Bytes → IRC lines. A line ends at LF, CR LF or a lone CR (clients send CR LF; some bots send
+// LF alone, and a CR in the middle of a line must not hide a second command from our reader:
+// it is a line end wherever it stands). NUL is never part of an IRC line: it is dropped. Invalid
+// UTF-8 becomes U+FFFD. Formatting controls (bold, colour…) stay: they pass between IRC users;
+// the telnet renderer strips them. No telnet negotiation: an IRC client never sends IAC.
+//
+// Limits (modern.ircdocs.horse): 512 bytes for the message without its tags, CR LF included, and
+// up to 8191 for the tags part ('@' and the space after it included). A longer line is dropped
+// whole and answered 417 (ERR_INPUTTOOLONG); bytes held for an unfinished line never exceed
+// the sum, so a client that never sends a line end costs bounded memory.
+
+import type { Framer, LineSink } from '../edge.js';
+
+export const MAX_BODY_BYTES = 512;
+export const MAX_TAGS_BYTES = 8191;
+const MAX_HELD = MAX_BODY_BYTES + MAX_TAGS_BYTES;
+
+const LF = 10;
+const CR = 13;
+const NUL = 0;
+const AT = 64;
+const SPACE = 32;
+
+export class IrcFramer implements Framer {
+  private parts: Buffer[] = [];
+  private held = 0;
+  /** The current line went past the cap: drop what remains of it, then say so. */
+  private overflowing = false;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+
+  /** What a sink that said "no more" left of its chunk (see LineSink.line). */
+  private unread: Buffer | null = null;
+  private pushing = false;
+
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  get unreadBytes(): number {
+    return this.unread ? this.unread.length : 0;
+  }
+
+  resume(sink: LineSink): void {
+    if (this.pushing || this.unread === null) return;
+    const rest = this.unread;
+    this.unread = null;
+    this.push(rest, sink);
+  }
+
+  push(chunk: Uint8Array, sink: LineSink): void {
+    this.pushing = true;
+    try {
+      let start = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i]!;
+        if (b !== LF && b !== CR) continue;
+        this.take(chunk.subarray(start, i));
+        start = i + 1;
+        if (!this.end(sink)) {
+          // The sink is full: keep the rest, unread, for resume.
+          if (start < chunk.length) this.unread = Buffer.from(chunk.subarray(start));
+          return;
+        }
+      }
+      this.take(chunk.subarray(start));
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  private take(bytes: Uint8Array): void {
+    if (bytes.length === 0 || this.overflowing) return;
+    if (this.held + bytes.length > MAX_HELD) {
+      this.overflowing = true;
+      this.parts = [];
+      this.held = 0;
+      return;
+    }
+    this.parts.push(Buffer.from(bytes));
+    this.held += bytes.length;
+  }
+
+  /** False when the sink takes no more for now. */
+  private end(sink: LineSink): boolean {
+    if (this.overflowing) {
+      this.overflowing = false;
+      sink.tooLong();
+      return true;
+    }
+    if (this.held === 0) return true; // the LF of a CR LF, or a blank line
+    const raw = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.held);
+    this.parts = [];
+    this.held = 0;
+    if (!withinLimits(raw)) {
+      sink.tooLong();
+      return true;
+    }
+    const bytes = raw.includes(NUL) ? raw.filter((b) => b !== NUL) : raw;
+    return sink.line(this.decoder.decode(bytes)) !== false;
+  }
+}
+
+/** Tags up to 8191 bytes, the rest up to 510 (512 with the CR LF it came with). */
+function withinLimits(line: Buffer): boolean {
+  let body = 0;
+  if (line[0] === AT) {
+    const space = line.indexOf(SPACE);
+    if (space < 0) return line.length <= MAX_TAGS_BYTES;
+    if (space + 1 > MAX_TAGS_BYTES) return false;
+    body = space + 1;
+  }
+  return line.length - body <= MAX_BODY_BYTES - 2;
+}

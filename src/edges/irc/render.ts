@@ -1,0 +1,93 @@
+// Events as IRC lines, for broadcasts: what every IRC recipient of one codec variant gets in the
+// same bytes (see caps.ts). Answers to one user (numerics) are in replies.ts.
+
+import type { ChatEvent, MsgId } from '../../model/events.js';
+import type { Codec } from '../edge.js';
+import { channel, source } from './names.js';
+import { splitBytes } from './split.js';
+
+export const CRLF = '\r\n';
+/** An IRC line's bytes without its tags, CR LF included. */
+export const LINE_BYTES = 512;
+
+export const TIME = 1;
+export const TAGS = 2;
+export const AWAY = 4;
+
+// Nothing that ends or cuts an IRC line can be in a text (the framers split lines there), but a
+// line to IRC clients is a command stream: one stray CR or LF would be a second command.
+const BREAKS = /[\r\n\0]/g;
+const ANY_BREAK = /[\r\n\0]/;
+const safe = (text: string): string => (ANY_BREAK.test(text) ? text.replace(BREAKS, ' ') : text);
+
+/** The tags an event's line carries in variant `bits`: its server time and its id. */
+export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefined): string {
+  const parts: string[] = [];
+  if (bits & TIME && at !== undefined) parts.push(`time=${new Date(at).toISOString()}`);
+  if (bits & TAGS && id !== undefined) parts.push(`msgid=${id}`);
+  return parts.length === 0 ? '' : `@${parts.join(';')} `;
+}
+
+/**
+ * `text` from `from` to `target` as PRIVMSG (or NOTICE) lines, each within 512 bytes without its
+ * tags; an action as CTCP ACTION. Pieces after the first carry `<id>:<n>` as their msgid, so every
+ * line has its own.
+ */
+export function messageLines(bits: number, at: number | undefined, id: MsgId | undefined, from: string, verb: string, target: string, text: string, action: boolean): string {
+  const head = `:${source(from)} ${verb} ${target} :${action ? '\x01ACTION ' : ''}`;
+  const tail = action ? '\x01' : '';
+  const budget = LINE_BYTES - Buffer.byteLength(head) - tail.length - CRLF.length;
+  const pieces = splitBytes(safe(text), Math.max(1, budget));
+  let out = '';
+  for (let n = 0; n < pieces.length; n++) out += `${tagsFor(bits, at, n === 0 || id === undefined ? id : `${id}:${n}`)}${head}${pieces[n]}${tail}${CRLF}`;
+  return out;
+}
+
+/** A broadcast event in variant `bits`; '' for an event that is not a broadcast. */
+export function renderBroadcast(event: ChatEvent, bits: number): string {
+  switch (event.k) {
+    case 'joined':
+      return `${tagsFor(bits, event.at, event.id)}:${source(event.nick)} JOIN ${channel(event.room)}${CRLF}`;
+    case 'left': {
+      const tags = tagsFor(bits, event.at, event.id);
+      if (event.how === 'part' || event.how === 'moved') {
+        const reason = event.reason ? ` :${safe(event.reason)}` : '';
+        return `${tags}:${source(event.nick)} PART ${channel(event.room)}${reason}${CRLF}`;
+      }
+      const why = event.how === 'lost' ? 'Connection lost' : event.reason ? `Quit: ${safe(event.reason)}` : 'Quit';
+      return `${tags}:${source(event.nick)} QUIT :${why}${CRLF}`;
+    }
+    case 'said':
+      return messageLines(bits, event.at, event.id, event.nick, event.notice ? 'NOTICE' : 'PRIVMSG', channel(event.room), event.text, false);
+    case 'acted':
+      return messageLines(bits, event.at, event.id, event.nick, 'PRIVMSG', channel(event.room), event.text, true);
+    case 'renamed':
+      return `${tagsFor(bits, event.at, event.id)}:${source(event.from)} NICK ${event.nick}${CRLF}`;
+    case 'topicSet':
+      return `${tagsFor(bits, event.at, event.id)}:${source(event.nick)} TOPIC ${channel(event.room)} :${safe(event.text)}${CRLF}`;
+    case 'awayChanged':
+      if (!(bits & AWAY)) return '';
+      return event.text === undefined ? `:${source(event.nick)} AWAY${CRLF}` : `:${source(event.nick)} AWAY :${safe(event.text)}${CRLF}`;
+    default:
+      return '';
+  }
+}
+
+/** One codec per variant, made once: sessions with the same variant share it (see caps.ts). */
+class IrcCodec implements Codec {
+  readonly protocol = 'irc';
+  constructor(readonly bits: number) {}
+  render(event: ChatEvent): string {
+    return renderBroadcast(event, this.bits);
+  }
+}
+
+const codecs = new Map<number, IrcCodec>();
+
+export function codecFor(bits: number): IrcCodec {
+  let codec = codecs.get(bits);
+  if (codec === undefined) codecs.set(bits, (codec = new IrcCodec(bits)));
+  return codec;
+}
+
+export { safe };

@@ -1,0 +1,163 @@
+// Numeric replies and other lines to one user (modern.ircdocs.horse "Numerics"): each takes the
+// recipient's nick (`*` before it has one) first, as the spec says. Pure: strings out.
+
+import type { UserInfo } from '../../model/events.js';
+import { MAX_NICK_CHARS } from '../../model/nicknames.js';
+import { MAX_ROOM_CHARS } from '../../model/rooms.js';
+import { joinLine } from './message.js';
+import { channel, HOST, NETWORK, SERVER } from './names.js';
+import { CRLF, LINE_BYTES } from './render.js';
+
+export interface IrcOptions {
+  version: string;
+  /** The message of the day's lines; null: none (422). */
+  motd: string[] | null;
+  maxRooms: number;
+  topicBytes: number;
+  /** The server password PASS must give; '' for none. */
+  password: string;
+  /** When the server started, for 003. */
+  created: Date;
+  /** The server's name in its lines (default node-chat). */
+  server?: string;
+}
+
+/** One line from the server: `:node-chat <verb> <params…>`. */
+export const line = (verb: string, ...params: string[]): string => `${joinLine({ source: SERVER, verb, params, trailing: true })}${CRLF}`;
+
+/** A numeric to `me`. */
+export const num = (me: string, code: string, ...params: string[]): string => line(code, me, ...params);
+
+/** Everyone's username as WHO / WHOIS show it: IRC users' own (from USER), telnet users' `telnet`. */
+const userOf = (u: UserInfo): string => (u.profile ? `~${u.profile.user}` : 'telnet');
+const realOf = (u: UserInfo): string => (u.profile ? u.profile.real : 'a telnet user');
+
+/** The ISUPPORT tokens (005), in lines of at most 13 tokens as clients expect. */
+export function isupport(me: string, o: IrcOptions): string {
+  const tokens = [
+    'AWAYLEN=300',
+    // Our folding is NFKC + lower case (model/nicknames.ts); RFC 8265's UsernameCaseMapped
+    // (width mapping, lower case, NFC) is the registered mapping closest to it: it folds
+    // everything ASCII and fullwidth the same way, and where NFKC folds more (compatibility
+    // characters) we only refuse more names as taken, never let two users share one.
+    'CASEMAPPING=rfc8265',
+    `CHANLIMIT=#:${o.maxRooms}`,
+    'CHANMODES=b,,,n',
+    `CHANNELLEN=${MAX_ROOM_CHARS + 1}`,
+    'CHANTYPES=#',
+    'ELIST=',
+    `LINELEN=${LINE_BYTES}`,
+    `MAXTARGETS=4`,
+    'MODES=1',
+    `NETWORK=${NETWORK}`,
+    `NICKLEN=${MAX_NICK_CHARS}`,
+    'PREFIX=(ov)@+',
+    'TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1,ISON:,USERHOST:5',
+    `TOPICLEN=${o.topicBytes}`,
+    'UTF8ONLY',
+  ];
+  let out = '';
+  for (let i = 0; i < tokens.length; i += 13) out += num(me, '005', ...tokens.slice(i, i + 13), 'are supported by this server');
+  return out;
+}
+
+export function counts(me: string, users: number, rooms: number): string {
+  return (
+    num(me, '251', `There are ${users} users and 0 invisible on 1 servers`) +
+    num(me, '252', '0', 'operator(s) online') +
+    num(me, '253', '0', 'unknown connection(s)') +
+    num(me, '254', String(rooms), 'channels formed') +
+    num(me, '255', `I have ${users} clients and 0 servers`) +
+    num(me, '265', String(users), String(users), `Current local users ${users}, max ${users}`) +
+    num(me, '266', String(users), String(users), `Current global users ${users}, max ${users}`)
+  );
+}
+
+export function motd(me: string, o: IrcOptions): string {
+  if (o.motd === null) return num(me, '422', 'MOTD File is missing');
+  return num(me, '375', `- ${SERVER} Message of the day - `) + o.motd.map((l) => num(me, '372', `- ${l}`)).join('') + num(me, '376', 'End of /MOTD command.');
+}
+
+/** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
+export function welcome(me: string, o: IrcOptions, users: number, rooms: number): string {
+  return (
+    num(me, '001', `Welcome to the ${NETWORK} IRC network ${me}!~u@${HOST}`) +
+    num(me, '002', `Your host is ${SERVER}, running version node-chat-${o.version}`) +
+    num(me, '003', `This server was created ${o.created.toUTCString()}`) +
+    num(me, '004', SERVER, `node-chat-${o.version}`, 'iw', 'bn') +
+    isupport(me, o) +
+    counts(me, users, rooms) +
+    motd(me, o)
+  );
+}
+
+export function whois(me: string, users: UserInfo[], missing: string[], asked: string): string {
+  let out = '';
+  for (const u of users) {
+    out += num(me, '311', u.nick, userOf(u), HOST, '*', realOf(u));
+    if (u.rooms.length > 0) out += num(me, '319', u.nick, u.rooms.map(channel).join(' '));
+    out += num(me, '312', u.nick, SERVER, 'node-chat');
+    if (u.away !== undefined) out += num(me, '301', u.nick, u.away);
+    out += num(me, '317', u.nick, '0', String(Math.floor(u.since / 1000)), 'seconds idle, signon time');
+  }
+  for (const nick of missing) out += num(me, '401', nick, 'No such nick/channel');
+  return out + num(me, '318', users[0]?.nick ?? asked, 'End of /WHOIS list');
+}
+
+export function whowas(me: string, users: UserInfo[], missing: string[], asked: string): string {
+  let out = '';
+  for (const u of users) out += num(me, '314', u.nick, userOf(u), HOST, '*', realOf(u)) + num(me, '312', u.nick, SERVER, new Date(u.since).toUTCString());
+  for (const nick of missing) out += num(me, '406', nick, 'There was no such nickname');
+  return out + num(me, '369', asked, 'End of WHOWAS');
+}
+
+/** WHO: `mask` is what was asked (a channel, or a nick). */
+export function who(me: string, users: UserInfo[], mask: string): string {
+  let out = '';
+  const room = mask.startsWith('#') ? mask : null;
+  for (const u of users) {
+    const shown = room ?? (u.rooms[0] !== undefined ? channel(u.rooms[0]) : '*');
+    out += num(me, '352', shown, userOf(u), HOST, SERVER, u.nick, u.away !== undefined ? 'G' : 'H', `0 ${realOf(u)}`);
+  }
+  return out + num(me, '315', mask, 'End of WHO list');
+}
+
+export function userhost(me: string, users: UserInfo[]): string {
+  return num(me, '302', users.map((u) => `${u.nick}=${u.away !== undefined ? '-' : '+'}${userOf(u)}@${HOST}`).join(' '));
+}
+
+export function ison(me: string, users: UserInfo[]): string {
+  return num(me, '303', users.map((u) => u.nick).join(' '));
+}
+
+/** NAMES: 353 lines within 512 bytes each, then 366. With userhost-in-names, nick!user@host. */
+export function names(me: string, room: string, nicks: string[], full: boolean): string {
+  const chan = channel(room);
+  const head = `:${SERVER} 353 ${me} = ${chan} :`;
+  const budget = LINE_BYTES - Buffer.byteLength(head) - CRLF.length;
+  let out = '';
+  let row = '';
+  for (const nick of nicks) {
+    const item = full ? `${nick}!~u@${HOST}` : nick;
+    if (row !== '' && Buffer.byteLength(row) + 1 + Buffer.byteLength(item) > budget) {
+      out += `${head}${row}${CRLF}`;
+      row = '';
+    }
+    row = row === '' ? item : `${row} ${item}`;
+  }
+  if (row !== '') out += `${head}${row}${CRLF}`;
+  return out + num(me, '366', chan, 'End of /NAMES list');
+}
+
+export function list(me: string, rooms: Array<[string, number]>, only: ReadonlySet<string> | null): string {
+  let out = num(me, '321', 'Channel', 'Users  Name');
+  // The lobby is listed while anyone is in it: an empty room does not exist.
+  for (const [room, n] of rooms) if (n > 0 && (only === null || only.has(room))) out += num(me, '322', channel(room), String(n), '');
+  return out + num(me, '323', 'End of /LIST');
+}
+
+export const HELP = [
+  'node-chat speaks IRC: JOIN PART PRIVMSG NOTICE NAMES TOPIC LIST WHO WHOIS WHOWAS',
+  'MODE AWAY ISON USERHOST NICK QUIT PING MOTD LUSERS VERSION TIME INFO HELP,',
+  'and the IRCv3 capabilities in CAP LS. Rooms are channels: the telnet room dev is #dev.',
+];

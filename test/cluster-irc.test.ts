@@ -1,0 +1,91 @@
+// IRC users on two cluster nodes sharing rooms with telnet users: chat, one QUIT and one NICK
+// across several shared channels, the queries the store answers, and one nickname claimed on
+// two nodes over two protocols at once: exactly one wins.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { clusterSystem } from '../src/cluster/remote.js';
+import * as texts from '../src/edges/telnet/texts.js';
+import { TestClient } from './helpers/client.js';
+import { ircUser, lines, startIrcServer, type IrcServer } from './helpers/irc.js';
+import { startRedis, type TestRedis } from './helpers/redis.js';
+
+let redis: TestRedis;
+let nodes: IrcServer[] = [];
+let clients: TestClient[] = [];
+const keep = (c: TestClient): TestClient => (clients.push(c), c);
+
+async function node(): Promise<IrcServer> {
+  const n = await startIrcServer({}, clusterSystem({ url: redis.url, retention: 10_000 }));
+  nodes.push(n);
+  return n;
+}
+
+const cluster = suite('cluster: IRC users on two nodes');
+cluster.before.each(async () => {
+  redis = await startRedis();
+});
+cluster.after.each(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await Promise.all(nodes.map((n) => n.close()));
+  nodes = [];
+  await redis.stop();
+});
+
+cluster('an IRC user on each node and a telnet user chat in two channels; QUIT and NICK arrive once', async () => {
+  const [one, two] = [await node(), await node()];
+  const al = keep(await ircUser(one.ircPort, 'alice', ['away-notify']));
+  const bo = keep(await ircUser(two.ircPort, 'bob'));
+  const tom = keep(await TestClient.named(two.port, 'tom'));
+  al.send('JOIN #lobby,#dev\r\n');
+  await al.waitFor('366 alice #dev');
+  bo.send('JOIN #lobby,#dev\r\n');
+  await al.waitFor(':bob!~u@node-chat JOIN #dev');
+  await tom.waitFor(texts.joined('bob', 'lobby'));
+  al.send('PRIVMSG #lobby :hello from node one\r\n');
+  await bo.waitFor(':alice!~u@node-chat PRIVMSG #lobby :hello from node one');
+  await tom.waitFor(texts.message('alice', 'hello from node one'));
+  tom.send('/me waves across\r\n');
+  await al.waitFor(':tom!~u@node-chat PRIVMSG #lobby :\x01ACTION waves across\x01');
+  al.send('WHOIS bob\r\nWHO #dev\r\nLUSERS\r\n');
+  await al.waitFor(/ 319 alice bob :#lobby #dev/);
+  await al.waitFor(' 315 alice #dev ');
+  assert.match(al.text, ' 352 alice #dev ~bob ');
+  await al.waitFor(' 251 alice :There are 3 users');
+  bo.send('AWAY :out\r\n');
+  await al.waitFor(':bob!~u@node-chat AWAY :out');
+  bo.send('NICK robert\r\n');
+  await al.waitFor(':bob!~u@node-chat NICK robert');
+  await tom.waitFor(texts.renamed('bob', 'robert'));
+  bo.send('QUIT :later\r\n');
+  await al.waitFor(':robert!~u@node-chat QUIT :Quit: later');
+  await tom.waitFor(texts.left('robert', 'lobby', 'later'));
+  al.send('PING :sync\r\n');
+  await al.waitFor('PONG node-chat :sync');
+  await TestClient.settle(200);
+  assert.is(lines(al).filter((l) => l.includes(' NICK robert')).length, 1);
+  assert.is(lines(al).filter((l) => l.includes(' QUIT ')).length, 1);
+  assert.is(lines(al).filter((l) => l.includes(' AWAY :out')).length, 1);
+  al.send('WHOWAS robert\r\n');
+  await al.waitFor(' 314 alice robert ~bob ');
+});
+
+cluster('one nickname claimed on two nodes over IRC and telnet at once: exactly one wins', async () => {
+  const [one, two] = [await node(), await node()];
+  for (let round = 0; round < 5; round++) {
+    const nick = `race${round}`;
+    const irc = keep(await TestClient.connect(one.ircPort));
+    const tel = keep(await TestClient.connect(two.port));
+    await tel.waitFor('please write your name');
+    irc.send(`NICK ${nick}\r\nUSER r 0 * :R\r\n`);
+    tel.send(`${nick}\r\n`);
+    await irc.waitFor(/ (001|433) /);
+    await tel.waitFor((t) => t.includes(texts.joined(nick, 'lobby')) || t.includes('already in use'));
+    const ircWon = / 001 /.test(irc.text);
+    const telWon = tel.text.includes(texts.joined(nick, 'lobby'));
+    assert.ok(ircWon !== telWon, `round ${round}: exactly one of them has ${nick}`);
+  }
+});
+
+cluster.run();
