@@ -43,7 +43,7 @@ export const SETTINGS = {
   'per-ip': num('PER_IP', 16, 'connections from one address (loopback exempt, so local load tests work)'),
   'register-timeout': num('REGISTER_TIMEOUT', 60, 'seconds a connection may take to choose a valid nickname'),
   'held-lines': num('HELD_LINES', 100, 'lines one connection may have waiting (behind a command in flight, or the flood limit) before the server stops reading it: the rest waits in the kernel, so a pasted flood costs bounded memory'),
-  'held-bytes': num('HELD_BYTES', 64 * 1024, 'the same bound in bytes'),
+  'held-bytes': num('HELD_BYTES', 64 * 1024, 'the same bound in characters of text held (about bytes, for ASCII)'),
   'max-rooms': num('MAX_ROOMS', 20, 'rooms one connection may be in at once (IRC clients join several; telnet users are in one): each costs a membership in every actor and log it touches'),
   'topic-length': num('TOPIC_LENGTH', 300, 'longest room topic in UTF-8 bytes: fits one IRC line (512 bytes) with the prefix, numeric, nickname and channel around it'),
   'keepalive': num('KEEPALIVE', 60, 'seconds of silence before TCP keepalive probes look for a vanished peer'),

@@ -177,6 +177,13 @@ events('a topic set on another node reaches every local member', () => {
   const effects = r.take();
   for (const c of [1, 2]) assert.equal(got(effects, c), [ev.topicSet('carol', 'news')]);
 });
+events('a topic set here settles its setter once read back (setting one is a barrier)', () => {
+  const r = replica();
+  r.apply('lobby', '4-0', { t: 'topic', g: 'n1:1', n: 'alice', x: 'plans' });
+  const effects = r.take();
+  assert.equal(kinds(effects, 1), ['settled']);
+  assert.equal(got(effects, 1), [ev.topicSet('alice', 'plans')]);
+});
 events('a private message reaches only its local target', () => {
   const r = replica();
   r.applyInbox('9-0', { t: 'priv', to: 'n1:2', f: 'carol', x: 'psst' });

@@ -143,10 +143,11 @@ export class RoomActor {
       }
       return this.settle(conn);
     }
-    if (nick === undefined) return;
+    if (nick === undefined) return this.settle(conn);
     const stamp = this.stamps.next();
     this.topic = { text, by: nick, at: stamp.at };
     this.out.deliver(this.all(), -1, { k: 'topicSet', room: this.name, ...stamp, nick, text });
+    this.settle(conn);
   }
 
   private settle(conn: ConnId): void {

@@ -213,7 +213,7 @@ export class ClusterSystem implements ActorSystem {
 
   private async handle(env: Envelope): Promise<void> {
     if (env.to === 'directory') return this.directory(env.msg);
-    return this.room(roomOf(env.to)!, env.msg);
+    return this.room(roomOf(env.to)!, env.msg, env.barrier === true);
   }
 
   private async directory(msg: DirectoryMsg): Promise<void> {
@@ -246,11 +246,14 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
-  private async room(room: string, msg: RoomMsg): Promise<void> {
+  private async room(room: string, msg: RoomMsg, barrier: boolean): Promise<void> {
     const conn = msg.conn;
     const me = this.replica.locals.get(conn);
-    // Not (or no longer) registered: a barrier must still settle. The release says goodbye for every room at once.
-    if (!me || msg.t === 'leave' || msg.t === 'renamed') return msg.t === 'leave' ? undefined : this.settle(conn);
+    // The release says goodbye for every room at once.
+    if (msg.t === 'leave' || msg.t === 'renamed') return;
+    // Not (or no longer) registered: a barrier must still settle; anything else must not (it would
+    // let go the lines held behind an earlier barrier).
+    if (!me) return barrier ? this.settle(conn) : undefined;
     const gid = gidOf(this.node, conn);
     const retention = this.options.retention;
     switch (msg.t) {
@@ -267,8 +270,9 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(conn);
       case 'topic': {
         if (msg.text !== undefined) {
-          await this.scripts.ncTopic(gid, this.nextOp(), room, msg.text, retention);
-          return; // everyone, the setter included, reads it from the log
+          const id = await this.scripts.ncTopic(gid, this.nextOp(), room, msg.text, retention);
+          if (id === NOT_THERE || id === null) return this.settle(conn);
+          return; // everyone, the setter included, reads it from the log; the setter's copy settles
         }
         const [text, by, at] = await this.redis.hmget(keys.topic(room), 'x', 'n', 'at');
         const event = text != null && by != null ? ({ k: 'topic', room, text, by, at: Number(at) } as const) : ({ k: 'noTopic', room } as const);

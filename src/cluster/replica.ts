@@ -197,7 +197,9 @@ export class Replica {
       case 'act':
         return this.deliver(this.all(room), conn, { k: 'acted', ...stamp, nick: e.n, text: e.x });
       case 'topic':
-        return this.deliver(this.all(room), -1, { k: 'topicSet', ...stamp, nick: e.n, text: e.x });
+        this.deliver(this.all(room), -1, { k: 'topicSet', ...stamp, nick: e.n, text: e.x });
+        if (conn >= 0) this.effects.push({ t: 'settled', conn }); // setting a topic is a barrier
+        return;
       case 'ren':
         if (conn >= 0) {
           room.members.set(conn, e.n);

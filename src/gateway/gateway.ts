@@ -135,7 +135,7 @@ export class Gateway {
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.out.enqueue(conn, Buffer.from(conn.session.farewell({ code: 'shutdown' }, true)));
+      this.out.enqueue(conn, Buffer.from(conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
       this.end(conn);
     }
     this.out.flush();

@@ -35,8 +35,9 @@ export type Intent =
 /**
  * Whether an intent holds its sender's later lines until it has settled: it can change where
  * the next line goes or what name it carries (claim, rename, join, part, move), or its answer
- * comes from another actor or from the shared store (private, who, rooms, a topic question), so
- * a user's answers arrive in the order the commands were typed. Decided here, once, and carried
+ * comes from another actor or from the shared store (private, who, rooms, a topic: in a cluster
+ * one is answered from the store and set through the log), so a user's answers arrive in the
+ * order the commands were typed. Decided here, once, and carried
  * with the intent: the runtime and the cluster adapter only read the flag.
  */
 export function isBarrier(intent: Intent): boolean {
@@ -47,8 +48,6 @@ export function isBarrier(intent: Intent): boolean {
       return false;
     case 'away':
       return true; // its answer (away / back) must come before the user's next answers
-    case 'topic':
-      return intent.text === undefined;
     default:
       return true;
   }

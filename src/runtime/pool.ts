@@ -4,7 +4,8 @@
 // Supervision: a host's state is rebuilt from what the gateway learned through effects
 // (the `snapshot` callback), and every batch whose effects had not come back is sent again,
 // in order. Effects arrive whole per batch, so a batch is either fully applied or not at all:
-// each accepted line is delivered exactly once across a crash.
+// each accepted line is delivered exactly once across a crash (unless it is the message that kills
+// its host every time: see dropPoison).
 
 import { roomOf, type Effect, type Envelope } from '../model/messages.js';
 import type { HostOutput } from './host.js';
@@ -184,6 +185,8 @@ export class ActorPool implements ActorSystem {
     const effects: Effect[] = [];
     if (msg.t === 'leave') effects.push({ t: 'placed', conn, room: roomOf(env.to)!, present: false });
     if (msg.t === 'release') effects.push({ t: 'named', conn, nick: null });
+    // A claim given up: the newcomer is still at the prompt, and is asked again.
+    if (msg.t === 'claim') effects.push({ t: 'deliver', to: Int32Array.of(conn), except: -1, event: { k: 'notice', notice: { code: 'claimLost' } } });
     if (env.barrier || msg.t === 'join' || (msg.t === 'renamed' && msg.settle)) effects.push({ t: 'settled', conn });
     if (effects.length > 0) this.options.onEffects(effects);
   }
