@@ -92,4 +92,13 @@ s('a resend of an operation still in flight gets its first result, and is not lo
   assert.is(await client.xlen(keys.log('lobby')), 3, 'the join, one, two: each once');
 });
 
+s('a room remembers the order its members came in, past the size where a hash keeps it', async () => {
+  // 200 members: past hash-max-listpack-entries (128), where a hash's order is its own.
+  const names = Array.from({ length: 200 }, (_, i) => `u${(i * 7919) % 1000}`);
+  for (const [i, n] of names.entries()) assert.ok(await enter(`A:${i + 1}`, n));
+  assert.ok(await scripts.ncPart('A:3', ++seq, 'lobby', '', 1000));
+  const order = await client.zrange(keys.order('lobby'), 0, -1);
+  const nicks = await client.hmget(keys.members('lobby'), ...order);
+  assert.equal(nicks, names.filter((_, i) => i !== 2), 'join order, the one who left gone');
+});
 s.run();

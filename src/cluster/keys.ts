@@ -29,6 +29,10 @@ export const keys = {
   inbox: (node: string) => `${P}inbox:${node}`,
   /** Folded nickname → gid of its holder. */
   nick: (key: string) => `${P}nick:${key}`,
+  /** A room's members in the order they joined it (a sorted set of gids, scored by `joins`). */
+  order: (room: string) => `${P}order:${room}`,
+  /** Joins so far, in every room: the score of the next member of `order`. */
+  joins: `${P}joins`,
   /** gid → nick of a room's members (a hash). */
   members: (room: string) => `${P}members:${room}`,
   /** gid → "user\treal" of IRC users (a hash): what WHOIS and WHO show; gone when the user leaves. */

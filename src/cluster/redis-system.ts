@@ -266,7 +266,7 @@ export class ClusterSystem implements ActorSystem {
         return;
       }
       case 'who':
-        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks: await this.redis.hvals(keys.members(room)) });
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks: await this.membersInOrder(room) });
         return this.settle(conn);
       case 'topic': {
         if (msg.text !== undefined) {
@@ -375,6 +375,14 @@ export class ClusterSystem implements ActorSystem {
   }
 
   // --- what IRC asks about users (WHOIS, WHO, ISON, USERHOST, WHOWAS, LUSERS, AWAY) ----------
+
+  /** A room's members' nicknames in the order they joined it (/who), as the store has them now. */
+  private async membersInOrder(room: string): Promise<string[]> {
+    const gids = await this.redis.zrange(keys.order(room), 0, -1);
+    if (gids.length === 0) return [];
+    const nicks = await this.redis.hmget(keys.members(room), ...gids);
+    return nicks.filter((n): n is string => n !== null);
+  }
 
   /** Users by nickname, as the store has them now. */
   private async named(nicks: string[]): Promise<{ users: UserInfo[]; missing: string[] }> {

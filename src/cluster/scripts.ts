@@ -46,12 +46,15 @@ end
 -- Into one more room: the join event, with the topic the joiner finds there.
 local function enter(gid, room, nick, ev, maxlen)
   redis.call('HSET', P..'members:'..room, gid, nick)
+  -- The order people came in, for /who: a hash keeps none.
+  redis.call('ZADD', P..'order:'..room, redis.call('INCR', P..'joins'), gid)
   redis.call('RPUSH', P..'in:'..gid, room)
   ev.t, ev.g, ev.n, ev.size, ev.tp = 'join', gid, nick, count(room), topicOf(room)
   return append(room, ev, maxlen)
 end
 local function part(gid, room)
   redis.call('HDEL', P..'members:'..room, gid)
+  redis.call('ZREM', P..'order:'..room, gid)
   redis.call('LREM', P..'in:'..gid, 0, room)
   count(room)
 end
