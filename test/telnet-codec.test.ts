@@ -55,6 +55,15 @@ const cases: Array<[string, ChatEvent, string]> = [
   ['degraded', notice({ code: 'degraded' }), yellow(' > the chat is degraded: its message store is unreachable; your lines will go out when it is back')],
   ['back, nothing missed', notice({ code: 'recovered', missed: [] }), grey(' > the chat is back: nothing was missed')],
   ['back, some missed', notice({ code: 'recovered', missed: ['dev', 'ops'] }), grey(' > the chat is back, but some lines in dev, ops were missed (older than the store keeps)')],
+  ['too many rooms', notice({ code: 'tooManyRooms', max: 20 }), yellow(' > you are in too many rooms (at most 20)')],
+  ['a claim lost in a crash', notice({ code: 'claimLost' }), yellow(' > the server had a hiccup, please try again') + PROMPT],
+  ['a hiccup', notice({ code: 'hiccup' }), yellow(' > this server had a hiccup: lines sent in the last moment may not have reached you')],
+  ['the store restarted empty', notice({ code: 'storeReset' }), yellow(' > the message store restarted and lost recent history; lines sent just before may be lost')],
+  ['lost touch', notice({ code: 'lostTouch' }), yellow(' > this server lost touch with the chat for a while')],
+  ['a name lost while away', notice({ code: 'nickLost', nick: 'alice' }), yellow(' > your nickname alice was taken while this server was away; please reconnect')],
+  ['lines trimmed from a log', notice({ code: 'missed', room: 'dev' }), grey(' > some lines in dev were missed (older than the store keeps)')],
+  ['private messages trimmed', notice({ code: 'privatesMissed' }), grey(' > some private messages to you may have been missed (older than the store keeps)')],
+  ['a rename in no room (IRC only; telnet users are always in one)', { k: 'nickChanged', from: 'al', nick: 'alice' }, grey(' > al is now known as alice')],
 ];
 for (const [name, event, bytes] of cases) render(name, () => assert.is(renderTelnet(event), bytes));
 render('a long member list wraps into several lines', () => {

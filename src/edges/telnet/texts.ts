@@ -2,7 +2,7 @@
 // events and notices other parts hand over as codes). The colours and wording follow the classic
 // node-chat; lines end with \r\n because telnet expects a carriage return.
 
-import type { Farewell } from '../../model/events.js';
+import type { Farewell, Notice } from '../../model/events.js';
 import { farewellText } from '../reasons.js';
 import { MAX_NICK_CHARS, type NickProblem } from '../../model/nicknames.js';
 import { LOBBY, MAX_ROOM_CHARS, type RoomProblem } from '../../model/rooms.js';
@@ -173,3 +173,43 @@ export const HELP: readonly string[] = [
 ];
 
 export const help = (): string => HELP.map((line) => grey(` > ${line}`)).join('');
+
+/** A notice (a code with its arguments, from the actors or the cluster) in telnet's words. */
+export function notice(n: Notice): string {
+  switch (n.code) {
+    case 'nickInvalid':
+      return n.stage === 'claim' ? nickInvalidPrompt(nickProblem(n.problem)) : error(nickProblem(n.problem));
+    case 'nickTaken':
+      return n.stage === 'claim' ? nickTaken(n.nick) : nickInUse(n.nick);
+    case 'nickUnchanged':
+      return alreadyKnownAs(n.nick);
+    case 'noSuchNick':
+      return noUser(n.nick);
+    case 'tooManyRooms':
+      return error(`you are in too many rooms (at most ${n.max})`);
+    case 'storeFailed':
+      return error('that could not be done just now (the chat store failed); please try again');
+    case 'claimLost':
+      return nickInvalidPrompt('the server had a hiccup, please try again');
+    case 'hiccup':
+      return error('this server had a hiccup: lines sent in the last moment may not have reached you');
+    case 'degraded':
+      return error('the chat is degraded: its message store is unreachable; your lines will go out when it is back');
+    case 'recovered':
+      return info(
+        n.missed.length === 0 ? 'the chat is back: nothing was missed' : `the chat is back, but some lines in ${n.missed.join(', ')} were missed (older than the store keeps)`,
+      );
+    case 'missed':
+      return info(`some lines in ${n.room} were missed (older than the store keeps)`);
+    case 'privatesMissed':
+      return info('some private messages to you may have been missed (older than the store keeps)');
+    case 'storeReset':
+      return error('the message store restarted and lost recent history; lines sent just before may be lost');
+    case 'lostTouch':
+      return error('this server lost touch with the chat for a while');
+    case 'nickLost':
+      return error(`your nickname ${n.nick} was taken while this server was away; please reconnect`);
+    case 'away':
+      return ''; // telnet has no /away
+  }
+}
