@@ -9,7 +9,8 @@
 // whole and answered 417 (ERR_INPUTTOOLONG); bytes held for an unfinished line never exceed
 // the sum, so a client that never sends a line end costs bounded memory.
 
-import type { Framer, LineSink } from '../edge.js';
+import type { LineSink } from '../edge.js';
+import { ResumableFramer } from '../resumable.js';
 
 export const MAX_BODY_BYTES = 512;
 export const MAX_TAGS_BYTES = 8191;
@@ -21,51 +22,27 @@ const NUL = 0;
 const AT = 64;
 const SPACE = 32;
 
-export class IrcFramer implements Framer {
+export class IrcFramer extends ResumableFramer {
   private parts: Buffer[] = [];
   private held = 0;
   /** The current line went past the cap: drop what remains of it, then say so. */
   private overflowing = false;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
-  /** What a sink that said "no more" left of its chunk (see LineSink.line). */
-  private unread: Buffer | null = null;
-  private pushing = false;
-
   get heldBytes(): number {
     return this.held;
   }
 
-  get unreadBytes(): number {
-    return this.unread ? this.unread.length : 0;
-  }
-
-  resume(sink: LineSink): void {
-    if (this.pushing || this.unread === null) return;
-    const rest = this.unread;
-    this.unread = null;
-    this.push(rest, sink);
-  }
-
-  push(chunk: Uint8Array, sink: LineSink): void {
-    this.pushing = true;
-    try {
-      let start = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        const b = chunk[i]!;
-        if (b !== LF && b !== CR) continue;
-        this.take(chunk.subarray(start, i));
-        start = i + 1;
-        if (!this.end(sink)) {
-          // The sink is full: keep the rest, unread, for resume.
-          if (start < chunk.length) this.unread = Buffer.from(chunk.subarray(start));
-          return;
-        }
-      }
-      this.take(chunk.subarray(start));
-    } finally {
-      this.pushing = false;
+  protected read(chunk: Uint8Array, sink: LineSink): void {
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b !== LF && b !== CR) continue;
+      this.take(chunk.subarray(start, i));
+      start = i + 1;
+      if (!this.end(sink)) return this.keepUnread(chunk.subarray(start)); // the sink is full
     }
+    this.take(chunk.subarray(start));
   }
 
   private take(bytes: Uint8Array): void {

@@ -4,7 +4,8 @@
 // telnet IAC commands and option negotiation, backspace from character-at-a-time clients, and
 // the line cap.
 
-import type { Framer, LineSink } from '../edge.js';
+import type { LineSink } from '../edge.js';
+import { ResumableFramer } from '../resumable.js';
 import { cleanText } from './sanitize.js';
 
 export type { LineSink };
@@ -49,7 +50,7 @@ const enum Side {
 // built at a time, and an idle connection holds no buffer at all (see `pending`).
 let scratch = Buffer.allocUnsafe(8192);
 
-export class LineFramer implements Framer {
+export class LineFramer extends ResumableFramer {
   /** Bytes of the unfinished line, copied out of scratch between reads; null when none. */
   private pending: Buffer | null = null;
   /** Bytes received for the current line, counted before any stripping. */
@@ -58,15 +59,17 @@ export class LineFramer implements Framer {
   private afterCR = false;
   private telnet = Telnet.Data;
   private verb = 0;
-  /** Whether the client sends binary (its WILL / WONT, our DO / DONT). */
-  private binaryIn = Side.No;
-  /** Whether we send binary (our WILL / WONT, its DO / DONT). */
-  private binaryOut = Side.No;
-  /** SUPPRESS-GO-AHEAD, each way. */
-  private sgaIn = Side.No;
-  private sgaOut = Side.No;
+  /**
+   * Where each agreed option stands, each way: `in` is the client's side (its WILL / WONT, our DO /
+   * DONT), `out` ours (our WILL / WONT, its DO / DONT).
+   */
+  private readonly agreed: Record<number, { in: Side; out: Side }> = {
+    [BINARY]: { in: Side.No, out: Side.No },
+    [SGA]: { in: Side.No, out: Side.No },
+  };
 
   constructor(readonly maxLine = 4096) {
+    super();
     if (scratch.length < maxLine + 1) scratch = Buffer.allocUnsafe(maxLine + 1);
   }
 
@@ -77,7 +80,8 @@ export class LineFramer implements Framer {
 
   /** Binary mode agreed in each direction (asked for but not yet answered counts as not). */
   get binary(): { in: boolean; out: boolean } {
-    return { in: this.binaryIn === Side.Yes, out: this.binaryOut === Side.Yes };
+    const b = this.agreed[BINARY]!;
+    return { in: b.in === Side.Yes, out: b.out === Side.Yes };
   }
 
   /**
@@ -94,36 +98,12 @@ export class LineFramer implements Framer {
   }
 
   askBinary(): Buffer {
-    if (this.binaryIn === Side.No) this.binaryIn = Side.Asked;
+    const b = this.agreed[BINARY]!;
+    if (b.in === Side.No) b.in = Side.Asked;
     return Buffer.from([IAC, DO, BINARY]);
   }
 
-  /** What a sink that said "no more" left of its chunk (see LineSink.line). */
-  private unread: Buffer | null = null;
-  /** A push is running: the scratch buffer is in use, so no other may start (see resume). */
-  private pushing = false;
-
-  get unreadBytes(): number {
-    return this.unread ? this.unread.length : 0;
-  }
-
-  resume(sink: LineSink): void {
-    if (this.pushing || this.unread === null) return;
-    const rest = this.unread;
-    this.unread = null;
-    this.push(rest, sink);
-  }
-
-  push(chunk: Uint8Array, sink: LineSink): void {
-    this.pushing = true;
-    try {
-      this.read(chunk, sink);
-    } finally {
-      this.pushing = false;
-    }
-  }
-
-  private read(chunk: Uint8Array, sink: LineSink): void {
+  protected read(chunk: Uint8Array, sink: LineSink): void {
     const buf = scratch;
     const max = this.maxLine;
     let w = 0;
@@ -149,7 +129,7 @@ export class LineFramer implements Framer {
           this.afterCR = b === CR;
           if (!this.endLine(buf, w, sink)) {
             // The sink is full: keep the rest, unread, for resume (its own copy: at most one read).
-            if (i + 1 < chunk.length) this.unread = Buffer.from(chunk.subarray(i + 1));
+            this.keepUnread(chunk.subarray(i + 1));
             return;
           }
           w = 0;
@@ -207,12 +187,8 @@ export class LineFramer implements Framer {
         return false;
       case Telnet.Option:
         this.telnet = Telnet.Data;
-        if (b === BINARY) {
-          this.negotiateBinary(sink);
-          return false;
-        }
-        if (b === SGA) {
-          this.negotiateSga(sink);
+        if (b === BINARY || b === SGA) {
+          this.negotiate(b, sink);
           return false;
         }
         // Refuse every other option: we stay a line-mode NVT. Answering matters: telnet hides
@@ -238,40 +214,25 @@ export class LineFramer implements Framer {
     }
   }
 
-  // Binary mode changes nothing in how lines are framed: telnet still ends them with CR / LF,
-  // and IAC IAC is still a data 255. Outbound needs no IAC doubling either: we only ever write
-  // UTF-8 made by Buffer.from(string), and UTF-8 never holds the byte 0xFF.
-  private negotiateBinary(sink: LineSink): void {
+  // Neither option changes how lines are framed. In binary mode telnet still ends lines with
+  // CR / LF, and IAC IAC is still a data 255; outbound needs no IAC doubling either: we only ever
+  // write UTF-8 made by Buffer.from(string), and UTF-8 never holds the byte 0xFF. In character mode
+  // (SGA) the framer reads bytes one at a time all the same, and erases a whole character on
+  // backspace (see read); the client echoes locally, since we WONT ECHO.
+  private negotiate(option: number, sink: LineSink): void {
+    const state = this.agreed[option]!;
     switch (this.verb) {
       case WILL:
-        this.binaryIn = agree(this.binaryIn, DO, BINARY, sink);
+        state.in = agree(state.in, DO, option, sink);
         return;
       case DO:
-        this.binaryOut = agree(this.binaryOut, WILL, BINARY, sink);
+        state.out = agree(state.out, WILL, option, sink);
         return;
       case WONT:
-        this.binaryIn = disagree(this.binaryIn, DONT, BINARY, sink);
+        state.in = disagree(state.in, DONT, option, sink);
         return;
       default: // DONT
-        this.binaryOut = disagree(this.binaryOut, WONT, BINARY, sink);
-    }
-  }
-
-  // Character mode changes nothing either: the framer reads bytes one at a time all the same, and
-  // erases a whole character on backspace (see read); the client echoes locally, since we WONT ECHO.
-  private negotiateSga(sink: LineSink): void {
-    switch (this.verb) {
-      case WILL:
-        this.sgaIn = agree(this.sgaIn, DO, SGA, sink);
-        return;
-      case DO:
-        this.sgaOut = agree(this.sgaOut, WILL, SGA, sink);
-        return;
-      case WONT:
-        this.sgaIn = disagree(this.sgaIn, DONT, SGA, sink);
-        return;
-      default: // DONT
-        this.sgaOut = disagree(this.sgaOut, WONT, SGA, sink);
+        state.out = disagree(state.out, WONT, option, sink);
     }
   }
 }
