@@ -182,6 +182,11 @@ export class ServerProcess extends StartedProcess {
     return this.log();
   }
 
+  /** A server this bench spawned itself (ngircd: no `listening on` line), once it listens. */
+  static adopt(spec: ServerSpec, child: ChildProcess, host: string, port: number, log: () => string): ServerProcess {
+    return new ServerProcess(spec, child, host, port, log);
+  }
+
   static async start(spec: ServerSpec, timeoutMs = 15_000): Promise<ServerProcess> {
     const p = await startListening(process.execPath, [spec.script, ...spec.args], { name: spec.name, timeoutMs, keepChars: TAIL });
     return new ServerProcess(spec, p.child, p.host, p.port, p.output);

@@ -12,7 +12,7 @@ import { RefBuilds, refOf, type RefBuild } from './ref-build.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
 import { SCENARIOS, scenarioByName, type RunContext } from './scenarios/index.js';
-import { CLUSTER_NODE, clusterTarget, externalTarget, refTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
+import { CLUSTER_NODE, clusterTarget, externalTarget, ircTarget, ngircdTarget, refTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
@@ -32,6 +32,10 @@ flags:
                      fresh redis-server; its figures are the node's), ours@REF (the commit REF of
                      this repository, e.g. ours@HEAD~1, built in a temporary git worktree)
                      (default: ours,baseline)
+  --protocol P       telnet (default) or irc (fanout, rate): the clients speak IRC (NICK/USER, JOIN #lobby,
+                     PRIVMSG); servers then: ours (its IRC port), ngircd (Debian's, started with a temp
+                     config, the baseline), ours-mixed (half the clients telnet, half IRC), ours-telnet
+                     (default: ours,ngircd,ours-mixed,ours-telnet)
   --workers N        pass --workers N to ours (rooms: the list to compare, e.g. 1,2,3, its default)
   --rooms RxM,…      rooms: the shapes (default 100x20,10x200; --quick 3x4)
   --window W         rooms, cluster: lines in flight per sender (default 8, as fanout)
@@ -88,6 +92,7 @@ async function main(): Promise<number> {
       workers: { type: 'string' },
       rooms: { type: 'string' },
       window: { type: 'string' },
+      protocol: { type: 'string', default: 'telnet' },
       'redis-server': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -117,12 +122,30 @@ async function main(): Promise<number> {
     if (m === null || Number(m[1]) < 1 || Number(m[2]) < 2) throw new Error(`--rooms: RxM with R >= 1 and M >= 2, e.g. 100x20, got ${x}`);
     return { R: Number(m[1]), M: Number(m[2]) };
   });
+  const protocol = values.protocol;
+  if (protocol !== 'telnet' && protocol !== 'irc') throw new Error(`--protocol: telnet or irc, got ${protocol}`);
+  if (protocol === 'irc') {
+    const other = names.filter((n) => n !== 'fanout' && n !== 'rate');
+    if (other.length > 0) throw new Error(`--protocol irc runs fanout and rate only, not ${other.join(', ')}`);
+    if (values.port !== undefined) throw new Error('--protocol irc starts its own servers (no --host/--port)');
+  }
   let servers: Target[];
   const built: Array<{ name: string; build: RefBuild }> = [];
   let baseline: Target | null = startedTarget(serverSpec('baseline'));
   if (values.port !== undefined) {
     servers = [externalTarget(values.host ?? '127.0.0.1', Number(values.port))];
     baseline = null;
+  } else if (protocol === 'irc') {
+    const workers = workersList?.[0];
+    const opts = workers === undefined ? {} : { workers };
+    const wanted = (values.servers ?? 'ours,ngircd,ours-mixed,ours-telnet').split(',').filter(Boolean);
+    const ngircd = ngircdTarget();
+    baseline = wanted.includes('ngircd') ? ngircd : null;
+    servers = wanted.map((name) => {
+      if (name === 'ngircd') return ngircd;
+      if (name === 'ours' || name === 'ours-mixed' || name === 'ours-telnet') return ircTarget(name, opts);
+      throw new Error(`--protocol irc: servers are ours, ngircd, ours-mixed, ours-telnet; got ${name}`);
+    });
   } else {
     const workers = workersList?.[0];
     const wanted = (values.servers ?? 'ours,baseline').split(',').filter(Boolean);

@@ -143,6 +143,7 @@ export class ClientPool implements PoolApi, ConnOwner {
     const socket = net.connect({ host: target.host, port: target.port });
     conn.socket = socket;
     socket.setNoDelay(true);
+    if (conn.irc) conn.register();
     socket.on('data', (chunk: Buffer) => conn.data(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => bump(this.errors, err.code ?? err.message));
     socket.on('close', () => {
@@ -264,7 +265,8 @@ export class ClientPool implements PoolApi, ConnOwner {
       s.dirty = false;
       if (!this.sending || s.conn.state !== State.Ready || s.owed === 0) continue;
       let out = '';
-      for (let k = 0; k < s.owed; k++) out += payloadLine('m', s.index, s.seq++, now, this.setup.lineBytes);
+      const prefix = s.conn.sendPrefix; // IRC: `PRIVMSG #room :`; telnet: ''
+      for (let k = 0; k < s.owed; k++) out += prefix + payloadLine('m', s.index, s.seq++, now, this.setup.lineBytes);
       this.sentTotal += s.owed;
       s.owed = 0;
       if (s.hearers === 0) {

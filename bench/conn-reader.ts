@@ -10,7 +10,7 @@ import { NICK_PROMPT, joined as joinedText } from '../src/edges/telnet/texts.js'
 import type { ReceiverCheck } from './check.js';
 import type { ConnSpec, PoolSetup } from './pool-messages.js';
 import { nowUs, type Histogram } from './stats.js';
-import { LineKind, LineSplitter, PAYLOAD_BENCH, PAYLOAD_CHURN, lineKind, parsePayload, parsed, type LineHandler } from './wire.js';
+import { LineKind, LineSplitter, PAYLOAD_BENCH, PAYLOAD_CHURN, lineKind, parsePayload, parsePayloadAt, parsed, type LineHandler } from './wire.js';
 
 export const enum State {
   Connecting, // waiting for the nickname prompt
@@ -28,6 +28,13 @@ const YELLOW_LINE = Buffer.from('\x1b[93m');
 const NICK_AT = 8; // `\x1b[90m > ` precedes the nick in join/leave lines
 const CHURN_NICK = 0x63; // 'c'
 const MAX_PRELUDE = 64 * 1024;
+// IRC (a connection to an address marked `irc`): what the reader looks for on its lines.
+const SP = 0x20;
+const COLON = 0x3a;
+const AT = 0x40;
+const PRIVMSG = Buffer.from('PRIVMSG ');
+const SPACE_COLON = Buffer.from(' :');
+const PING = Buffer.from('PING ');
 
 /** Own "joined" line as received (without its `\n`). */
 const ackBytes = (nick: string, room: string): Buffer => Buffer.from(joinedText(nick, room).slice(0, -1));
@@ -74,12 +81,27 @@ export class Conn implements LineHandler {
   seenLeaves = 0;
   seenChurn = 0;
   private readonly ack: Buffer;
+  /** Speaks IRC (its target address is an IRC listener), else telnet. */
+  readonly irc: boolean;
+  /** IRC: `#room`, and what a sender puts before each line (`PRIVMSG #room :`); telnet: ''. */
+  readonly channel: string;
+  readonly sendPrefix: string;
 
   constructor(
     readonly pool: ConnOwner,
     readonly spec: ConnSpec,
   ) {
     this.ack = ackBytes(spec.nick, LOBBY);
+    const targets = pool.setup.targets;
+    this.irc = targets[spec.target % targets.length]?.irc === true;
+    this.channel = this.irc ? `#${spec.room}` : '';
+    this.sendPrefix = this.irc ? `PRIVMSG ${this.channel} :` : '';
+  }
+
+  /** IRC: registration, sent as soon as the socket is opened (the reply 001 then asks for the JOIN). */
+  register(): void {
+    this.state = State.Naming;
+    this.socket!.write(`NICK ${this.spec.nick}\r\nUSER ${this.spec.nick} 0 * :bench\r\n`);
   }
 
   data(chunk: Buffer): void {
@@ -97,6 +119,7 @@ export class Conn implements LineHandler {
         if (pool.dirty.length > 0) pool.flushSenders();
         return;
       case State.Connecting: {
+        if (this.irc) return this.joining(chunk);
         const pre = this.prelude === null ? chunk : Buffer.concat([this.prelude, chunk]);
         const at = pre.indexOf(PROMPT);
         if (at < 0) {
@@ -123,13 +146,18 @@ export class Conn implements LineHandler {
   private joining(chunk: Buffer): void {
     this.pool.chunkUs = nowUs();
     this.splitter.push(chunk, this);
-    if (this.state === State.Naming) {
+    if (this.state === State.Naming && !this.irc) {
       const pending = this.splitter.pending;
       if (pending !== null && pending.indexOf(TAKEN) >= 0) this.fail('nickname refused');
     }
   }
 
   line(buf: Buffer, start: number, end: number): void {
+    if (this.irc) {
+      if (this.state === State.Ready) this.ircReadyLine(buf, start, end);
+      else if (this.state !== State.Closed) this.ircJoiningLine(buf.toString('latin1', start, end).replace(/\r$/, ''));
+      return;
+    }
     switch (this.state) {
       case State.Ready:
         this.readyLine(buf, start, end);
@@ -185,6 +213,50 @@ export class Conn implements LineHandler {
         const l = buf.indexOf(LEFT, start + NICK_AT);
         if (l >= 0 && l < end) this.seenLeaves++;
       }
+    }
+  }
+
+  /** IRC before joining: PING → PONG, 001 → JOIN, 366 for our channel → joined, 432/433 → refused. */
+  private ircJoiningLine(text: string): void {
+    const words = text.startsWith('@') ? text.slice(text.indexOf(' ') + 1).split(' ') : text.split(' ');
+    if (words[0]!.startsWith(':')) words.shift();
+    const cmd = words[0];
+    if (cmd === 'PING') this.socket!.write(`PONG ${words.slice(1).join(' ')}\r\n`);
+    else if (cmd === '001') {
+      this.state = State.Moving;
+      this.socket!.write(`JOIN ${this.channel}\r\n`);
+    } else if (cmd === '366' && words[2]?.toLowerCase() === this.channel.toLowerCase()) this.pool.joined(this);
+    else if (cmd === '432' || cmd === '433' || cmd === '436' || cmd === '437') this.fail('nickname refused');
+    else if (cmd === '471' || cmd === '473' || cmd === '474' || cmd === '475' || cmd === '405') this.fail(`JOIN refused (${cmd})`);
+  }
+
+  /** IRC, joined: `[@tags ][:prefix ]PRIVMSG #room :PAYLOAD` is checked; PING answered; the rest ignored. */
+  private ircReadyLine(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    if (buf[i] === AT) {
+      i = buf.indexOf(SP, i);
+      if (i < 0 || i >= end) return;
+      i++;
+    }
+    if (buf[i] === COLON) {
+      i = buf.indexOf(SP, i);
+      if (i < 0 || i >= end) return;
+      i++;
+    }
+    if (buf.compare(PRIVMSG, 0, PRIVMSG.length, i, Math.min(end, i + PRIVMSG.length)) === 0) {
+      const t = buf.indexOf(SPACE_COLON, i + PRIVMSG.length);
+      if (t < 0 || t >= end || !parsePayloadAt(buf, t + 2, end)) return;
+      if (parsed.kind === PAYLOAD_BENCH) {
+        const check = this.check;
+        if (check === null) return;
+        const pool = this.pool;
+        pool.received++;
+        pool.latency.record(pool.chunkUs - parsed.sentUs);
+        pool.lastReceiveUs = pool.chunkUs;
+        if (check.see(parsed.sender, parsed.seq)) pool.acked(parsed.sender, parsed.seq);
+      } else if (parsed.kind === PAYLOAD_CHURN) this.seenChurn++;
+    } else if (buf.compare(PING, 0, PING.length, i, Math.min(end, i + PING.length)) === 0) {
+      this.socket!.write(`PONG ${buf.toString('latin1', i + PING.length, end).replace(/\r$/, '')}\r\n`);
     }
   }
 

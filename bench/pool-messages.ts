@@ -7,6 +7,8 @@ import type { HistogramData } from './stats.js';
 export interface Address {
   host: string;
   port: number;
+  /** An IRC listener: its connections register with NICK/USER, JOIN #room and send PRIVMSG (else telnet). */
+  irc?: boolean;
 }
 
 /** One connection the pool opens. */

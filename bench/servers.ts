@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { Address } from './pool-messages.js';
 import { ServerProcess, type ServerSpec } from './child.js';
 import { RedisServer } from './redis.js';
+import { NGIRCD, findNgircd, startNgircd } from './ngircd.js';
+import { rmSync } from 'node:fs';
 
 const OURS = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const CLASSIC = fileURLToPath(new URL('./baselines/classic.js', import.meta.url));
@@ -111,6 +113,54 @@ export async function stopStarted(s: Started): Promise<void> {
   const procs = s.procs ?? (s.proc === null ? [] : [s.proc]);
   await Promise.all(procs.map((p) => p.stop()));
   await s.redis?.stop();
+}
+
+/** Ours with its IRC listener on (`--irc-port 0`): its port, from the startup line (`…, IRC on port P, …`). */
+async function startOursIrc(name: string, opts: ServerOptions): Promise<{ proc: ServerProcess; telnet: Address; irc: Address }> {
+  const base = serverSpec('ours', opts);
+  const proc = await ServerProcess.start({ name, script: base.script, args: [...base.args, '--irc-port', '0'] });
+  const m = /IRC on port (\d+)/.exec(proc.output);
+  if (m === null) {
+    await proc.stop();
+    throw new Error(`${name}: no "IRC on port" in its startup line\n${proc.output}`);
+  }
+  return { proc, telnet: { host: proc.host, port: proc.port }, irc: { host: proc.host, port: Number(m[1]), irc: true } };
+}
+
+/**
+ * `--protocol irc` (issue 16): `ours` every client over IRC; `ours-mixed` connection i over
+ * telnet or IRC by ⌊i / threads⌋ mod 2 (traffic.ts deals several addresses so: half the
+ * receivers and half the senders each way, in every load-generator thread); `ours-telnet` the
+ * same server, every client over telnet (what the mixed room is compared with).
+ */
+export function ircTarget(name: 'ours' | 'ours-mixed' | 'ours-telnet', opts: ServerOptions = {}): Target {
+  return {
+    name,
+    async start() {
+      const { proc, telnet, irc } = await startOursIrc(name, opts);
+      const addresses = name === 'ours' ? [irc] : name === 'ours-mixed' ? [telnet, irc] : [telnet];
+      return { addresses, proc };
+    },
+  };
+}
+
+/** Debian's ngircd (bench/ngircd.ts), every client over IRC. */
+export function ngircdTarget(): Target {
+  return {
+    name: NGIRCD,
+    async start() {
+      const bin = findNgircd();
+      if (bin === null) throw new Error('ngircd is not installed (apt-get install -y ngircd)');
+      const { proc, dir } = await startNgircd(bin);
+      const stop = proc.stop.bind(proc);
+      // Its temp dir goes with it.
+      proc.stop = async (graceMs?: number) => {
+        await stop(graceMs);
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return { addresses: [{ host: proc.host, port: proc.port, irc: true }], proc };
+    },
+  };
 }
 
 export function externalTarget(host: string, port: number): Target {

@@ -83,7 +83,12 @@ const DOT = 0x2e;
 export function parsePayload(buf: Buffer, start: number, end: number): boolean {
   let i = start + 8; // past `\x1b[96m > `
   while (i < end && buf[i] !== HASH) i++;
-  if (i + 2 >= end) return false;
+  return parsePayloadAt(buf, i, end);
+}
+
+/** The same, for a payload that starts at `i` exactly (the trailing parameter of an IRC PRIVMSG). */
+export function parsePayloadAt(buf: Buffer, i: number, end: number): boolean {
+  if (i + 2 >= end || buf[i] !== HASH) return false;
   parsed.kind = buf[i + 1]!;
   i += 2;
   let n = 0;

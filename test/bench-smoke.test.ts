@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import { ServerProcess } from '../bench/child.js';
 import { RedisServer, redisMissing } from '../bench/redis.js';
 import { scenarioByName, type RunContext } from '../bench/scenarios/index.js';
-import { CLUSTER_NODE, clusterTarget, serverSpec, startedTarget } from '../bench/servers.js';
+import { findNgircd } from '../bench/ngircd.js';
+import { CLUSTER_NODE, clusterTarget, ircTarget, ngircdTarget, serverSpec, startedTarget, type Target } from '../bench/servers.js';
 
 const smoke = suite('bench smoke');
 
@@ -73,6 +74,30 @@ for (const server of servers) {
 }
 
 if (existsSync(serverSpec('ours').script)) {
+  // --protocol irc (issue 16): the clients register with NICK/USER, JOIN #lobby and PRIVMSG; in
+  // ours-mixed half of them speak telnet. ngircd too when it is installed (.ci/run installs it).
+  const ircTargets: Array<[string, () => Target]> = [
+    ['ours', () => ircTarget('ours')],
+    ['ours-mixed', () => ircTarget('ours-mixed')],
+    ...(findNgircd() === null ? [] : [['ngircd', ngircdTarget] as [string, () => Target]]),
+  ];
+  for (const [name, make] of ircTargets) {
+    smoke(`fanout --protocol irc against ${name}: every PRIVMSG arrives once, in order, everywhere`, async () => {
+      const [r] = await scenarioByName('fanout').run({ ...context('ours'), servers: [make()] });
+      assert.ok(r);
+      assert.is(r.server, name);
+      assert.is(r.join.joined, 4, 'all registered and joined #lobby');
+      assert.ok(r.messages > 0, 'something was sent');
+      assert.equal(r.errors, {});
+      assert.is(r.check?.lost, 0, 'lost');
+      assert.is(r.check?.duplicated, 0, 'duplicated');
+      assert.is(r.check?.reordered, 0, 'reordered');
+      assert.is(r.check?.mismatched, 0, 'order across receivers');
+      assert.is(r.deliveries, r.messages * 3, 'each line reached the 3 others');
+      assert.ok(r.ok);
+    });
+  }
+
   smoke('rooms against ours: /join works, every room hears only its own senders, in one order', async () => {
     const ctx: RunContext = { ...context('ours'), servers: [], workersList: [2], roomShapes: [{ R: 3, M: 4 }] };
     const results = await scenarioByName('rooms').run(ctx);
