@@ -187,6 +187,19 @@ codecs('a run of broadcasts over a mixed room: each protocol renders each event 
   assert.is(written.get(2), 'b c ');
   assert.is(written.get(4), 'C ');
 });
+codecs('three protocols met in turns, in a run and alone: each renders each event once, each member gets its own', () => {
+  const third: Codec = { protocol: 'third', render: (e) => (renders++, `<${textOf(e)}>`) };
+  const pick = [plain, upper, third];
+  const { delivery, written } = world([1, 2, 3, 4, 5, 6], (id) => pick[id % 3]!);
+  renders = 0;
+  delivery.deliverRun([d([1, 2, 3, 4, 5, 6], 'a '), d([1, 2, 3, 4, 5, 6], 'b ')]);
+  assert.is(renders, 6, 'two events, three protocols');
+  renders = 0;
+  delivery.deliver(Int32Array.of(1, 2, 3, 4, 5, 6), -1, said('c '));
+  assert.is(renders, 3);
+  delivery.flush();
+  assert.equal([1, 2, 3, 4, 5, 6].map((id) => written.get(id)), ['A B C ', '<a ><b ><c >', 'a b c ', 'A B C ', '<a ><b ><c >', 'a b c ']);
+});
 codecs('an event a protocol renders as nothing writes nothing to its connections', () => {
   const { delivery, writes } = world([1, 2], (id) => (id === 1 ? plain : upper));
   delivery.deliver(Int32Array.of(1, 2), -1, { k: 'roomSize', room: 'r', count: 2 });

@@ -42,21 +42,30 @@ export function extendsList(a: Int32Array, b: Int32Array): boolean {
 class Rendered {
   private codec: Codec | null = null;
   private bytes: Buffer | null = null;
-  /** Codecs past the first: a room mixing protocols renders once for each. */
+  /** The second codec met, in a slot of its own: a room of two protocols takes no map lookup. */
+  private codec2: Codec | null = null;
+  private bytes2: Buffer | null = null;
+  /** Codecs past the second (IRC capability variants). */
   private others: Map<Codec, Buffer> | null = null;
 
   constructor(private readonly event: ChatEvent) {}
 
   for(codec: Codec): Buffer {
     if (codec === this.codec) return this.bytes!;
+    if (codec === this.codec2) return this.bytes2!;
+    const bytes = (): Buffer => Buffer.from(codec.render(this.event), 'utf8');
     if (this.codec === null) {
       this.codec = codec;
-      return (this.bytes = Buffer.from(codec.render(this.event), 'utf8'));
+      return (this.bytes = bytes());
+    }
+    if (this.codec2 === null) {
+      this.codec2 = codec;
+      return (this.bytes2 = bytes());
     }
     const others = (this.others ??= new Map());
-    let bytes = others.get(codec);
-    if (bytes === undefined) others.set(codec, (bytes = Buffer.from(codec.render(this.event), 'utf8')));
-    return bytes;
+    let found = others.get(codec);
+    if (found === undefined) others.set(codec, (found = bytes()));
+    return found;
   }
 }
 
@@ -149,6 +158,10 @@ export class Delivery {
     // Rendered per codec when its first recipient is met: the common room speaks one protocol.
     let codec: Codec | null = null;
     let run: RunBytes | null = null;
+    // The codec before the current one, kept at hand: members of a mixed room alternate between
+    // two protocols, and a swap costs no map lookup. Others wait in `runs`.
+    let prevCodec: Codec | null = null;
+    let prevRun: RunBytes | null = null;
     let runs: Map<Codec, RunBytes> | null = null;
     const to = effects[end - 1]!.to;
     let first = 0; // the first delivery whose list reaches index i
@@ -158,9 +171,17 @@ export class Delivery {
       const conn = conns.get(id);
       if (conn === undefined) continue;
       if (conn.codec !== codec) {
-        if (run !== null) (runs ??= new Map()).set(codec!, run);
-        codec = conn.codec;
-        run = runs?.get(codec) ?? this.runBytes(effects, codec);
+        const nextCodec: Codec = conn.codec;
+        let next: RunBytes;
+        if (nextCodec === prevCodec) next = prevRun!;
+        else {
+          if (prevCodec !== null) (runs ??= new Map()).set(prevCodec, prevRun!);
+          next = runs?.get(nextCodec) ?? this.runBytes(effects, nextCodec);
+        }
+        prevCodec = codec;
+        prevRun = run;
+        codec = nextCodec;
+        run = next;
       }
       const { all, starts, lengths } = run!;
       if (!senders.has(id)) {
