@@ -62,6 +62,7 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
         terminal.notice(`node-chat: connected again to ${link.name}, as ${nickname}`);
         candidate = nickname;
         link.write(`${nickname}\r\n`);
+        terminal.sent(); // it answers the new prompt: in a pipe, the answer starts a line of its own
       }
       for (const text of early.splice(0)) send(text);
       if (endedEarly) lingerThen(link, leave);
