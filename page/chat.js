@@ -318,7 +318,8 @@ export class Chat {
     const code = Number(msg.verb);
     const text = msg.params.slice(1).join(' ');
     if ((code === 432 || code === 433) && !this.registered) return this.refused(msg);
-    if (code >= 400 && code < 600) return this.error(text);
+    // 422 (no MOTD) is numbered as an error but says nothing went wrong.
+    if (code >= 400 && code < 600 && code !== 422) return this.error(text);
     this.add(this.server, 'info', '', text, this.timeOf(msg));
   }
 
@@ -350,6 +351,14 @@ export class Chat {
   /** @param {Change} change */
   emit(change) {
     this.io.onChange?.(change);
+    // The room list's count for a room we are in follows its member list, between LISTs.
+    if (change.type !== 'members' || !change.conv.joined || this.namesComing.has(change.conv.key)) return;
+    const entry = this.rooms.find((r) => foldKey(r.name) === change.conv.key);
+    const users = change.conv.members.size;
+    if (entry?.users === users || users === 0) return;
+    if (entry === undefined) this.rooms.push({ name: change.conv.name, users });
+    else entry.users = users;
+    this.io.onChange?.({ type: 'rooms' });
   }
 }
 

@@ -71,7 +71,7 @@ const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-d
 
 /** @param {import('./chat.js').Line} line */
 export function lineNode(line) {
-  const item = el('li', `line ${line.kind}${line.self ? ' self' : ''}${line.history ? ' history' : ''}`);
+  const item = el('li', `line kind-${line.kind}${line.self ? ' self' : ''}${line.history ? ' history' : ''}`);
   const when = el('time', 'when', clock.format(line.time));
   when.dateTime = new Date(line.time).toISOString();
   item.append(when, ' ');
@@ -94,7 +94,7 @@ export function lineNode(line) {
     case 'quit':
     case 'nick':
     case 'topic':
-      body.append(el('span', 'sep', line.kind === 'join' ? '→ ' : line.kind === 'topic' || line.kind === 'nick' ? '• ' : '← '), nickNode(line.nick), ' ');
+      body.append(el('span', 'sep', line.kind === 'join' ? '» ' : line.kind === 'topic' || line.kind === 'nick' ? '• ' : '« '), nickNode(line.nick), ' ');
       putText(line.text, body);
       break;
     default:
@@ -150,30 +150,44 @@ export class View {
     this.nick.select();
   }
 
-  /** The conversation tabs, with unread counts; the document title counts them all. @param {import('./chat.js').Chat} chat */
+  /**
+   * The conversation tabs, with unread counts; the document title counts them all. Tabs are kept
+   * and updated in place, so one that has the focus (or the pointer) keeps it as lines arrive.
+   * @param {import('./chat.js').Chat} chat
+   */
   drawTabs(chat) {
-    const focused = document.activeElement?.getAttribute('data-key') ?? null;
-    this.tabs.replaceChildren();
+    /** @type {Map<string, HTMLButtonElement>} */
+    const had = new Map();
+    for (const node of this.tabs.children) if (node instanceof HTMLButtonElement && node.dataset.key !== undefined) had.set(node.dataset.key, node);
     let unread = 0;
+    /** @type {HTMLButtonElement[]} */
+    const wanted = [];
     for (const conv of chat.conversations.values()) {
       const active = conv.key === chat.active;
-      const tab = el('button', `tab ${conv.kind}${conv.mentioned ? ' mentioned' : ''}${conv.kind === 'channel' && !conv.joined ? ' parted' : ''}`);
+      const tab = had.get(conv.key) ?? el('button');
+      had.delete(conv.key);
+      tab.className = `tab ${conv.kind}${conv.mentioned ? ' mentioned' : ''}${conv.kind === 'channel' && !conv.joined ? ' parted' : ''}`;
       tab.type = 'button';
       tab.setAttribute('role', 'tab');
       tab.setAttribute('aria-selected', String(active));
       tab.setAttribute('aria-controls', 'talk');
       tab.dataset.key = conv.key;
       tab.tabIndex = active ? 0 : -1;
-      tab.append(el('span', 'tab-name', conv.kind === 'server' ? 'server' : conv.name));
+      const parts = [el('span', 'tab-name', conv.kind === 'server' ? 'server' : conv.name)];
       if (conv.unread > 0) {
         const badge = el('span', 'badge', String(conv.unread));
         badge.setAttribute('aria-label', `${conv.unread} unread`);
-        tab.append(badge);
+        parts.push(badge);
         unread += conv.unread;
       }
-      this.tabs.append(tab);
-      if (focused === conv.key) tab.focus();
+      tab.replaceChildren(...parts);
+      wanted.push(tab);
     }
+    for (const gone of had.values()) gone.remove();
+    // Nodes move only when the order changed: moving one would take the focus from it.
+    wanted.forEach((tab, i) => {
+      if (this.tabs.children[i] !== tab) this.tabs.insertBefore(tab, this.tabs.children[i] ?? null);
+    });
     document.title = unread > 0 ? `(${unread}) node-chat` : 'node-chat';
   }
 

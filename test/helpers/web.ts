@@ -23,7 +23,7 @@ export interface WebServer {
 
 export async function startWebServer(
   overrides: Partial<Config> = {},
-  opts: { page?: ReadonlyMap<string, PageFile>; system?: SystemFactory; irc?: Partial<IrcOptions> } = {},
+  opts: { page?: ReadonlyMap<string, PageFile>; system?: SystemFactory; irc?: Partial<IrcOptions>; /** 0 (default): any free port; a port again, to restart a server where its pages are. */ httpPort?: number } = {},
 ): Promise<WebServer> {
   const config = defaultConfig({ host: '127.0.0.1', port: 0, workers: 1, floodRate: 0, shutdownGraceSeconds: 1, ...overrides });
   const gateway = telnetGateway(config, opts.system);
@@ -31,7 +31,7 @@ export async function startWebServer(
   const irc = ircEdge(ircOptions(config, opts.irc));
   const { port: ircPort } = await gateway.listen(0, '127.0.0.1', irc);
   const web = new WebFront(gateway, config, opts.page ?? loadPage(), irc);
-  const { port: httpPort } = await web.listen(0, '127.0.0.1');
+  const { port: httpPort } = await web.listen(opts.httpPort ?? 0, '127.0.0.1');
   return { gateway, web, port, ircPort, httpPort, close: () => gateway.close(200) };
 }
 
