@@ -597,7 +597,7 @@ const HANDLERS = {
         changed = true;
       } else if (lists.includes(c) || always.includes(c) || (sign === '+' && whenSet.includes(c))) args.shift();
     }
-    chat.add(conv, 'info', msg.nick, `${msg.nick} set mode ${msg.params.slice(1).join(' ')}`, chat.timeOf(msg));
+    chat.add(conv, 'info', '', `${msg.nick} set mode ${msg.params.slice(1).join(' ')}`, chat.timeOf(msg));
     if (changed) chat.emit({ type: 'members', conv });
   },
   AWAY: (chat, msg) => {
