@@ -83,7 +83,10 @@ export function formatLine(verb, ...params) {
   return out;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Grapheme clusters where the browser has Intl.Segmenter (Firefox only since 125); code points elsewhere.
+const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+/** @param {string} text @returns {Iterable<string>} */
+const clusters = (text) => (graphemes === null ? text : Array.from(graphemes.segment(text), (s) => s.segment));
 
 /**
  * Text cut into pieces of at most `maxBytes` UTF-8 bytes, between characters (grapheme
@@ -108,7 +111,7 @@ export function splitText(text, maxBytes) {
     current += unit;
     size += bytes;
   };
-  for (const { segment } of graphemes.segment(text)) {
+  for (const segment of clusters(text)) {
     const bytes = byteLength(segment);
     if (bytes <= budget) push(segment, bytes);
     else for (const cp of segment) push(cp, byteLength(cp));
