@@ -428,6 +428,8 @@ const HANDLERS = {
   },
   JOIN: (chat, msg) => {
     const room = msg.params[0] ?? '';
+    if (!chat.isChannel(room)) return;
+    if (!chat.isMe(msg.nick) && chat.conversations.get(foldKey(room))?.kind !== 'channel') return;
     const conv = chat.conversation(room, foldKey(room), 'channel');
     const at = chat.timeOf(msg);
     if (chat.isMe(msg.nick)) {
@@ -507,7 +509,8 @@ const HANDLERS = {
   PRIVMSG: (chat, msg) => message(chat, msg, false),
   NOTICE: (chat, msg) => message(chat, msg, true),
   TOPIC: (chat, msg) => {
-    const conv = chat.conversation(msg.params[0] ?? '', undefined, 'channel');
+    const conv = chat.conversations.get(foldKey(msg.params[0] ?? ''));
+    if (conv === undefined || conv.kind !== 'channel') return;
     conv.topic = msg.params[1] ?? '';
     chat.add(conv, 'topic', msg.nick, conv.topic === '' ? 'cleared the topic' : `set the topic: ${conv.topic}`, chat.timeOf(msg));
     chat.emit({ type: 'topic', conv });
@@ -529,6 +532,8 @@ const HANDLERS = {
   '333': () => {},
   '353': (chat, msg) => {
     const key = foldKey(msg.params[2] ?? '');
+    // Only for a room we have a tab for: what is kept stays bounded whatever a server sends.
+    if (chat.conversations.get(key)?.kind !== 'channel') return;
     const prefixes = [...chat.prefixModes.values()].join('');
     const coming = chat.namesComing.get(key) ?? [];
     for (const item of (msg.params[3] ?? '').split(' ')) {

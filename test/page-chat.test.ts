@@ -5,6 +5,7 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 
 // The page is plain JavaScript (type-checked by tsconfig.page.json); these are the parts used here.
 interface IrcMessage {
@@ -313,6 +314,24 @@ chatSuite('the room list: LIST replies sorted by size, and counts follow the mem
   h.chat.receive(`${S} 353 alice = #lobby :alice bob`);
   h.chat.receive(`${S} 366 alice #lobby :End`);
   assert.equal(h.chat.rooms[0], { name: '#lobby', users: 2 });
+});
+chatSuite('any line a server sends is taken without an exception, and nothing sent back carries CR, LF or NUL', () => {
+  const verbs = ['PING', 'CAP', '001', '005', 'JOIN', 'PART', 'QUIT', 'NICK', 'PRIVMSG', 'NOTICE', 'TOPIC', 'MODE', 'AWAY', 'BATCH', 'ERROR', '331', '332', '353', '366', '321', '322', '323', '301', '432', '433', '999', 'FROB'];
+  const word = fc.string({ unit: fc.constantFrom('a', '#', '@', '+', '!', '~', '=', ';', ':', ' ', '\\', '\x01', '\x02', '\x03', '\u202e', 'é', '🙂', '*', '-', '1', ','), maxLength: 12 });
+  const line = fc
+    .tuple(fc.option(word), fc.option(word), fc.constantFrom(...verbs), fc.array(word, { maxLength: 5 }))
+    .map(([tags, source, verb, params]) => `${tags === null ? '' : `@${tags} `}${source === null ? '' : `:${source} `}${verb} ${params.join(' ')}`);
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 40 }), fc.array(word, { maxLength: 5 }), (lines, typed) => {
+      const h = harness('batch server-time echo-message');
+      h.register();
+      for (const l of lines) h.chat.receive(l);
+      for (const t of typed) h.chat.input(t);
+      h.chat.input('/msg a\r\nQUIT b');
+      for (const sent of h.sent) assert.not.match(sent, /[\r\n\0]/);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 wire.run();
