@@ -59,6 +59,13 @@ export const SETTINGS = {
   'http-headers-timeout': num('HTTP_HEADERS_TIMEOUT', 10, 'seconds a client may take to send a request\'s headers (slowloris): then 408 and closed'),
   'http-request-timeout': num('HTTP_REQUEST_TIMEOUT', 30, 'seconds a client may take to send a whole request'),
   'http-keepalive-timeout': num('HTTP_KEEPALIVE_TIMEOUT', 5, 'seconds an idle keep-alive HTTP connection stays open'),
+  'tls-cert': str('TLS_CERT', '', 'a PEM certificate file (the chain, leaf first): with --tls-key, turns on the TLS listeners below; SIGHUP reads both again'),
+  'tls-key': str('TLS_KEY', '', 'the PEM private key file of --tls-cert'),
+  'tls-port': str('TLS_PORT', '3443', 'telnet over TLS (openssl s_client, gnutls-cli, node-chat connect --tls), with --tls-cert; "off": none'),
+  'irc-tls-port': str('IRC_TLS_PORT', '6697', 'IRC over TLS (the standard port, RFC 7194), with --tls-cert; "off": none'),
+  'https-port': str('HTTPS_PORT', '8443', 'HTTPS and WSS: the HTTP listener\'s page and /ws over TLS, with --tls-cert; "off": none'),
+  'sts-duration': str('STS_DURATION', '0', 'seconds IRC clients must keep to TLS once they met it (IRCv3 sts, advertised when IRC over TLS listens); 0, the spec\'s advice for a default: clients are moved to TLS each time but keep no policy, so a broken certificate cannot lock them out; "off": no sts'),
+  'tls-handshake-timeout': num('TLS_HANDSHAKE_TIMEOUT', 10, 'seconds a client has to finish its TLS handshake; until then it holds a descriptor and counts against the connection caps (Node\'s own default is 120)'),
   redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
   retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
@@ -98,6 +105,16 @@ export interface Config {
   httpHeadersTimeoutSeconds: number;
   httpRequestTimeoutSeconds: number;
   httpKeepAliveTimeoutSeconds: number;
+  /** The certificate and key files; both '' (no TLS) or both set. */
+  tlsCert: string;
+  tlsKey: string;
+  /** null: no such listener (turned off, or no certificate). */
+  tlsPort: number | null;
+  ircTlsPort: number | null;
+  httpsPort: number | null;
+  /** The IRCv3 sts policy's duration; null: no sts. */
+  stsDurationSeconds: number | null;
+  tlsHandshakeSeconds: number;
   shutdownGraceSeconds: number;
   redis: string;
   retention: number;
@@ -148,6 +165,9 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     httpHeadersTimeoutSeconds: Math.max(1, value('http-headers-timeout')),
     httpRequestTimeoutSeconds: Math.max(1, value('http-request-timeout')),
     httpKeepAliveTimeoutSeconds: Math.max(1, value('http-keepalive-timeout')),
+    ...tlsSettings(value('tls-cert'), value('tls-key'), { tlsPort: value('tls-port'), ircTlsPort: value('irc-tls-port'), httpsPort: value('https-port') }),
+    stsDurationSeconds: stsDuration(value('sts-duration')),
+    tlsHandshakeSeconds: Math.max(1, value('tls-handshake-timeout')),
     shutdownGraceSeconds: value('shutdown-grace'),
     redis: value('redis'),
     retention: Math.max(100, value('retention')),
@@ -158,6 +178,23 @@ function portOrOff(name: SettingName, raw: string): number | null {
   if (raw === 'off') return null;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} is a port number or "off", got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Without a certificate there is no TLS listener, whatever the ports say (so their defaults cost nothing). */
+function tlsSettings(cert: string, key: string, ports: Record<'tlsPort' | 'ircTlsPort' | 'httpsPort', string>): Pick<Config, 'tlsCert' | 'tlsKey' | 'tlsPort' | 'ircTlsPort' | 'httpsPort'> {
+  if ((cert === '') !== (key === '')) throw new Error(`--tls-cert and --tls-key go together (got only ${cert === '' ? '--tls-key' : '--tls-cert'})`);
+  const port = (name: 'tls-port' | 'irc-tls-port' | 'https-port', raw: string): number | null => {
+    const n = portOrOff(name, raw); // checked even when unused: a typo is told now, not when a certificate comes
+    return cert === '' ? null : n;
+  };
+  return { tlsCert: cert, tlsKey: key, tlsPort: port('tls-port', ports.tlsPort), ircTlsPort: port('irc-tls-port', ports.ircTlsPort), httpsPort: port('https-port', ports.httpsPort) };
+}
+
+function stsDuration(raw: string): number | null {
+  if (raw === 'off') return null;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`--sts-duration is whole seconds (0 or more) or "off", got ${JSON.stringify(raw)}`);
   return n;
 }
 

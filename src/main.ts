@@ -10,6 +10,8 @@ import { ircEdge } from './edges/irc/edge.js';
 import { localSystem } from './runtime/pool.js';
 import { WebFront } from './gateway/web.js';
 import { loadPage } from './gateway/page.js';
+import { Certificates } from './gateway/certificates.js';
+import { listenHttps } from './gateway/https.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -34,27 +36,58 @@ export async function serve(argv: string[]): Promise<void> {
   const system = config.redis
     ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention })
     : localSystem(config.workers, config.actors);
-  const gateway = new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes, maxLine: config.maxLine }));
+  const telnet = telnetEdge({ topicBytes: config.topicBytes, maxLine: config.maxLine });
+  const gateway = new Gateway(config, system, telnet);
   const address = await gateway.listen();
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
   const actors = config.redis ? `cluster node on ${config.redis}` : `${config.workers} actor host${config.workers === 1 ? '' : 's'} (${config.actors})`;
-  let irc = '';
-  // One IRC edge for the IRC port and for /ws: the same protocol on two transports.
+  // The certificate first: a file that does not load stops the start, with the reason.
+  const certificates = config.tlsCert ? new Certificates(config.tlsCert, config.tlsKey, config.tlsHandshakeSeconds) : null;
+  const listeners: string[] = [];
+  if (certificates && config.tlsPort !== null) {
+    const at = await gateway.listen(config.tlsPort, config.host, telnet, certificates);
+    listeners.push(`telnet over TLS on port ${at.port}`);
+  }
   const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
   const ircOptions = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
-  const ircProtocol = ircEdge(ircOptions);
+  // IRC over TLS before plain IRC: the plain listener's sts names the port it got.
+  let stsPort: number | null = null;
+  if (certificates && config.ircTlsPort !== null) {
+    const sts = config.stsDurationSeconds === null ? {} : { sts: `duration=${config.stsDurationSeconds}` };
+    const at = await gateway.listen(config.ircTlsPort, config.host, ircEdge({ ...ircOptions, ...sts }), certificates);
+    stsPort = config.stsDurationSeconds === null ? null : at.port;
+    listeners.splice(0, 0, `IRC over TLS on port ${at.port}`);
+  }
   if (config.ircPort !== null) {
-    const at = await gateway.listen(config.ircPort, config.host, ircProtocol);
-    irc = `, IRC on port ${at.port}`;
+    const at = await gateway.listen(config.ircPort, config.host, ircEdge({ ...ircOptions, ...(stsPort === null ? {} : { sts: `port=${stsPort}` }) }));
+    listeners.splice(0, 0, `IRC on port ${at.port}`);
   }
-  let http = '';
-  if (config.httpPort !== null) {
-    const web = new WebFront(gateway, config, loadPage(), ircProtocol);
-    const at = await web.listen(config.httpPort);
-    http = `, HTTP on port ${at.port} (the chat page; /ws: IRC over WebSocket)`;
+  // /ws and /wss carry IRC without sts: a browser moves to TLS by the page's address, not by a cap.
+  const httpsPort = certificates ? config.httpsPort : null;
+  if (config.httpPort !== null || httpsPort !== null) {
+    const web = new WebFront(gateway, config, loadPage(), ircEdge(ircOptions));
+    if (config.httpPort !== null) {
+      const at = await web.listen(config.httpPort);
+      listeners.push(`HTTP on port ${at.port} (the chat page; /ws: IRC over WebSocket)`);
+    }
+    if (certificates && httpsPort !== null) {
+      const at = await listenHttps(web, gateway, config, certificates, httpsPort);
+      listeners.push(`HTTPS on port ${at.port} (the page and /ws over TLS)`);
+    }
   }
-  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}${irc}${http}, ${actors}`);
+  const others = listeners.map((l) => `, ${l}`).join('');
+  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}${others}, ${actors}`);
+  if (certificates) {
+    const c = certificates.current;
+    console.log(`node-chat: TLS certificate ${c.subject}, valid to ${c.validTo}, SHA-256 ${c.fingerprint}`);
+    // The usual signal to read certificates again (a renewal): the listeners stay, no one is dropped.
+    process.on('SIGHUP', () => {
+      const reloaded = certificates.reload();
+      if (reloaded.ok) console.log(`node-chat: SIGHUP: new connections get the certificate ${reloaded.certificate.subject}, valid to ${reloaded.certificate.validTo}, SHA-256 ${reloaded.certificate.fingerprint}`);
+      else console.error(`node-chat: SIGHUP: kept the certificate in use (SHA-256 ${certificates.current.fingerprint}): ${reloaded.why}`);
+    });
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

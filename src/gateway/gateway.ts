@@ -4,6 +4,7 @@
 // chat decision itself: who receives what comes back from the actors as effects.
 
 import net, { type AddressInfo, type Socket } from 'node:net';
+import tls from 'node:tls';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
 import { encoded, type Edge } from '../edges/edge.js';
@@ -16,6 +17,8 @@ import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
+import type { Certificates } from './certificates.js';
+import { Handshakes } from './handshakes.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
@@ -47,6 +50,7 @@ export class Gateway {
   private readonly conns = new Map<ConnId, Connection>();
   private readonly mirror = new MemberMirror();
   private readonly perIp = new Map<string, number>();
+  private readonly handshakes = new Handshakes();
   private readonly out: Delivery;
   /** Newcomers that must choose a nickname in time (see config registerTimeoutSeconds). */
   private readonly registration: Deadlines;
@@ -116,9 +120,23 @@ export class Gateway {
     return this.servers[0]!;
   }
 
-  /** Listens for `edge`'s protocol (the constructor's, by default) on `port`; every listener shares the rooms. */
-  listen(port = this.config.port, host = this.config.host, edge = this.edge): Promise<AddressInfo> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, edge));
+  /**
+   * Listens for `edge`'s protocol (the constructor's, by default) on `port`; every listener shares
+   * the rooms. With `secure`, over TLS: a socket becomes a Connection once its handshake is done,
+   * and is an ordinary one from then on (a TLSSocket is a net.Socket).
+   */
+  listen(port = this.config.port, host = this.config.host, edge = this.edge, secure?: Certificates): Promise<AddressInfo> {
+    let server: net.Server;
+    if (secure === undefined) server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, edge));
+    else {
+      const tlsServer = tls.createServer({ ...secure.serverOptions(), noDelay: true }, (socket) => {
+        this.handshakes.secured(socket);
+        this.accept(socket, edge);
+      });
+      tlsServer.on('connection', (raw: Socket) => this.handshaking(raw));
+      secure.track(tlsServer);
+      server = tlsServer;
+    }
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
@@ -126,10 +144,21 @@ export class Gateway {
       server.listen({ port, host: host || undefined }, () => {
         server.off('error', onError);
         // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
-        server.on('error', (err) => console.error(`node-chat: ${edge.protocol} listener error: ${err.message}`));
+        server.on('error', (err) => console.error(`node-chat: ${edge.protocol}${secure ? ' TLS' : ''} listener error: ${err.message}`));
         resolve(server.address() as AddressInfo);
       });
     });
+  }
+
+  /**
+   * A TCP connection on a TLS listener, before its handshake: it counts against the caps from now
+   * (see Handshakes). Over them, it is closed at once and without a word: saying why would take
+   * the very handshake the caps are there to refuse.
+   */
+  private handshaking(raw: Socket): void {
+    raw.on('error', () => {}); // the TLS socket over it reports, and tlsClientError ends it
+    if (!this.admission(raw.remoteAddress ?? '').ok) return void raw.destroy();
+    this.handshakes.begin(raw);
   }
 
   /** A listener of another transport (the HTTP one): closed with the gateway's own on shutdown. */
@@ -165,6 +194,7 @@ export class Gateway {
     await Promise.race([Promise.all(closing), deadline]);
     clearTimeout(timer);
     for (const conn of this.conns.values()) conn.socket.destroy();
+    this.handshakes.destroyAll();
     await listenersClosed;
     this.registration.stop();
     await this.system.close();
@@ -174,7 +204,9 @@ export class Gateway {
 
   /** What the caps say of a new connection from `address` (every transport asks before opening one). */
   admission(address: string): Admission {
-    return this.stopping ? { ok: false, why: { code: 'shutdown' } } : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
+    if (this.stopping) return { ok: false, why: { code: 'shutdown' } };
+    // TLS handshakes in progress count as the connections they are about to be (see Handshakes).
+    return admit(this.config, this.open + this.handshakes.count, address, (this.perIp.get(address) ?? 0) + this.handshakes.from(address), this.nextId);
   }
 
   private accept(socket: Socket, edge: Edge): void {

@@ -42,8 +42,9 @@ function cap(s: IrcSession, p: string[], me: string): Reading[] {
     case 'LS': {
       if (!registered) s.capHold = true;
       // CAP LS 302 turns cap-notify on by itself (IRCv3 capability negotiation).
-      if (Number(p[1]) >= 302) s.caps.add('cap-notify');
-      return say(r.line('CAP', me, 'LS', s.capList()));
+      const v302 = Number(p[1]) >= 302;
+      if (v302) s.caps.add('cap-notify');
+      return say(r.line('CAP', me, 'LS', s.capList(v302)));
     }
     case 'LIST':
       return say(r.line('CAP', me, 'LIST', [...s.caps].join(' ')));

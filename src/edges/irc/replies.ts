@@ -20,6 +20,11 @@ export interface IrcOptions {
   created: Date;
   /** The server's name in its lines (default node-chat). */
   server?: string;
+  /**
+   * The IRCv3 sts value this listener advertises (`port=6697` on a plain one, `duration=N` over
+   * TLS), or none. Per listener: the same protocol, told what kind of transport it runs on.
+   */
+  sts?: string;
 }
 
 /** One line from the server: `:node-chat <verb> <params…>`. */

@@ -90,8 +90,12 @@ export class IrcSession implements Session {
     this.codec = codecFor(variantOf(this.caps));
   }
 
-  capList(): string {
-    return CAPS.join(' ');
+  /**
+   * CAP LS. sts is listed only where capabilities carry values (CAP LS 302): without its value
+   * it says nothing. It is never one to REQ (isCap does not know it), as the spec asks.
+   */
+  capList(values: boolean): string {
+    return values && this.options.sts !== undefined ? `${CAPS.join(' ')} sts=${this.options.sts}` : CAPS.join(' ');
   }
 
   isCap(name: string): name is Cap {
