@@ -6,7 +6,7 @@ import { UsageError } from './client/address.js';
 import type { TerminalStreams } from './client/terminal.js';
 
 export const HELP = `usage: node-chat [serve] [--port PORT] [--host HOST]   run a chat server (the default)
-       node-chat connect [HOST[:PORT]]                   chat on a node-chat server (default localhost:3000)
+       node-chat connect [HOST[:PORT]] [--tls]           chat on a node-chat server (default localhost:3000)
        node-chat irc HOST[:PORT] --nick NICK [--join '#CHANNEL']... [--tls]
                                                          chat on an IRC server
        node-chat COMMAND --help                          the options of one command
