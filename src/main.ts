@@ -6,12 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { resolveConfig, SETTINGS, type SettingName } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { telnetEdge } from './edges/telnet/edge.js';
-import { ircEdge } from './edges/irc/edge.js';
 import { localSystem } from './runtime/pool.js';
-import { WebFront } from './gateway/web.js';
-import { loadPage } from './gateway/page.js';
-import { Certificates } from './gateway/certificates.js';
-import { listenHttps } from './gateway/https.js';
+import { openListeners } from './listeners.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -42,41 +38,10 @@ export async function serve(argv: string[]): Promise<void> {
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
   const actors = config.redis ? `cluster node on ${config.redis}` : `${config.workers} actor host${config.workers === 1 ? '' : 's'} (${config.actors})`;
-  // The certificate first: a file that does not load stops the start, with the reason.
-  const certificates = config.tlsCert ? new Certificates(config.tlsCert, config.tlsKey, config.tlsHandshakeSeconds) : null;
-  const listeners: string[] = [];
-  if (certificates && config.tlsPort !== null) {
-    const at = await gateway.listen(config.tlsPort, config.host, telnet, certificates);
-    listeners.push(`telnet over TLS on port ${at.port}`);
-  }
   const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
   const ircOptions = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
-  // IRC over TLS before plain IRC: the plain listener's sts names the port it got.
-  let stsPort: number | null = null;
-  if (certificates && config.ircTlsPort !== null) {
-    const sts = config.stsDurationSeconds === null ? {} : { sts: `duration=${config.stsDurationSeconds}` };
-    const at = await gateway.listen(config.ircTlsPort, config.host, ircEdge({ ...ircOptions, ...sts }), certificates);
-    stsPort = config.stsDurationSeconds === null ? null : at.port;
-    listeners.splice(0, 0, `IRC over TLS on port ${at.port}`);
-  }
-  if (config.ircPort !== null) {
-    const at = await gateway.listen(config.ircPort, config.host, ircEdge({ ...ircOptions, ...(stsPort === null ? {} : { sts: `port=${stsPort}` }) }));
-    listeners.splice(0, 0, `IRC on port ${at.port}`);
-  }
-  // /ws and /wss carry IRC without sts: a browser moves to TLS by the page's address, not by a cap.
-  const httpsPort = certificates ? config.httpsPort : null;
-  if (config.httpPort !== null || httpsPort !== null) {
-    const web = new WebFront(gateway, config, loadPage(), ircEdge(ircOptions));
-    if (config.httpPort !== null) {
-      const at = await web.listen(config.httpPort);
-      listeners.push(`HTTP on port ${at.port} (the chat page; /ws: IRC over WebSocket)`);
-    }
-    if (certificates && httpsPort !== null) {
-      const at = await listenHttps(web, gateway, config, certificates, httpsPort);
-      listeners.push(`HTTPS on port ${at.port} (the page and /ws over TLS)`);
-    }
-  }
-  const others = listeners.map((l) => `, ${l}`).join('');
+  const { described, certificates } = await openListeners(gateway, config, telnet, ircOptions);
+  const others = described.map((l) => `, ${l}`).join('');
   console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}${others}, ${actors}`);
   if (certificates) {
     const c = certificates.current;

@@ -41,6 +41,8 @@ export interface GatewayStats {
   open: number;
   named: number;
   restarts: number;
+  /** TCP connections on the TLS listeners still in their handshake (not yet counted in open). */
+  handshaking: number;
 }
 
 export class Gateway {
@@ -173,7 +175,7 @@ export class Gateway {
   }
 
   stats(): GatewayStats {
-    return { open: this.open, named: this.mirror.named, restarts: this.system.restarts };
+    return { open: this.open, named: this.mirror.named, restarts: this.system.restarts, handshaking: this.handshakes.count };
   }
 
   /** Stop accepting, say goodbye to everyone, flush, and close. */
