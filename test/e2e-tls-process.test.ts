@@ -1,10 +1,11 @@
-// TLS with real programs: the server binary with a certificate made by openssl at test time, a
-// telnet session through `openssl s_client` chatting with a plain telnet user, `node-chat irc
+// TLS with real programs: the server binary with a certificate made by openssl at test time,
+// telnet sessions through `openssl s_client` and `gnutls-cli` chatting with a plain telnet user, `node-chat irc
 // --tls` (checking the certificate) and `node-chat connect --tls` against our listeners, and
 // SIGHUP reloading the certificate while everyone stays connected.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +101,23 @@ e2e('a telnet session through openssl s_client chats with a plain telnet user', 
   sam.send('/quit bye');
   await said(pat, 'sam left the room (bye)');
   assert.is(await sam.exit(), 0);
+});
+
+e2e('a telnet session through gnutls-cli, checking our certificate against it as the trusted CA', async () => {
+  setUp();
+  assert.ok(spawnSync('gnutls-cli', ['--version']).error === undefined, 'gnutls-cli is missing: sudo apt-get install gnutls-bin (.ci/run installs it)');
+  const gus = start('gnutls-cli', ['--crlf', '--x509cafile', first.certFile, '-p', String(ports.tls), '127.0.0.1'], 'gnutls-cli');
+  await gus.waitFor('please write your name and press enter: ');
+  gus.send('gus');
+  await gus.waitFor((t) => plainText(t).includes(' > gus joined the room'));
+  const pat = await named('pat');
+  gus.send('hello from gnutls');
+  await said(pat, 'gus: hello from gnutls');
+  pat.send('hi gus\r\n');
+  await gus.waitFor((t) => plainText(t).includes('pat: hi gus'));
+  gus.send('/quit');
+  await said(pat, 'gus left the room');
+  await gus.exit();
 });
 
 e2e('node-chat irc --tls checks our certificate (trusted here through NODE_EXTRA_CA_CERTS), registers and chats with telnet', async () => {
