@@ -167,6 +167,22 @@ handshakes('a handshake in progress counts against the caps; one that never come
 });
 handshakes.run();
 
+const shutdown = e2e('tls: shutdown', { tlsHandshakeSeconds: 600 });
+shutdown('closing the server does not wait for a handshake in progress', async () => {
+  const silent = new net.Socket();
+  sockets.push(silent);
+  silent.on('error', () => {});
+  silent.connect(server.ports.ircTls!, '127.0.0.1');
+  await once(silent, 'connect');
+  await waitUntil(() => server.gateway.stats().handshaking === 1, { timeoutMs: 5000, failure: () => 'the handshake was not counted' });
+  const closed = once(silent, 'close');
+  // With a 600 s handshake timeout, a close that waited for it would outlast the test runner's guard.
+  await server.close();
+  await closed;
+  server = await startTls(); // for after.each, which closes it
+});
+shutdown.run();
+
 const sts = e2e('tls: IRC over TLS and sts');
 sts('plain IRC advertises sts=port=<the TLS port> to CAP LS 302 only; sts cannot be requested', async () => {
   const c = keep(await TestClient.connect(server.ports.irc!));
