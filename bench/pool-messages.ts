@@ -11,6 +11,8 @@ export interface Address {
   irc?: boolean;
   /** Over TLS (tls.connect, the certificate not checked: the bench's own, made at run time). */
   tls?: boolean;
+  /** IRC over WebSocket at `/ws` on this port (with irc: true). */
+  ws?: boolean;
 }
 
 /** One connection the pool opens. */
