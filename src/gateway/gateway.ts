@@ -7,7 +7,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
 import type { Edge } from '../edges/edge.js';
-import type { Farewell } from '../model/events.js';
+import type { ChatEvent, Farewell } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
@@ -16,6 +16,7 @@ import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
+import { Operators } from './operators.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
@@ -51,6 +52,8 @@ export class Gateway {
   private goneCount = 0;
   private open = 0;
   private stopping = false;
+  /** Server operator accounts (`--operators`), checked here: the actors only hear that a connection is one. */
+  private readonly operators: Operators;
 
   constructor(
     readonly config: Config,
@@ -71,6 +74,7 @@ export class Gateway {
       const conn = this.conns.get(id);
       if (conn) this.kick(conn, { code: 'registerTimeout', seconds: this.config.registerTimeoutSeconds });
     }, now);
+    this.operators = Operators.fromFile(config.operatorsFile, now);
     this.out = new Delivery(this.conns, config.sendQueue, (conn, bytes) => this.kick(conn, { code: 'slow', bytes }, true), now);
     if (config.pingSeconds > 0) {
       // One sweep for every connection, not a timer each (see Deadlines for what a timer costs).
@@ -309,12 +313,41 @@ export class Gateway {
       this.end(conn);
       return null;
     }
+    if (intent.kind === 'oper') {
+      this.oper(conn, intent.name, intent.password);
+      return null;
+    }
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
       const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
       this.out.enqueue(conn, Buffer.from(conn.codec.render({ k: 'notice', notice })));
       return null;
     }
-    return route(conn.id, this.mirror.nickOf(conn.id), intent);
+    return route(conn.id, this.mirror.nickOf(conn.id), intent, conn.oper !== null);
+  }
+
+  /**
+   * A server operator login: checked off the loop (scrypt) while the user's later lines wait, as
+   * behind any barrier. Failures are logged with the address, never with the password.
+   */
+  private oper(conn: Connection, name: string, password: string): void {
+    conn.awaiting = true;
+    conn.socket.pause();
+    this.operators.check(name, password, conn.address).then(
+      (result) => {
+        if (result.ok) conn.oper = name;
+        console.error(`node-chat: operator login ${result.ok ? 'accepted' : result.tooFast ? 'refused (too soon after a failure)' : 'failed'} for "${name.slice(0, 32)}" from ${conn.address}`);
+        this.tell(conn, { k: 'notice', notice: result.tooFast ? { code: 'oper', ok: false, tooFast: true } : { code: 'oper', ok: result.ok } });
+        this.settle(conn.id);
+      },
+      () => this.settle(conn.id),
+    );
+  }
+
+  /** An event for this connection alone, as its session renders one. */
+  private tell(conn: Connection, event: ChatEvent): void {
+    if (conn.closed) return;
+    const text = conn.session.renderFor ? conn.session.renderFor(event, conn.nick) : conn.codec.render(event);
+    this.out.enqueue(conn, Buffer.from(text));
   }
 
   private releaseBacklog(): void {
@@ -430,9 +463,18 @@ export class Gateway {
         break;
       case 'close': {
         const conn = this.conns.get(e.conn);
-        if (conn) this.end(conn);
+        if (!conn) break;
+        if (e.reason !== undefined && !conn.departed) {
+          // Put out by someone else (a server operator's kill): its rooms hear why, now.
+          conn.quitReason = e.reason;
+          this.announceDeparture(conn);
+        }
+        this.end(conn);
         break;
       }
+      case 'roomState':
+        this.mirror.setState(e.room, e.state);
+        break;
     }
   }
 

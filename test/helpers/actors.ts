@@ -85,7 +85,7 @@ export function inboxOf(effects: readonly Effect[], gone: ReadonlySet<ConnId> = 
   return new Map([...eventsOf(effects, gone)].map(([id, events]) => [id, events.map(renderTelnet).filter((text) => text !== '')]));
 }
 
-export const kinds = (effects: readonly Effect[], conn: ConnId): string[] => effects.filter((e) => e.t !== 'deliver' && e.conn === conn).map((e) => e.t);
+export const kinds = (effects: readonly Effect[], conn: ConnId): string[] => effects.filter((e) => e.t !== 'deliver' && e.t !== 'roomState' && e.conn === conn).map((e) => e.t);
 
 /** What the gateway learns from effects: each connection's name and rooms (to route its next line). */
 class Mirror {
