@@ -158,6 +158,20 @@ opers('OPER: a wrong password 464, then too soon; the right one 381; KILL puts a
   await alice.waitFor(/tom!~u@node-chat PART #dev/);
   await tom.waitFor(grey('tom set the room to moderated'));
 });
+opers('WHOIS shows server operators (313) to everyone, and addresses (338) to server operators only', async () => {
+  const ivy = await irc('ivy');
+  const joe = await irc('joe');
+  ivy.send('OPER root sesame\r\n');
+  await ivy.waitFor('381 ivy :You are now an IRC operator');
+  joe.send('WHOIS ivy\r\nWHOIS joe\r\n');
+  await joe.waitFor('313 joe ivy :is an IRC operator');
+  await joe.waitFor('318 joe joe :End of /WHOIS list');
+  assert.not.match(joe.text, ' 338 ');
+  ivy.send('WHOIS joe\r\nWHO joe\r\n');
+  await ivy.waitFor('338 ivy joe 127.0.0.1 :is actually using host');
+  joe.send('WHO ivy\r\n');
+  await joe.waitFor(/352 joe \* ~ivy \S+ \S+ ivy H\* /);
+});
 opers.run();
 
 const crash = e2e('moderation: a crashing actor host');

@@ -54,6 +54,8 @@ export class Gateway {
   private stopping = false;
   /** Server operator accounts (`--operators`), checked here: the actors only hear that a connection is one. */
   private readonly operators: Operators;
+  /** Connections logged in as server operators now. */
+  private opers = 0;
 
   constructor(
     readonly config: Config,
@@ -334,6 +336,7 @@ export class Gateway {
     conn.socket.pause();
     this.operators.check(name, password, conn.address).then(
       (result) => {
+        if (result.ok && conn.oper === null) this.opers++;
         if (result.ok) conn.oper = name;
         console.error(`node-chat: operator login ${result.ok ? 'accepted' : result.tooFast ? 'refused (too soon after a failure)' : 'failed'} for "${name.slice(0, 32)}" from ${conn.address}`);
         this.tell(conn, { k: 'notice', notice: result.tooFast ? { code: 'oper', ok: false, tooFast: true } : { code: 'oper', ok: result.ok } });
@@ -341,6 +344,24 @@ export class Gateway {
       },
       () => this.settle(conn.id),
     );
+  }
+
+  /**
+   * What a lookup found, with what only the gateway knows of the users connected here: which are
+   * server operators (IRC 313, WHO's `*`), and for a server operator asking, their addresses.
+   * Only while some server operator is logged in: otherwise a lookup costs no scan.
+   */
+  private withOperators(event: Extract<ChatEvent, { k: 'users' }>, to: Int32Array): ChatEvent {
+    if (event.ask.startsWith('whowas')) return event; // past names: nobody connected now
+    const asker = to.length === 1 ? this.conns.get(to[0]!) : undefined;
+    const byNick = new Map<string, Connection>();
+    for (const c of this.conns.values()) if (c.nick !== null) byNick.set(c.nick, c);
+    const users = event.users.map((u) => {
+      const c = byNick.get(u.nick);
+      if (c === undefined) return u;
+      return { ...u, ...(c.oper !== null ? { oper: true } : {}), ...(asker?.oper ? { address: c.address } : {}) };
+    });
+    return { ...event, users };
   }
 
   /** An event for this connection alone, as its session renders one. */
@@ -362,6 +383,7 @@ export class Gateway {
   private onClose(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
+    if (conn.oper !== null) this.opers--;
     conn.clearTimers();
     this.registration.delete(conn.id);
     this.open--;
@@ -439,6 +461,7 @@ export class Gateway {
         else break;
       }
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
+      if (e.event.k === 'users' && this.opers > 0 && run.length === 1) e.event = this.withOperators(e.event, e.to);
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
