@@ -90,6 +90,15 @@ async function fingerprintOn(port: number): Promise<string> {
   return seen;
 }
 
+/** A TLS 1.1 client is refused in the handshake. */
+async function refusesTls11(port: number): Promise<void> {
+  // The client's own floor lowered as far as it goes, so that the refusal is the server's.
+  const old = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+  sockets.push(old);
+  const [err] = (await once(old, 'error')) as [NodeJS.ErrnoException];
+  assert.match(String(err.code), /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS/);
+}
+
 async function ircOverTls(nick: string): Promise<TestClient> {
   const c = keep(await TestClient.connectTls(server.ports.ircTls!));
   c.send(`NICK ${nick}\r\nUSER ${nick} 0 * :${nick}\r\n`);
@@ -116,11 +125,7 @@ telnet('TLS 1.2 and 1.3 are served; TLS 1.1 is refused', async () => {
   assert.is((v12.socket as tls.TLSSocket).getProtocol(), 'TLSv1.2');
   const v13 = await tlsTelnet();
   assert.is((v13.socket as tls.TLSSocket).getProtocol(), 'TLSv1.3');
-  // The client's own floor lowered as far as it goes, so that the refusal is the server's.
-  const old = tls.connect({ port: server.ports.tls!, host: '127.0.0.1', rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
-  sockets.push(old);
-  const [err] = (await once(old, 'error')) as [NodeJS.ErrnoException];
-  assert.match(String(err.code), /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS/);
+  await refusesTls11(server.ports.tls!);
 });
 telnet('plain text to the TLS telnet and IRC ports is dropped: nothing in the clear comes back, no connection is made, the server serves on', async () => {
   for (const port of [server.ports.tls!, server.ports.ircTls!]) {
@@ -279,6 +284,7 @@ reload('a reload drops no one; new connections on every TLS listener see the new
   assert.ok(result.ok && result.certificate.fingerprint === second.fingerprint);
   for (const port of [server.ports.tls!, server.ports.ircTls!]) assert.is(await fingerprintOn(port), second.fingerprint);
   assert.is((await httpsGet(server.ports.https!, '/healthz')).fingerprint, second.fingerprint);
+  await refusesTls11(server.ports.ircTls!); // the new certificate comes with the same floor
   // The connections made before are the same ones, on the certificate they were made with.
   assert.is((before.socket as tls.TLSSocket).getPeerCertificate().fingerprint256, first.fingerprint);
   const after = await named(await tlsTelnet(), 'new');
