@@ -146,6 +146,9 @@ e2e('node-chat connect --tls: refused on a self-signed certificate, in with --in
   const strict = start(process.execPath, [BIN, 'connect', '--tls', `127.0.0.1:${ports.tls}`], 'strict');
   assert.is(await strict.exit(), 1);
   assert.match(strict.stderr, /self-signed certificate/);
+  const lone = start(process.execPath, [BIN, 'connect', '--insecure', `127.0.0.1:${ports.telnet}`], 'lone --insecure');
+  assert.is(await lone.exit(), 2);
+  assert.match(lone.stderr, '--insecure goes with --tls');
   const cleo = start(process.execPath, [BIN, 'connect', '--tls', '--insecure', `127.0.0.1:${ports.tls}`], 'cleo');
   await cleo.waitFor('please write your name and press enter: ');
   cleo.send('cleo');
