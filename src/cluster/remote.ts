@@ -19,7 +19,10 @@ export interface ClusterApi {
   close(): Promise<void>;
 }
 
-export type ClusterPush = { t: 'effects'; effects: Effect[] } | { t: 'status'; completed: number; elsewhere: number };
+export type ClusterPush =
+  | { t: 'effects'; effects: Effect[] }
+  /** `degraded`: why the node does not serve as it should (Redis unreachable), or null. */
+  | { t: 'status'; completed: number; elsewhere: number; degraded: string | null };
 
 const WORKER_FILE = new URL('./cluster.worker.js', import.meta.url);
 
@@ -38,6 +41,8 @@ export class RemoteCluster implements ActorSystem {
   private sent = 0;
   private completed = 0;
   private elsewhere = 0;
+  /** What the Worker last said of Redis (see ClusterSystem.degradedWhy); until its first word, not serving. */
+  private degraded: string | null = 'not connected to redis yet';
   private closing = false;
   private readonly loadTimer: NodeJS.Timeout;
 
@@ -55,6 +60,10 @@ export class RemoteCluster implements ActorSystem {
 
   openElsewhere(): number {
     return this.elsewhere;
+  }
+
+  health(): string | null {
+    return this.degraded;
   }
 
   send(env: Envelope): void {
@@ -118,6 +127,7 @@ export class RemoteCluster implements ActorSystem {
       else {
         this.completed = m.completed;
         this.elsewhere = m.elsewhere;
+        this.degraded = m.degraded;
         this.hooks.onEffects([]); // the backlog may have drained with no effect to show for it
       }
     });

@@ -6,12 +6,12 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
-import type { Edge } from '../edges/edge.js';
+import { encoded, type Edge } from '../edges/edge.js';
 import type { ChatEvent, Farewell } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
-import { Connection, type Held } from './connection.js';
+import { Connection, type Held, type Link } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
@@ -24,6 +24,16 @@ const REFUSING = 16;
 /** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
 const BACKLOG_HIGH = 50_000;
 const BACKLOG_LOW = 10_000;
+
+/** What a transport other than TCP (WebSocket) tells the gateway about a connection it opened (see Gateway.openLink). */
+export interface Transported {
+  /** Bytes received (for WebSocket: one message). */
+  received(chunk: Uint8Array): void;
+  /** The peer is going (its close, an error): noted now, so departures keep the order they were seen in. */
+  going(): void;
+  /** The transport is closed. */
+  closed(): void;
+}
 
 export interface GatewayStats {
   open: number;
@@ -54,6 +64,8 @@ export class Gateway {
   private stopping = false;
   /** Server operator accounts (`--operators`), checked here: the actors only hear that a connection is one. */
   private readonly operators: Operators;
+  /** Connections logged in as server operators now. */
+  private opers = 0;
 
   constructor(
     readonly config: Config,
@@ -101,7 +113,7 @@ export class Gateway {
       const ping = conn.session.ping();
       if (ping === null) continue;
       conn.pingedAt = now;
-      this.out.enqueue(conn, Buffer.from(ping));
+      this.out.enqueue(conn, encoded(conn.codec, ping));
     }
   }
 
@@ -126,6 +138,17 @@ export class Gateway {
     });
   }
 
+  /** A listener of another transport (the HTTP one): closed with the gateway's own on shutdown. */
+  adopt(server: net.Server): void {
+    this.servers.push(server);
+  }
+
+  /** Whether the server is serving: null, or why not (cluster degraded, shutting down); /healthz says it. */
+  health(): string | null {
+    if (this.stopping) return 'shutting down';
+    return this.system.health?.() ?? null;
+  }
+
   stats(): GatewayStats {
     return { open: this.open, named: this.mirror.named, restarts: this.system.restarts };
   }
@@ -139,7 +162,7 @@ export class Gateway {
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.out.enqueue(conn, Buffer.from(conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
+      this.out.enqueue(conn, encoded(conn.codec, conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
       this.end(conn);
     }
     this.out.flush();
@@ -155,43 +178,74 @@ export class Gateway {
 
   // --- sockets in ---------------------------------------------------------------------
 
+  /** What the caps say of a new connection from `address` (every transport asks before opening one). */
+  admission(address: string): Admission {
+    return this.stopping ? { ok: false, why: { code: 'shutdown' } } : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
+  }
+
   private accept(socket: Socket, edge: Edge): void {
     const address = socket.remoteAddress ?? '';
-    const verdict: Admission = this.stopping
-      ? { ok: false, why: { code: 'shutdown' } }
-      : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
+    const verdict = this.admission(address);
     if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
-    const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
+    socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
+    const conn = this.connect(socket, address, edge);
+    socket.on('data', (chunk: Buffer) => this.received(conn, chunk));
+    // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
+    // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
+    socket.on('end', () => this.seeGoing(conn));
+    socket.on('error', () => this.seeGoing(conn));
+    socket.on('close', () => this.onClose(conn));
+    this.greet(conn);
+  }
+
+  /**
+   * A connection on another transport (a WebSocket), admitted already (see admission): the same
+   * edge, caps, throttle, deadlines and delivery as a TCP one. The transport reports to the hooks.
+   */
+  openLink(link: Link, address: string, edge: Edge): Transported {
+    const conn = this.connect(link, address, edge);
+    this.greet(conn);
+    return {
+      received: (chunk) => this.received(conn, chunk),
+      going: () => this.seeGoing(conn),
+      closed: () => this.onClose(conn),
+    };
+  }
+
+  private connect(link: Link, address: string, edge: Edge): Connection {
+    const conn = new Connection(this.nextId++, link, address, edge.open(), this.config.floodBurst);
     conn.refilledAt = conn.heardAt = this.now();
     this.conns.set(conn.id, conn);
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
-    socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
     if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
     const sink = {
       line: (text: string): boolean => {
         this.onLine(conn, text);
         return !this.holdsTooMuch(conn); // past the cap, the framer keeps the rest unread
       },
-      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null))),
+      tooLong: () => this.out.enqueue(conn, encoded(conn.codec, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null))),
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     conn.sink = sink;
-    socket.on('data', (chunk: Buffer) => {
-      conn.heardAt = this.now(); // anything heard answers a keepalive ping (see keepalive)
-      conn.pingedAt = 0;
-      conn.framer.push(chunk, sink);
-    });
-    // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
-    // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
-    socket.on('end', () => this.seeGoing(conn));
-    socket.on('error', () => this.seeGoing(conn));
-    socket.on('close', () => this.onClose(conn));
-    // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
-    // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
-    const greeting = Buffer.from(conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
+    return conn;
+  }
+
+  private received(conn: Connection, chunk: Uint8Array): void {
+    conn.heardAt = this.now(); // anything heard answers a keepalive ping (see keepalive)
+    conn.pingedAt = 0;
+    if (conn.sink !== null) conn.framer.push(chunk, conn.sink);
+  }
+
+  /**
+   * Written now, not at the next flush: nothing can be queued ahead of it, and during a join
+   * storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
+   */
+  private greet(conn: Connection): void {
+    const greeting = encoded(conn.codec, conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
     const opening = conn.framer.opening?.();
-    socket.write(opening ? Buffer.concat([opening, greeting]) : greeting);
+    const first = opening ? Buffer.concat([opening, greeting]) : greeting;
+    if (first.length > 0) conn.socket.write(first);
   }
 
   /**
@@ -282,7 +336,7 @@ export class Gateway {
         return;
       }
       const reading = readings[i]!;
-      if ('answer' in reading) this.out.enqueue(conn, Buffer.from(reading.answer));
+      if ('answer' in reading) this.out.enqueue(conn, encoded(conn.codec, reading.answer));
       else this.send(conn, reading.intent);
     }
   }
@@ -319,7 +373,7 @@ export class Gateway {
     }
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
       const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
-      this.out.enqueue(conn, Buffer.from(conn.codec.render({ k: 'notice', notice })));
+      this.out.enqueue(conn, encoded(conn.codec, conn.codec.render({ k: 'notice', notice })));
       return null;
     }
     return route(conn.id, this.mirror.nickOf(conn.id), intent, conn.oper !== null);
@@ -334,6 +388,7 @@ export class Gateway {
     conn.socket.pause();
     this.operators.check(name, password, conn.address).then(
       (result) => {
+        if (result.ok && conn.oper === null) this.opers++;
         if (result.ok) conn.oper = name;
         console.error(`node-chat: operator login ${result.ok ? 'accepted' : result.tooFast ? 'refused (too soon after a failure)' : 'failed'} for "${name.slice(0, 32)}" from ${conn.address}`);
         this.tell(conn, { k: 'notice', notice: result.tooFast ? { code: 'oper', ok: false, tooFast: true } : { code: 'oper', ok: result.ok } });
@@ -343,11 +398,29 @@ export class Gateway {
     );
   }
 
+  /**
+   * What a lookup found, with what only the gateway knows of the users connected here: which are
+   * server operators (IRC 313, WHO's `*`), and for a server operator asking, their addresses.
+   * Only while some server operator is logged in: otherwise a lookup costs no scan.
+   */
+  private withOperators(event: Extract<ChatEvent, { k: 'users' }>, to: Int32Array): ChatEvent {
+    if (event.ask.startsWith('whowas')) return event; // past names: nobody connected now
+    const asker = to.length === 1 ? this.conns.get(to[0]!) : undefined;
+    const byNick = new Map<string, Connection>();
+    for (const c of this.conns.values()) if (c.nick !== null) byNick.set(c.nick, c);
+    const users = event.users.map((u) => {
+      const c = byNick.get(u.nick);
+      if (c === undefined) return u;
+      return { ...u, ...(c.oper !== null ? { oper: true } : {}), ...(asker?.oper ? { address: c.address } : {}) };
+    });
+    return { ...event, users };
+  }
+
   /** An event for this connection alone, as its session renders one. */
   private tell(conn: Connection, event: ChatEvent): void {
     if (conn.closed) return;
     const text = conn.session.renderFor ? conn.session.renderFor(event, conn.nick) : conn.codec.render(event);
-    this.out.enqueue(conn, Buffer.from(text));
+    this.out.enqueue(conn, encoded(conn.codec, text));
   }
 
   private releaseBacklog(): void {
@@ -362,6 +435,7 @@ export class Gateway {
   private onClose(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
+    if (conn.oper !== null) this.opers--;
     conn.clearTimers();
     this.registration.delete(conn.id);
     this.open--;
@@ -439,6 +513,7 @@ export class Gateway {
         else break;
       }
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
+      if (e.event.k === 'users' && this.opers > 0 && run.length === 1) e.event = this.withOperators(e.event, e.to);
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
@@ -497,13 +572,13 @@ export class Gateway {
     if (conn.closed || conn.ending) return;
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.
-      conn.socket.write(conn.session.farewell(why, true));
+      conn.socket.write(encoded(conn.codec, conn.session.farewell(why, true)));
       conn.ending = true;
       conn.socket.destroySoon();
       setTimeout(() => conn.socket.destroy(), 1000).unref();
       return;
     }
-    this.out.enqueue(conn, Buffer.from(conn.session.farewell(why, this.mirror.nickOf(conn.id) !== null)));
+    this.out.enqueue(conn, encoded(conn.codec, conn.session.farewell(why, this.mirror.nickOf(conn.id) !== null)));
     this.end(conn);
   }
 

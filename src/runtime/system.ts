@@ -26,6 +26,8 @@ export interface ActorSystem {
   readonly restarts: number;
   /** Connections open on other nodes, for the banner's count (0 for a single process). */
   openElsewhere(): number;
+  /** Null while it serves as it should; otherwise why not (a cluster node that lost Redis). Absent: always serving. */
+  health?(): string | null;
   close(): Promise<void>;
 }
 

@@ -100,6 +100,8 @@ export function whois(me: string, users: UserInfo[], missing: string[], asked: s
     if (u.rooms.length > 0) out += num(me, '319', u.nick, u.rooms.map((room, i) => `${u.marks?.[i] ?? ''}${channel(room)}`).join(' '));
     out += num(me, '312', u.nick, SERVER, 'node-chat');
     if (u.away !== undefined) out += num(me, '301', u.nick, u.away);
+    if (u.oper) out += num(me, '313', u.nick, 'is an IRC operator');
+    if (u.address !== undefined) out += num(me, '338', u.nick, u.address, 'is actually using host');
     out += num(me, '317', u.nick, '0', String(Math.floor(u.since / 1000)), 'seconds idle, signon time');
   }
   for (const nick of missing) out += num(me, '401', nick, 'No such nick/channel');

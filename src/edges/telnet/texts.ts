@@ -3,7 +3,7 @@
 // node-chat; lines end with \r\n because telnet expects a carriage return.
 
 import type { Farewell, Notice } from '../../model/events.js';
-import type { Ban, JoinRefusal, ModeChange, RoomModes } from '../../model/moderation.js';
+import { modeString, type Ban, type JoinRefusal, type ModeChange, type RoomModes } from '../../model/moderation.js';
 import { farewellText } from '../reasons.js';
 import { MAX_NICK_CHARS, type NickProblem } from '../../model/nicknames.js';
 import { LOBBY, MAX_ROOM_CHARS, type RoomProblem } from '../../model/rooms.js';
@@ -236,8 +236,8 @@ export function modesOf(room: string, modes: RoomModes, member: boolean): string
   if (modes.inviteOnly) said.push('invite-only');
   if (modes.key !== null) said.push(member ? `key ${modes.key}` : 'a key');
   if (modes.limit !== null) said.push(`at most ${modes.limit} members`);
-  const letters = ['t', 'n', 'm', 'i'].filter((_, i) => [modes.topicLock, modes.noOutside, modes.moderated, modes.inviteOnly][i]).join('') + (modes.key !== null ? 'k' : '') + (modes.limit !== null ? 'l' : '');
-  return info(`${room} modes: +${letters}${said.length ? ` (${said.join(', ')})` : ''}`);
+  const { letters } = modeString(modes, member);
+  return info(`${room} modes: ${letters}${said.length ? ` (${said.join(', ')})` : ''}`);
 }
 
 export function banList(room: string, bans: readonly Ban[]): string {
