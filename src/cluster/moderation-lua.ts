@@ -89,7 +89,7 @@ local function refusal(room, gid, key, given, oper, back)
   local size = redis.call('HLEN', P..'members:'..room)
   if size == 0 and room ~= LOBBY then return nil end -- a new room: nothing set yet
   if banned(room, key) then return 'banned' end
-  if back or redis.call('ZSCORE', P..'invited:'..room, key) then return nil end
+  if back or (key and redis.call('ZSCORE', P..'invited:'..room, key)) then return nil end
   local m = redis.call('HMGET', P..'modes:'..room, 'i', 'k', 'l')
   if m[1] == '1' then return 'inviteOnly' end
   if m[2] and given ~= m[2] then return 'badKey' end
