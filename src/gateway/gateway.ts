@@ -16,6 +16,8 @@ import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
+import { GatewayCounts, kickCause, refuseReason } from './counts.js';
+import { unobserved, type GatewayObserver } from './observer.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
@@ -28,6 +30,15 @@ export interface GatewayStats {
   open: number;
   named: number;
   restarts: number;
+}
+
+/** Connections open now in one protocol, by where they stand (see Gateway.connectionStates). */
+export interface ConnectionStates {
+  /** Not named yet (at the prompt, or in IRC registration). */
+  registering: number;
+  named: number;
+  /** Ending (quit, kicked, shutting down) or closed with a command still in flight. */
+  closing: number;
 }
 
 export class Gateway {
@@ -51,6 +62,8 @@ export class Gateway {
   private goneCount = 0;
   private open = 0;
   private stopping = false;
+  /** Per protocol totals, read by /metrics when scraped (see counts.ts). */
+  readonly counts = new GatewayCounts();
 
   constructor(
     readonly config: Config,
@@ -59,6 +72,8 @@ export class Gateway {
     private readonly edge: Edge,
     /** The clock the flood limit, the registration deadline and the flush pacing read (ms; injected by tests). */
     private readonly now: () => number = () => performance.now(),
+    /** Who is told of listeners, connections and kicks: the operator's log (src/ops/log-events.ts). */
+    private readonly observer: GatewayObserver = unobserved,
   ) {
     this.system = system({
       onEffects: (effects) => this.apply(effects),
@@ -116,14 +131,39 @@ export class Gateway {
       server.listen({ port, host: host || undefined }, () => {
         server.off('error', onError);
         // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
-        server.on('error', (err) => console.error(`node-chat: ${edge.protocol} listener error: ${err.message}`));
-        resolve(server.address() as AddressInfo);
+        server.on('error', (err) => this.observer.listenerError(edge.protocol, err));
+        const at = server.address() as AddressInfo;
+        this.observer.listening(edge.protocol, at);
+        resolve(at);
       });
     });
   }
 
   stats(): GatewayStats {
     return { open: this.open, named: this.mirror.named, restarts: this.system.restarts };
+  }
+
+  /** Rooms with at least one member on this node. */
+  get roomsHere(): number {
+    return this.mirror.rooms;
+  }
+
+  /** Connections paused until the actors catch up (see BACKLOG_HIGH). */
+  get backloggedConnections(): number {
+    return this.backlogged.length;
+  }
+
+  /** Every connection still held, by protocol and state: one pass, when /metrics is scraped. */
+  connectionStates(): Map<string, ConnectionStates> {
+    const states = new Map<string, ConnectionStates>();
+    for (const c of this.counts.all()) states.set(c.protocol, { registering: 0, named: 0, closing: 0 });
+    for (const conn of this.conns.values()) {
+      const s = states.get(conn.protocol)!;
+      if (conn.ending || conn.closed) s.closing++;
+      else if (conn.nick !== null) s.named++;
+      else s.registering++;
+    }
+    return states;
   }
 
   /** Stop accepting, say goodbye to everyone, flush, and close. */
@@ -134,6 +174,7 @@ export class Gateway {
     const closing: Promise<void>[] = [];
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
+      conn.ends('shutdown');
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
       this.out.enqueue(conn, Buffer.from(conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
       this.end(conn);
@@ -156,9 +197,16 @@ export class Gateway {
     const verdict: Admission = this.stopping
       ? { ok: false, why: { code: 'shutdown' } }
       : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
-    if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
-    const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
-    conn.refilledAt = conn.heardAt = this.now();
+    const counts = this.counts.of(edge.protocol);
+    if (!verdict.ok) {
+      const reason = refuseReason(verdict.why);
+      counts.refused[reason]++;
+      this.observer.refused(edge.protocol, address, reason);
+      return this.refuse(socket, edge, verdict.why);
+    }
+    const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst, counts);
+    conn.openedAt = conn.refilledAt = conn.heardAt = this.now();
+    counts.opened++;
     this.conns.set(conn.id, conn);
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
@@ -169,7 +217,10 @@ export class Gateway {
         this.onLine(conn, text);
         return !this.holdsTooMuch(conn); // past the cap, the framer keeps the rest unread
       },
-      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null))),
+      tooLong: () => {
+        counts.tooLong++;
+        this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null)));
+      },
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     conn.sink = sink;
@@ -180,14 +231,24 @@ export class Gateway {
     });
     // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
     // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
-    socket.on('end', () => this.seeGoing(conn));
-    socket.on('error', () => this.seeGoing(conn));
+    socket.on('end', () => {
+      conn.ends('peer');
+      this.seeGoing(conn);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      conn.ends('error', err.code ?? err.message);
+      this.seeGoing(conn);
+    });
     socket.on('close', () => this.onClose(conn));
+    this.observer.opened(conn);
     // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
     // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
     const greeting = Buffer.from(conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
     const opening = conn.framer.opening?.();
-    socket.write(opening ? Buffer.concat([opening, greeting]) : greeting);
+    const first = opening ? Buffer.concat([opening, greeting]) : greeting;
+    counts.bytes += first.length;
+    counts.writes++;
+    socket.write(first);
   }
 
   /**
@@ -205,6 +266,7 @@ export class Gateway {
   }
 
   private onLine(conn: Connection, text: string): void {
+    conn.counts.lines++;
     // A blank line from a named user asks for nothing and costs no token; at the prompt its edge answers it.
     if (conn.ending || (text.trim() === '' && this.mirror.nickOf(conn.id) !== null)) return;
     if (conn.held.length === 0 && !conn.awaiting && this.takeToken(conn)) this.forward(conn, text);
@@ -254,8 +316,10 @@ export class Gateway {
   private throttle(conn: Connection): void {
     conn.socket.pause();
     const now = this.now();
-    if (conn.throttledSince === 0) conn.throttledSince = now;
-    else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, { code: 'flooding' });
+    if (conn.throttledSince === 0) {
+      conn.throttledSince = now;
+      conn.counts.throttles++;
+    } else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, { code: 'flooding' });
     if (conn.floodTimer) return;
     const wait = ((1 - conn.tokens) / this.config.floodRate) * 1000;
     conn.floodTimer = setTimeout(() => {
@@ -304,6 +368,7 @@ export class Gateway {
   private envelope(conn: Connection, intent: Intent): Envelope | null {
     if (intent.kind === 'quit') {
       // Its rooms hear it now, with the reason; the socket closes once its output is written.
+      conn.ends('quit');
       conn.quitReason = intent.reason;
       this.announceDeparture(conn);
       this.end(conn);
@@ -337,6 +402,10 @@ export class Gateway {
     else this.perIp.delete(conn.address);
     conn.out.length = 0;
     conn.outBytes = 0;
+    conn.outEvents = 0;
+    conn.ends('peer'); // closed with no FIN or error seen first (destroyed by us after a grace)
+    conn.counts.closed[conn.closeReason!]++;
+    this.observer.closed(conn, conn.closeReason!, { seconds: (this.now() - conn.openedAt) / 1000, ...(conn.closeError !== undefined ? { error: conn.closeError } : {}) });
     this.seeGoing(conn);
     if (conn.awaiting) return; // it departs once its barrier settles
     this.closing.push(conn);
@@ -430,7 +499,10 @@ export class Gateway {
         break;
       case 'close': {
         const conn = this.conns.get(e.conn);
-        if (conn) this.end(conn);
+        if (conn) {
+          conn.ends('server');
+          this.end(conn);
+        }
         break;
       }
     }
@@ -453,9 +525,17 @@ export class Gateway {
   /** Disconnect with a reason: the user sees why, the room sees an ordinary leave. */
   private kick(conn: Connection, why: Farewell, slow = false): void {
     if (conn.closed || conn.ending) return;
+    const cause = kickCause(why);
+    if (cause !== null) {
+      conn.ends(cause);
+      this.observer.kicked(conn, cause);
+    }
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.
-      conn.socket.write(conn.session.farewell(why, true));
+      const notice = Buffer.from(conn.session.farewell(why, true));
+      conn.counts.bytes += notice.length;
+      conn.counts.writes++;
+      conn.socket.write(notice);
       conn.ending = true;
       conn.socket.destroySoon();
       setTimeout(() => conn.socket.destroy(), 1000).unref();

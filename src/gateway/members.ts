@@ -69,6 +69,11 @@ export class MemberMirror {
     if (this.counts.has(room)) this.topics.set(room, topic);
   }
 
+  /** Rooms with at least one member here (for stats). */
+  get rooms(): number {
+    return this.counts.size;
+  }
+
   /** Named connections (for stats). */
   get named(): number {
     let n = 0;
