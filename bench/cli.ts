@@ -16,9 +16,10 @@ import { CLUSTER_NODE, clusterTarget, externalTarget, ircTarget, ngircdTarget, r
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
-// The servers the bench starts listen for IRC only when a scenario asks: left at its default
-// (6667), every node-chat it starts would want the same port.
+// The servers the bench starts listen for IRC or HTTP only when a scenario asks: left at their
+// defaults (6667, 8080), every node-chat it starts would want the same port.
 process.env.IRC_PORT ??= 'off';
+process.env.HTTP_PORT ??= 'off';
 
 const HELP = `usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')}|all]… [flags]
 

@@ -58,6 +58,12 @@ export const SETTINGS = {
   motd: str('MOTD', '', 'a file whose lines IRC users get as the message of the day; empty: none (422)'),
   ping: num('PING', 120, 'seconds of silence before an IRC client is sent a PING (irssi and weechat ping every minute or so themselves)'),
   'ping-timeout': num('PING_TIMEOUT', 60, 'seconds an IRC client has to answer that PING before it is disconnected'),
+  'http-port': str('HTTP_PORT', '8080', 'the HTTP listener: the chat page, /ws (IRC over WebSocket), /healthz, /metrics; "off": none'),
+  'ws-origins': str('WS_ORIGINS', '', 'origins a page must come from to open /ws, comma-separated (https://chat.example.org), or "*": any; empty: the page\'s own (the Origin\'s host is the request\'s Host). Clients that send no Origin (not browsers) are let in'),
+  'ws-deflate': str('WS_DEFLATE', 'off', '"on" agrees to permessage-deflate (clients may compress what they send; what the server sends is shared by every recipient and stays uncompressed); off: no zlib state per connection'),
+  'http-headers-timeout': num('HTTP_HEADERS_TIMEOUT', 10, 'seconds a client may take to send a request\'s headers (slowloris): then 408 and closed'),
+  'http-request-timeout': num('HTTP_REQUEST_TIMEOUT', 30, 'seconds a client may take to send a whole request'),
+  'http-keepalive-timeout': num('HTTP_KEEPALIVE_TIMEOUT', 5, 'seconds an idle keep-alive HTTP connection stays open'),
   redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
   retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
@@ -91,6 +97,13 @@ export interface Config {
   motdFile: string;
   pingSeconds: number;
   pingTimeoutSeconds: number;
+  /** null: no HTTP listener. */
+  httpPort: number | null;
+  wsOrigins: string;
+  wsDeflate: boolean;
+  httpHeadersTimeoutSeconds: number;
+  httpRequestTimeoutSeconds: number;
+  httpKeepAliveTimeoutSeconds: number;
   shutdownGraceSeconds: number;
   redis: string;
   retention: number;
@@ -132,12 +145,18 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     maxRooms: Math.max(1, value('max-rooms')),
     topicBytes: Math.max(1, value('topic-length')),
     keepAliveSeconds: value('keepalive'),
-    ircPort: ircPort(value('irc-port')),
+    ircPort: portOrOff('irc-port', value('irc-port')),
     ircPassword: value('irc-password'),
     ircServerName: value('irc-server-name'),
     motdFile: value('motd'),
     pingSeconds: value('ping'),
     pingTimeoutSeconds: Math.max(1, value('ping-timeout')),
+    httpPort: portOrOff('http-port', value('http-port')),
+    wsOrigins: value('ws-origins'),
+    wsDeflate: onOff('ws-deflate', value('ws-deflate')),
+    httpHeadersTimeoutSeconds: Math.max(1, value('http-headers-timeout')),
+    httpRequestTimeoutSeconds: Math.max(1, value('http-request-timeout')),
+    httpKeepAliveTimeoutSeconds: Math.max(1, value('http-keepalive-timeout')),
     shutdownGraceSeconds: value('shutdown-grace'),
     redis: value('redis'),
     retention: Math.max(100, value('retention')),
@@ -145,11 +164,17 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
   };
 }
 
-function ircPort(raw: string): number | null {
+function portOrOff(name: SettingName, raw: string): number | null {
   if (raw === 'off') return null;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--irc-port is a port number or "off", got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} is a port number or "off", got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function onOff(name: SettingName, raw: string): boolean {
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`--${name} is "on" or "off", got ${JSON.stringify(raw)}`);
 }
 
 /** The defaults, for tests and the in-process server. */

@@ -8,6 +8,8 @@ import { Gateway } from './gateway/gateway.js';
 import { telnetEdge } from './edges/telnet/edge.js';
 import { ircEdge } from './edges/irc/edge.js';
 import { localSystem } from './runtime/pool.js';
+import { WebFront } from './gateway/web.js';
+import { loadPage } from './gateway/page.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -38,13 +40,21 @@ export async function serve(argv: string[]): Promise<void> {
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
   const actors = config.redis ? `cluster node on ${config.redis}` : `${config.workers} actor host${config.workers === 1 ? '' : 's'} (${config.actors})`;
   let irc = '';
+  // One IRC edge for the IRC port and for /ws: the same protocol on two transports.
+  const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
+  const ircOptions = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
+  const ircProtocol = ircEdge(ircOptions);
   if (config.ircPort !== null) {
-    const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
-    const options = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
-    const at = await gateway.listen(config.ircPort, config.host, ircEdge(options));
+    const at = await gateway.listen(config.ircPort, config.host, ircProtocol);
     irc = `, IRC on port ${at.port}`;
   }
-  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}${irc}, ${actors}`);
+  let http = '';
+  if (config.httpPort !== null) {
+    const web = new WebFront(gateway, config, loadPage(), ircProtocol);
+    const at = await web.listen(config.httpPort);
+    http = `, HTTP on port ${at.port} (the chat page; /ws: IRC over WebSocket)`;
+  }
+  console.log(`node-chat ${VERSION} listening on ${where}:${address.port}${scope}${irc}${http}, ${actors}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

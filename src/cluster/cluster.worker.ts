@@ -19,14 +19,17 @@ const system = new ClusterSystem(options, {
   onProblem: (message) => push({ t: 'problem', message }),
 });
 
-// The gateway's backlog counts envelopes not yet handled; tell it how many are, now and then.
+// The gateway's backlog counts envelopes not yet handled, and /healthz says whether Redis is
+// reachable: tell it both, now and then (when they changed).
 let reported = -1;
 let elsewhere = -1;
+let degraded: string | null = null;
 setInterval(() => {
-  if (system.completed === reported && system.openElsewhere() === elsewhere) return;
+  if (system.completed === reported && system.openElsewhere() === elsewhere && system.degradedWhy() === degraded) return;
   reported = system.completed;
   elsewhere = system.openElsewhere();
-  push({ t: 'status', completed: reported, elsewhere });
+  degraded = system.degradedWhy();
+  push({ t: 'status', completed: reported, elsewhere, degraded });
 }, 20).unref();
 
 const api: ClusterApi = {

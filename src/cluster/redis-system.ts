@@ -140,6 +140,14 @@ export class ClusterSystem implements ActorSystem {
     return this.elsewhere;
   }
 
+  /** Why this node does not serve as it should, or null (what /healthz says, through the gateway). */
+  degradedWhy(): string | null {
+    if (this.degraded) return 'redis unreachable: the chat is degraded';
+    if (this.epoch === null) return 'not connected to redis yet';
+    if (this.recovering) return 'catching up after a redis outage';
+    return null;
+  }
+
   send(env: Envelope): void {
     this.pending++;
     this.handle(env)

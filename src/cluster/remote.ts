@@ -25,7 +25,8 @@ export interface ClusterApi {
 /** What the cluster Worker sends the gateway unasked, on its MessagePort. */
 export type ClusterPush =
   | { t: 'effects'; effects: Effect[] }
-  | { t: 'status'; completed: number; elsewhere: number }
+  /** `degraded`: why the node does not serve as it should (Redis unreachable), or null. */
+  | { t: 'status'; completed: number; elsewhere: number; degraded: string | null }
   /** Redis became unreachable (degraded), or reachable again; for the operator's log. */
   | { t: 'health'; degraded: boolean; missed: number }
   /** A store command failed; for the operator's log. */
@@ -51,9 +52,8 @@ export class RemoteCluster implements ActorSystem {
   private sent = 0;
   private completed = 0;
   private elsewhere = 0;
+  private degraded: string | null = null;
   private closing = false;
-  /** Redis unreachable, as the Worker last said (see ClusterPush 'health'). */
-  degraded = false;
   private readonly loadTimer: NodeJS.Timeout;
 
   constructor(
@@ -71,6 +71,10 @@ export class RemoteCluster implements ActorSystem {
 
   openElsewhere(): number {
     return this.elsewhere;
+  }
+
+  health(): string | null {
+    return this.degraded;
   }
 
   send(env: Envelope): void {
@@ -140,13 +144,12 @@ export class RemoteCluster implements ActorSystem {
     void this.api.setOpen(this.hooks.openHere());
     port1.on('message', (m: ClusterPush) => {
       if (m.t === 'effects') this.hooks.onEffects(m.effects);
-      else if (m.t === 'health') {
-        this.degraded = m.degraded;
-        this.events.health(m.degraded, m.missed);
-      } else if (m.t === 'problem') this.events.storeFailed(m.message);
+      else if (m.t === 'health') this.events.health(m.degraded, m.missed);
+      else if (m.t === 'problem') this.events.storeFailed(m.message);
       else {
         this.completed = m.completed;
         this.elsewhere = m.elsewhere;
+        this.degraded = m.degraded;
         this.hooks.onEffects([]); // the backlog may have drained with no effect to show for it
       }
     });

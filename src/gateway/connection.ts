@@ -1,11 +1,33 @@
-// One client connection's state on the gateway: its socket, its protocol's edge (framer,
-// reader, codec), the lines it sent that wait for their turn, and the bytes waiting to be
-// written to it.
+// One client connection's state on the gateway: its transport (a TCP socket, or a WebSocket),
+// its protocol's edge (framer, reader, codec), the lines it sent that wait for their turn, and
+// the bytes waiting to be written to it.
 
-import type { Socket } from 'node:net';
 import type { ConnId } from '../model/messages.js';
 import type { Codec, Framer, LineSink, Reading, Session } from '../edges/edge.js';
 import type { CloseReason, ProtocolCounts } from './counts.js';
+
+/**
+ * What the gateway needs of a connection's transport. A net.Socket is one as it is, so the TCP
+ * hot path calls the socket itself, with no wrapper between; a WebSocket is one through
+ * WebSocketLink (gateway/ws-link.ts), which writes the frames its codec built.
+ */
+export interface Link {
+  /** False once the transport holds more than its high-water mark (then writableLength is worth reading). */
+  write(data: Buffer): boolean;
+  /** Bytes accepted by write and not yet handed to the kernel: what the send-queue cap counts. */
+  readonly writableLength: number;
+  /** end() or destroy() was called: nothing more may be written. */
+  readonly writableEnded: boolean;
+  /** Stop reading (and resume): the flood limit, the held cap and barriers use them. */
+  pause(): unknown;
+  resume(): unknown;
+  /** Close once what was written is sent. */
+  end(): unknown;
+  /** Close now (a peer that does not read). */
+  destroySoon(): void;
+  destroy(): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 /** A line waiting for its turn, or what is left of one whose first intent was a barrier. */
 export type Held = string | Reading;
@@ -63,7 +85,8 @@ export class Connection {
 
   constructor(
     readonly id: ConnId,
-    readonly socket: Socket,
+    /** Its transport: for TCP, the socket itself. */
+    readonly socket: Link,
     readonly address: string,
     /** Its protocol's view of it: framer, reader, codec. */
     readonly session: Session,

@@ -6,7 +6,7 @@
 
 import type { ChatEvent } from '../model/events.js';
 import type { ConnId, Effect } from '../model/messages.js';
-import type { Codec } from '../edges/edge.js';
+import { encoded, type Codec } from '../edges/edge.js';
 import type { Connection } from './connection.js';
 
 export type DeliverEffect = Extract<Effect, { t: 'deliver' }>;
@@ -53,7 +53,7 @@ class Rendered {
   for(codec: Codec): Buffer {
     if (codec === this.codec) return this.bytes!;
     if (codec === this.codec2) return this.bytes2!;
-    const bytes = (): Buffer => Buffer.from(codec.render(this.event), 'utf8');
+    const bytes = (): Buffer => encoded(codec, codec.render(this.event));
     if (this.codec === null) {
       this.codec = codec;
       return (this.bytes = bytes());
@@ -108,7 +108,7 @@ export class Delivery {
       const session = conn.session;
       if (to[0] === except && session.echoes !== true) return;
       if ('once' in event && event.once !== undefined && session.seen?.(event.once) === true) return;
-      this.enqueue(conn, Buffer.from(session.renderFor ? session.renderFor(event, conn.nick) : conn.codec.render(event), 'utf8'), 1);
+      this.enqueue(conn, encoded(conn.codec, session.renderFor ? session.renderFor(event, conn.nick) : conn.codec.render(event)), 1);
       return;
     }
     const rendered = new Rendered(event); // once per codec, shared by its recipients
@@ -134,7 +134,7 @@ export class Delivery {
     const lengths: number[] = [];
     let offset = 0;
     for (const e of effects) {
-      const part = Buffer.from(codec.render(e.event), 'utf8');
+      const part = encoded(codec, codec.render(e.event));
       parts.push(part);
       starts.push(offset);
       lengths.push(part.length);

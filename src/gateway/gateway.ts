@@ -6,12 +6,12 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
-import type { Edge } from '../edges/edge.js';
+import { encoded, type Edge } from '../edges/edge.js';
 import type { Farewell } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
-import { Connection, type Held } from './connection.js';
+import { Connection, type Held, type Link } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
@@ -25,6 +25,16 @@ const REFUSING = 16;
 /** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
 const BACKLOG_HIGH = 50_000;
 const BACKLOG_LOW = 10_000;
+
+/** What a transport other than TCP (WebSocket) tells the gateway about a connection it opened (see Gateway.openLink). */
+export interface Transported {
+  /** Bytes received (for WebSocket: one message). */
+  received(chunk: Uint8Array): void;
+  /** The peer is going (its close, or an error: `error` says which), noted now, so departures keep the order they were seen in. */
+  going(error?: string): void;
+  /** The transport is closed. */
+  closed(): void;
+}
 
 export interface GatewayStats {
   open: number;
@@ -112,7 +122,7 @@ export class Gateway {
       const ping = conn.session.ping();
       if (ping === null) continue;
       conn.pingedAt = now;
-      this.out.enqueue(conn, Buffer.from(ping));
+      this.out.enqueue(conn, encoded(conn.codec, ping));
     }
   }
 
@@ -137,6 +147,17 @@ export class Gateway {
         resolve(at);
       });
     });
+  }
+
+  /** A listener of another transport (the HTTP one): closed with the gateway's own on shutdown. */
+  adopt(server: net.Server): void {
+    this.servers.push(server);
+  }
+
+  /** Whether the server is serving: null, or why not (cluster degraded, shutting down); /healthz says it. */
+  health(): string | null {
+    if (this.stopping) return 'shutting down';
+    return this.system.health?.() ?? null;
   }
 
   stats(): GatewayStats {
@@ -176,7 +197,7 @@ export class Gateway {
       if (conn.closed) continue;
       conn.ends('shutdown');
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.out.enqueue(conn, Buffer.from(conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
+      this.out.enqueue(conn, encoded(conn.codec, conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
       this.end(conn);
     }
     this.out.flush();
@@ -192,43 +213,29 @@ export class Gateway {
 
   // --- sockets in ---------------------------------------------------------------------
 
-  private accept(socket: Socket, edge: Edge): void {
-    const address = socket.remoteAddress ?? '';
+  /**
+   * What the caps say of a new connection from `address` (every transport asks before opening
+   * one); a refusal is counted and logged under `protocol`.
+   */
+  admission(address: string, protocol: string): Admission {
     const verdict: Admission = this.stopping
       ? { ok: false, why: { code: 'shutdown' } }
       : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
-    const counts = this.counts.of(edge.protocol);
     if (!verdict.ok) {
       const reason = refuseReason(verdict.why);
-      counts.refused[reason]++;
-      this.observer.refused(edge.protocol, address, reason);
-      return this.refuse(socket, edge, verdict.why);
+      this.counts.of(protocol).refused[reason]++;
+      this.observer.refused(protocol, address, reason);
     }
-    const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst, counts);
-    conn.openedAt = conn.refilledAt = conn.heardAt = this.now();
-    counts.opened++;
-    this.conns.set(conn.id, conn);
-    this.open++;
-    this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
+    return verdict;
+  }
+
+  private accept(socket: Socket, edge: Edge): void {
+    const address = socket.remoteAddress ?? '';
+    const verdict = this.admission(address, edge.protocol);
+    if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
     socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
-    if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
-    const sink = {
-      line: (text: string): boolean => {
-        this.onLine(conn, text);
-        return !this.holdsTooMuch(conn); // past the cap, the framer keeps the rest unread
-      },
-      tooLong: () => {
-        counts.tooLong++;
-        this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null)));
-      },
-      reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
-    };
-    conn.sink = sink;
-    socket.on('data', (chunk: Buffer) => {
-      conn.heardAt = this.now(); // anything heard answers a keepalive ping (see keepalive)
-      conn.pingedAt = 0;
-      conn.framer.push(chunk, sink);
-    });
+    const conn = this.connect(socket, address, edge);
+    socket.on('data', (chunk: Buffer) => this.received(conn, chunk));
     // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
     // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
     socket.on('end', () => {
@@ -240,15 +247,70 @@ export class Gateway {
       this.seeGoing(conn);
     });
     socket.on('close', () => this.onClose(conn));
+    this.greet(conn);
+  }
+
+  /**
+   * A connection on another transport (a WebSocket), admitted already (see admission): the same
+   * edge, caps, throttle, deadlines and delivery as a TCP one. The transport reports to the hooks.
+   */
+  openLink(link: Link, address: string, edge: Edge): Transported {
+    const conn = this.connect(link, address, edge);
+    this.greet(conn);
+    return {
+      received: (chunk) => this.received(conn, chunk),
+      going: (error) => {
+        if (error === undefined) conn.ends('peer');
+        else conn.ends('error', error);
+        this.seeGoing(conn);
+      },
+      closed: () => this.onClose(conn),
+    };
+  }
+
+  private connect(link: Link, address: string, edge: Edge): Connection {
+    const counts = this.counts.of(edge.protocol);
+    const conn = new Connection(this.nextId++, link, address, edge.open(), this.config.floodBurst, counts);
+    conn.openedAt = conn.refilledAt = conn.heardAt = this.now();
+    counts.opened++;
+    this.conns.set(conn.id, conn);
+    this.open++;
+    this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
+    if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
+    const sink = {
+      line: (text: string): boolean => {
+        this.onLine(conn, text);
+        return !this.holdsTooMuch(conn); // past the cap, the framer keeps the rest unread
+      },
+      tooLong: () => {
+        counts.tooLong++;
+        this.out.enqueue(conn, encoded(conn.codec, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null)));
+      },
+      reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
+    };
+    conn.sink = sink;
     this.observer.opened(conn);
-    // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
-    // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
-    const greeting = Buffer.from(conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
+    return conn;
+  }
+
+  private received(conn: Connection, chunk: Uint8Array): void {
+    conn.heardAt = this.now(); // anything heard answers a keepalive ping (see keepalive)
+    conn.pingedAt = 0;
+    if (conn.sink !== null) conn.framer.push(chunk, conn.sink);
+  }
+
+  /**
+   * Written now, not at the next flush: nothing can be queued ahead of it, and during a join
+   * storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
+   */
+  private greet(conn: Connection): void {
+    const greeting = encoded(conn.codec, conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
     const opening = conn.framer.opening?.();
     const first = opening ? Buffer.concat([opening, greeting]) : greeting;
-    counts.bytes += first.length;
-    counts.writes++;
-    socket.write(first);
+    if (first.length === 0) return;
+    conn.counts.bytes += first.length;
+    conn.counts.writes++;
+    conn.socket.write(first);
   }
 
   /**
@@ -342,7 +404,7 @@ export class Gateway {
         return;
       }
       const reading = readings[i]!;
-      if ('answer' in reading) this.out.enqueue(conn, Buffer.from(reading.answer));
+      if ('answer' in reading) this.out.enqueue(conn, encoded(conn.codec, reading.answer));
       else this.send(conn, reading.intent);
     }
   }
@@ -376,7 +438,7 @@ export class Gateway {
     }
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
       const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
-      this.out.enqueue(conn, Buffer.from(conn.codec.render({ k: 'notice', notice })));
+      this.out.enqueue(conn, encoded(conn.codec, conn.codec.render({ k: 'notice', notice })));
       return null;
     }
     return route(conn.id, this.mirror.nickOf(conn.id), intent);
@@ -532,7 +594,7 @@ export class Gateway {
     }
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.
-      const notice = Buffer.from(conn.session.farewell(why, true));
+      const notice = encoded(conn.codec, conn.session.farewell(why, true));
       conn.counts.bytes += notice.length;
       conn.counts.writes++;
       conn.socket.write(notice);
@@ -541,7 +603,7 @@ export class Gateway {
       setTimeout(() => conn.socket.destroy(), 1000).unref();
       return;
     }
-    this.out.enqueue(conn, Buffer.from(conn.session.farewell(why, this.mirror.nickOf(conn.id) !== null)));
+    this.out.enqueue(conn, encoded(conn.codec, conn.session.farewell(why, this.mirror.nickOf(conn.id) !== null)));
     this.end(conn);
   }
 

@@ -29,6 +29,8 @@ export interface ActorSystem {
   openElsewhere(): number;
   /** What it reports of itself for /metrics (asked when scraped). */
   sample?(): Promise<SystemSample>;
+  /** Null while it serves as it should; otherwise why not (a cluster node that lost Redis). Absent: always serving. */
+  health?(): string | null;
   close(): Promise<void>;
 }
 
