@@ -38,6 +38,8 @@ export class Connection {
   codec: Codec;
   /** Its name as the actors last said (null: none yet), for what is rendered for it alone. */
   nick: string | null = null;
+  /** The last name it had (null: never named), kept after its release for the log's close line. */
+  lastNick: string | null = null;
   /** When it last sent anything, and when a keepalive ping went out unanswered since (0: none); see Gateway.keepalive. */
   heardAt = 0;
   pingedAt = 0;

@@ -549,7 +549,10 @@ export class Gateway {
       case 'named': {
         this.mirror.setNick(e.conn, e.nick);
         const conn = this.conns.get(e.conn);
-        if (conn) conn.nick = e.nick;
+        if (conn) {
+          conn.nick = e.nick;
+          if (e.nick !== null) conn.lastNick = e.nick;
+        }
         if (e.nick !== null) this.registration.delete(e.conn);
         break;
       }

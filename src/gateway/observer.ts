@@ -11,7 +11,8 @@ export interface ConnectionView {
   readonly id: ConnId;
   readonly protocol: string;
   readonly address: string;
-  readonly nick: string | null;
+  /** Its last nickname, kept after the name was released (null: it never had one). */
+  readonly lastNick: string | null;
 }
 
 export interface CloseDetail {

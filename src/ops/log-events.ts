@@ -12,7 +12,7 @@ import type { SystemEvents } from '../runtime/system.js';
 
 const where = (at: AddressInfo): string => (at.family === 'IPv6' ? `[${at.address}]:${at.port}` : `${at.address}:${at.port}`);
 
-const who = (c: ConnectionView) => ({ conn: c.id, protocol: c.protocol, address: c.address, ...(c.nick !== null ? { nick: c.nick } : {}) });
+const who = (c: ConnectionView) => ({ conn: c.id, protocol: c.protocol, address: c.address, ...(c.lastNick !== null ? { nick: c.lastNick } : {}) });
 
 const KICKED: Record<KickCause, string> = {
   send_queue: 'not reading (send queue full)',
