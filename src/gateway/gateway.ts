@@ -83,7 +83,7 @@ export class Gateway {
     /** The clock the flood limit, the registration deadline and the flush pacing read (ms; injected by tests). */
     private readonly now: () => number = () => performance.now(),
     /** Who is told of listeners, connections and kicks: the operator's log (src/ops/log-events.ts). */
-    private readonly observer: GatewayObserver = unobserved,
+    readonly observer: GatewayObserver = unobserved,
   ) {
     this.system = system({
       onEffects: (effects) => this.apply(effects),

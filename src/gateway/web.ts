@@ -130,7 +130,7 @@ export class WebFront {
       server.once('error', reject);
       server.listen({ port, host: host || undefined }, () => {
         server.off('error', reject);
-        server.on('error', (err) => console.error(`node-chat: http listener error: ${err.message}`));
+        server.on('error', (err) => this.gateway.observer.listenerError('http', err));
         resolve(server.address() as AddressInfo);
       });
     });
