@@ -10,7 +10,7 @@ import type { ActorPool } from '../src/runtime/pool.js';
 import { createMetrics } from '../src/ops/metrics.js';
 import { TestClient } from './helpers/client.js';
 import { ircUser } from './helpers/irc.js';
-import { startWebServer, wsUser, type WebServer, type WsClient } from './helpers/web.js';
+import { startWebServer, wsUser, WsClient, type WebServer } from './helpers/web.js';
 import { waitUntil } from './helpers/wait.js';
 
 let server: WebServer | null = null;
@@ -140,8 +140,12 @@ traffic('closes are counted by reason: quit, peer, ping timeout; refusals by rea
   await waitUntil(() => server!.gateway.stats().open === 4, { timeoutMs: 5000, failure: () => 'timed out waiting for four open' });
   const fifth = keep(await TestClient.connect(server!.port));
   await fifth.waitClosed();
+  // A WebSocket at the cap: upgraded, told why, closed (counted under its own protocol).
+  const ws = keep(await WsClient.open(server!.httpPort));
+  await waitUntil(() => ws.closeCode !== null, { timeoutMs: 5000, failure: () => 'timed out waiting for the WebSocket to be closed' });
   const refused = await scrape();
   assert.is(value(refused, 'nodechat_connections_refused_total{protocol="telnet",reason="full"}'), 1);
+  assert.is(value(refused, 'nodechat_connections_refused_total{protocol="websocket",reason="full"}'), 1);
   assert.is(value(refused, 'nodechat_connections{protocol="telnet",state="registering"}'), 4);
 });
 
