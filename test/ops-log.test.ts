@@ -42,7 +42,7 @@ e2e.after.each(async () => {
 
 e2e('start, listeners, connections, kicks, a restart and shutdown are logged; what users typed is not', async () => {
   process.env.NODE_CHAT_TEST_CRASH_ON = SECRETS.crash; // a line with exactly this text throws in its actor host
-  node = await startNode(['--irc-port', '0', '--http-port', '0', '--register-timeout', '1', '--log-level', 'info']);
+  node = await startNode(['--irc-port', '0', '--http-port', '0', '--register-timeout', '3', '--log-level', 'info']);
   const ircPort = Number(/IRC on port (\d+)/.exec(node.output())?.[1]);
   const alice = await TestClient.named(node.port, 'alice');
   const bob = await TestClient.named(node.port, 'bob');
@@ -60,7 +60,7 @@ e2e('start, listeners, connections, kicks, a restart and shutdown are logged; wh
   await bob.waitFor(texts.message('alice', 'after the crash'));
   carol.send(`QUIT :${SECRETS.quit}\r\n`);
   await carol.waitClosed();
-  await silent.waitClosed(5000); // no nickname in a second: kicked
+  await silent.waitClosed(10_000); // no nickname in 3 s: kicked
   bob.send('/quit\r\n');
   await bob.waitClosed();
   // Closed on the server's side too (its close is logged) before the shutdown counts who is left.
