@@ -16,6 +16,7 @@ import { createMetrics, type MetricsProvider } from '../src/ops/metrics.js';
 import { TestClient } from './helpers/client.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { telnetGateway } from './helpers/server.js';
+import { parseMetrics } from './helpers/metrics.js';
 
 let redis: TestRedis | null = null;
 let gateway: Gateway | null = null;
@@ -31,15 +32,7 @@ c.after.each(async () => {
   redis = null;
 });
 
-async function scrape(metrics: MetricsProvider): Promise<Map<string, number>> {
-  const samples = new Map<string, number>();
-  for (const line of (await metrics.text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return samples;
-}
+const scrape = async (metrics: MetricsProvider): Promise<Map<string, number>> => parseMetrics(await metrics.text());
 
 /** Scrapes until `ok` holds (a guard of `ms` against hanging, not a timing check). */
 async function scrapeUntil(metrics: MetricsProvider, ok: (m: Map<string, number>) => boolean, what: string, ms = 15_000): Promise<Map<string, number>> {

@@ -12,6 +12,7 @@ import { TestClient } from './helpers/client.js';
 import { ircUser } from './helpers/irc.js';
 import { startWebServer, wsUser, WsClient, type WebServer } from './helpers/web.js';
 import { waitUntil } from './helpers/wait.js';
+import { parseMetrics } from './helpers/metrics.js';
 
 let server: WebServer | null = null;
 let clients: Array<{ close(): void }> = [];
@@ -28,13 +29,7 @@ async function scrape(): Promise<Map<string, number>> {
   const res = await fetch(`http://127.0.0.1:${server!.httpPort}/metrics`);
   assert.is(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', 'text/plain');
-  const samples = new Map<string, number>();
-  for (const line of (await res.text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return samples;
+  return parseMetrics(await res.text());
 }
 
 /** The sample, or 0 when absent (a label set never counted). */
