@@ -12,7 +12,7 @@ import { RefBuilds, refOf, type RefBuild } from './ref-build.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
 import { SCENARIOS, scenarioByName, type RunContext } from './scenarios/index.js';
-import { CLUSTER_NODE, clusterTarget, externalTarget, ircTarget, ngircdTarget, refTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
+import { CLUSTER_NODE, clusterTarget, externalTarget, ircTarget, ngircdTarget, refTarget, serverAvailable, serverSpec, startedTarget, wsTarget, type Target } from './servers.js';
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
@@ -37,6 +37,9 @@ flags:
                      PRIVMSG); servers then: ours (its IRC port), ngircd (Debian's, started with a temp
                      config, the baseline), ours-mixed (half the clients telnet, half IRC), ours-telnet
                      (default: ours,ngircd,ours-mixed,ours-telnet)
+                     or ws (fanout, rate): the clients speak IRC over WebSocket (text.ircv3.net, the ws
+                     library's client); servers then: ours (its /ws), ws-baseline (a plain ws broadcast
+                     server, the tutorial loop, the baseline), ours-telnet (default: all three)
   --workers N        pass --workers N to ours (rooms: the list to compare, e.g. 1,2,3, its default)
   --rooms RxM,…      rooms: the shapes (default 100x20,10x200; --quick 3x4)
   --window W         rooms, cluster: lines in flight per sender (default 8, as fanout)
@@ -124,11 +127,11 @@ async function main(): Promise<number> {
     return { R: Number(m[1]), M: Number(m[2]) };
   });
   const protocol = values.protocol;
-  if (protocol !== 'telnet' && protocol !== 'irc') throw new Error(`--protocol: telnet or irc, got ${protocol}`);
-  if (protocol === 'irc') {
+  if (protocol !== 'telnet' && protocol !== 'irc' && protocol !== 'ws') throw new Error(`--protocol: telnet, irc or ws, got ${protocol}`);
+  if (protocol !== 'telnet') {
     const other = names.filter((n) => n !== 'fanout' && n !== 'rate');
-    if (other.length > 0) throw new Error(`--protocol irc runs fanout and rate only, not ${other.join(', ')}`);
-    if (values.port !== undefined) throw new Error('--protocol irc starts its own servers (no --host/--port)');
+    if (other.length > 0) throw new Error(`--protocol ${protocol} runs fanout and rate only, not ${other.join(', ')}`);
+    if (values.port !== undefined) throw new Error(`--protocol ${protocol} starts its own servers (no --host/--port)`);
   }
   let servers: Target[];
   const built: Array<{ name: string; build: RefBuild }> = [];
@@ -146,6 +149,17 @@ async function main(): Promise<number> {
       if (name === 'ngircd') return ngircd;
       if (name === 'ours' || name === 'ours-mixed' || name === 'ours-telnet') return ircTarget(name, opts);
       throw new Error(`--protocol irc: servers are ours, ngircd, ours-mixed, ours-telnet; got ${name}`);
+    });
+  } else if (protocol === 'ws') {
+    const workers = workersList?.[0];
+    const opts = workers === undefined ? {} : { workers };
+    const wanted = (values.servers ?? 'ours,ws-baseline,ours-telnet').split(',').filter(Boolean);
+    const wsBaseline = wsTarget('ws-baseline');
+    baseline = wanted.includes('ws-baseline') ? wsBaseline : null;
+    servers = wanted.map((name) => {
+      if (name === 'ws-baseline') return wsBaseline;
+      if (name === 'ours' || name === 'ours-telnet') return wsTarget(name, opts);
+      throw new Error(`--protocol ws: servers are ours, ws-baseline, ours-telnet; got ${name}`);
     });
   } else {
     const workers = workersList?.[0];

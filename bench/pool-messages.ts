@@ -9,6 +9,8 @@ export interface Address {
   port: number;
   /** An IRC listener: its connections register with NICK/USER, JOIN #room and send PRIVMSG (else telnet). */
   irc?: boolean;
+  /** IRC over WebSocket at `/ws` on this port (with irc: true). */
+  ws?: boolean;
 }
 
 /** One connection the pool opens. */

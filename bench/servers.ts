@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 
 const OURS = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const CLASSIC = fileURLToPath(new URL('./baselines/classic.js', import.meta.url));
+const WS_BROADCAST = fileURLToPath(new URL('./baselines/ws-broadcast.js', import.meta.url));
 const LOCAL = ['--port', '0', '--host', '127.0.0.1'];
 
 export interface ServerOptions {
@@ -140,6 +141,33 @@ export function ircTarget(name: 'ours' | 'ours-mixed' | 'ours-telnet', opts: Ser
       const { proc, telnet, irc } = await startOursIrc(name, opts);
       const addresses = name === 'ours' ? [irc] : name === 'ours-mixed' ? [telnet, irc] : [telnet];
       return { addresses, proc };
+    },
+  };
+}
+
+/**
+ * `--protocol ws` (issue 18): `ours` every client over IRC over WebSocket on its HTTP listener's
+ * /ws (`--http-port 0`, the port from its startup line); `ws-baseline` the plain ws broadcast
+ * server (baselines/ws-broadcast.ts), the same clients; `ours-telnet` the same build, every
+ * client over telnet (what the WebSocket figure is compared with).
+ */
+export function wsTarget(name: 'ours' | 'ws-baseline' | 'ours-telnet', opts: ServerOptions = {}): Target {
+  return {
+    name,
+    async start() {
+      if (name === 'ws-baseline') {
+        const proc = await ServerProcess.start({ name, script: WS_BROADCAST, args: LOCAL });
+        return { addresses: [{ host: proc.host, port: proc.port, irc: true, ws: true }], proc };
+      }
+      if (name === 'ours-telnet') return startedTarget({ ...serverSpec('ours', opts), name }).start();
+      const base = serverSpec('ours', opts);
+      const proc = await ServerProcess.start({ name, script: base.script, args: [...base.args, '--http-port', '0'] });
+      const m = /HTTP on port (\d+)/.exec(proc.output);
+      if (m === null) {
+        await proc.stop();
+        throw new Error(`${name}: no "HTTP on port" in its startup line\n${proc.output}`);
+      }
+      return { addresses: [{ host: proc.host, port: Number(m[1]), irc: true, ws: true }], proc };
     },
   };
 }

@@ -55,6 +55,7 @@ export const SETTINGS = {
   'irc-port': str('IRC_PORT', '6667', 'the IRC listener (the standard plain-text IRC port); "off": none'),
   'irc-server-name': str('IRC_SERVER_NAME', 'node-chat', 'the server name IRC users see in numerics and PING/PONG'),
   'irc-password': str('IRC_PASSWORD', '', 'a server password IRC clients must give with PASS; empty: none'),
+  operators: str('OPERATORS', '', 'a file of server operator accounts ("NAME scrypt$..." lines; `node-chat hash-password NAME` prints one); empty: no server operators'),
   motd: str('MOTD', '', 'a file whose lines IRC users get as the message of the day; empty: none (422)'),
   ping: num('PING', 120, 'seconds of silence before an IRC client is sent a PING (irssi and weechat ping every minute or so themselves)'),
   'ping-timeout': num('PING_TIMEOUT', 60, 'seconds an IRC client has to answer that PING before it is disconnected'),
@@ -93,6 +94,8 @@ export interface Config {
   /** null: no IRC listener. */
   ircPort: number | null;
   ircPassword: string;
+  /** The operators file (empty: none). */
+  operatorsFile: string;
   ircServerName: string;
   motdFile: string;
   pingSeconds: number;
@@ -147,6 +150,7 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     keepAliveSeconds: value('keepalive'),
     ircPort: portOrOff('irc-port', value('irc-port')),
     ircPassword: value('irc-password'),
+    operatorsFile: value('operators'),
     ircServerName: value('irc-server-name'),
     motdFile: value('motd'),
     pingSeconds: value('ping'),

@@ -120,6 +120,21 @@ proto('a message over the IRC line limit (tags included) is closed with 1009; a 
   await waitUntil(() => server!.gateway.stats().open === 0, { timeoutMs: 5000, failure: () => 'the connection stays open on the server' });
 });
 
+proto('permessage-deflate: refused by default; with --ws-deflate on, compressed messages from the client are read', async () => {
+  await start();
+  const plainOne = keep(await WsClient.open(server!.httpPort, ['text.ircv3.net'], {}, '/ws', true));
+  assert.is(plainOne.ws.extensions, '', 'not agreed by default');
+  await cleanup();
+  await start({ wsDeflate: true });
+  const c = keep(await WsClient.open(server!.httpPort, ['text.ircv3.net'], {}, '/ws', true));
+  assert.match(c.ws.extensions, 'permessage-deflate');
+  c.send('NICK squeezed');
+  c.send('USER s 0 * :S');
+  await c.waitFor(' 422 squeezed ');
+  c.send('JOIN #lobby');
+  await c.waitFor(' 366 squeezed #lobby ');
+});
+
 const origin = suite('websocket: Origin');
 origin.after.each(cleanup);
 

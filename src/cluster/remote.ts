@@ -52,7 +52,8 @@ export class RemoteCluster implements ActorSystem {
   private sent = 0;
   private completed = 0;
   private elsewhere = 0;
-  private degraded: string | null = null;
+  /** What the Worker last said of Redis (see ClusterSystem.degradedWhy); until its first word, not serving. */
+  private degraded: string | null = 'not connected to redis yet';
   private closing = false;
   private readonly loadTimer: NodeJS.Timeout;
 

@@ -57,6 +57,8 @@ export class Connection {
   closed = false;
   /** The server asked for the close (quit, kick, shutdown). */
   ending = false;
+  /** The operator account it logged in as (OPER, /oper), or null. */
+  oper: string | null = null;
   /** The reason its /quit gave, told to its rooms when it departs. */
   quitReason: string | undefined = undefined;
   /** Its rooms and the directory have been told it is gone. */

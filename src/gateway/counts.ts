@@ -23,10 +23,12 @@ export type CloseReason =
   | 'registration_timeout'
   /** The server is shutting down. */
   | 'shutdown'
+  /** A server operator's KILL. */
+  | 'killed'
   /** The actors closed it (a cluster node whose user's name was taken while it was away). */
   | 'server';
 
-export const CLOSE_REASONS: readonly CloseReason[] = ['quit', 'peer', 'error', 'send_queue', 'flood', 'ping_timeout', 'registration_timeout', 'shutdown', 'server'];
+export const CLOSE_REASONS: readonly CloseReason[] = ['quit', 'peer', 'error', 'send_queue', 'flood', 'ping_timeout', 'registration_timeout', 'shutdown', 'killed', 'server'];
 
 /** Why a new socket was turned away at the door. */
 export type RefuseReason = 'full' | 'per_address' | 'shutdown' | 'ids_exhausted';

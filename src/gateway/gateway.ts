@@ -7,7 +7,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
 import { encoded, type Edge } from '../edges/edge.js';
-import type { Farewell } from '../model/events.js';
+import type { ChatEvent, Farewell } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
@@ -18,6 +18,7 @@ import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery
 import { MemberMirror } from './members.js';
 import { GatewayCounts, kickCause, refuseReason } from './counts.js';
 import { unobserved, type GatewayObserver } from './observer.js';
+import { Operators } from './operators.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
@@ -74,6 +75,10 @@ export class Gateway {
   private stopping = false;
   /** Per protocol totals, read by /metrics when scraped (see counts.ts). */
   readonly counts = new GatewayCounts();
+  /** Server operator accounts (`--operators`), checked here: the actors only hear that a connection is one. */
+  private readonly operators: Operators;
+  /** Connections logged in as server operators now. */
+  private opers = 0;
 
   constructor(
     readonly config: Config,
@@ -96,6 +101,7 @@ export class Gateway {
       const conn = this.conns.get(id);
       if (conn) this.kick(conn, { code: 'registerTimeout', seconds: this.config.registerTimeoutSeconds });
     }, now);
+    this.operators = Operators.fromFile(config.operatorsFile, now);
     this.out = new Delivery(this.conns, config.sendQueue, (conn, bytes) => this.kick(conn, { code: 'slow', bytes }, true), now);
     if (config.pingSeconds > 0) {
       // One sweep for every connection, not a timer each (see Deadlines for what a timer costs).
@@ -436,12 +442,60 @@ export class Gateway {
       this.end(conn);
       return null;
     }
+    if (intent.kind === 'oper') {
+      this.oper(conn, intent.name, intent.password);
+      return null;
+    }
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
       const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
       this.out.enqueue(conn, encoded(conn.codec, conn.codec.render({ k: 'notice', notice })));
       return null;
     }
-    return route(conn.id, this.mirror.nickOf(conn.id), intent);
+    return route(conn.id, this.mirror.nickOf(conn.id), intent, conn.oper !== null);
+  }
+
+  /**
+   * A server operator login: checked off the loop (scrypt) while the user's later lines wait, as
+   * behind any barrier. Failures are logged with the address, never with the password.
+   */
+  private oper(conn: Connection, name: string, password: string): void {
+    conn.awaiting = true;
+    conn.socket.pause();
+    this.operators.check(name, password, conn.address).then(
+      (result) => {
+        if (result.ok && conn.oper === null) this.opers++;
+        if (result.ok) conn.oper = name;
+        console.error(`node-chat: operator login ${result.ok ? 'accepted' : result.tooFast ? 'refused (too soon after a failure)' : 'failed'} for "${name.slice(0, 32)}" from ${conn.address}`);
+        this.tell(conn, { k: 'notice', notice: result.tooFast ? { code: 'oper', ok: false, tooFast: true } : { code: 'oper', ok: result.ok } });
+        this.settle(conn.id);
+      },
+      () => this.settle(conn.id),
+    );
+  }
+
+  /**
+   * What a lookup found, with what only the gateway knows of the users connected here: which are
+   * server operators (IRC 313, WHO's `*`), and for a server operator asking, their addresses.
+   * Only while some server operator is logged in: otherwise a lookup costs no scan.
+   */
+  private withOperators(event: Extract<ChatEvent, { k: 'users' }>, to: Int32Array): ChatEvent {
+    if (event.ask.startsWith('whowas')) return event; // past names: nobody connected now
+    const asker = to.length === 1 ? this.conns.get(to[0]!) : undefined;
+    const byNick = new Map<string, Connection>();
+    for (const c of this.conns.values()) if (c.nick !== null) byNick.set(c.nick, c);
+    const users = event.users.map((u) => {
+      const c = byNick.get(u.nick);
+      if (c === undefined) return u;
+      return { ...u, ...(c.oper !== null ? { oper: true } : {}), ...(asker?.oper ? { address: c.address } : {}) };
+    });
+    return { ...event, users };
+  }
+
+  /** An event for this connection alone, as its session renders one. */
+  private tell(conn: Connection, event: ChatEvent): void {
+    if (conn.closed) return;
+    const text = conn.session.renderFor ? conn.session.renderFor(event, conn.nick) : conn.codec.render(event);
+    this.out.enqueue(conn, encoded(conn.codec, text));
   }
 
   private releaseBacklog(): void {
@@ -456,6 +510,7 @@ export class Gateway {
   private onClose(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
+    if (conn.oper !== null) this.opers--;
     conn.clearTimers();
     this.registration.delete(conn.id);
     this.open--;
@@ -537,6 +592,7 @@ export class Gateway {
         else break;
       }
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
+      if (e.event.k === 'users' && this.opers > 0 && run.length === 1) e.event = this.withOperators(e.event, e.to);
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
@@ -564,12 +620,19 @@ export class Gateway {
         break;
       case 'close': {
         const conn = this.conns.get(e.conn);
-        if (conn) {
-          conn.ends('server');
-          this.end(conn);
+        if (!conn) break;
+        conn.ends(e.reason !== undefined ? 'killed' : 'server');
+        if (e.reason !== undefined && !conn.departed) {
+          // Put out by someone else (a server operator's kill): its rooms hear why, now.
+          conn.quitReason = e.reason;
+          this.announceDeparture(conn);
         }
+        this.end(conn);
         break;
       }
+      case 'roomState':
+        this.mirror.setState(e.room, e.state);
+        break;
     }
   }
 

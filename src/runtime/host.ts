@@ -11,6 +11,7 @@ import type { Outbox } from '../actors/outbox.js';
 import { RoomActor, type Topic } from '../actors/room.js';
 import { hostFor } from './placement.js';
 import type { HostCounts } from '../model/samples.js';
+import type { RoomState } from '../model/moderation.js';
 
 /** What one batch gave: effects for the gateway, and messages for actors on other hosts. */
 export interface HostOutput {
@@ -24,6 +25,8 @@ export interface HostOutput {
 export interface Snapshot {
   members: MemberRecord[];
   topics: Array<[room: string, topic: Topic]>;
+  /** The last moderation state each room announced (modes, bans, operators, voices). */
+  states?: Array<[room: string, state: RoomState]>;
 }
 
 /** What the pool may call on a host; the Worker shell exposes exactly this through comlink. */
@@ -79,11 +82,13 @@ export class ActorHost implements HostApi, Outbox {
 
   restore(snapshot: Snapshot): void {
     this.directory?.restore(snapshot.members);
+    this.directory?.restoreMarks(snapshot.states ?? []);
     this.rooms.clear();
     const topics = new Map(snapshot.topics);
+    const states = new Map(snapshot.states ?? []);
     const mine = new Set<string>();
     for (const r of snapshot.members) for (const room of r.rooms) if (this.owns(room)) mine.add(room);
-    for (const name of mine) this.room(name).restore(snapshot.members, topics.get(name) ?? null);
+    for (const name of mine) this.room(name).restore(snapshot.members, topics.get(name) ?? null, states.get(name) ?? null);
   }
 
   /** Rooms on this host with their member counts (for stats and tests). */
@@ -120,7 +125,8 @@ export class ActorHost implements HostApi, Outbox {
     const existing = this.rooms.get(name);
     if (!existing && msg.t !== 'join' && name !== LOBBY) {
       // A stale message for a room that emptied: nobody in it to hear it, but a sender waiting on it must go on.
-      if (msg.t === 'who') this.deliver(Int32Array.of(msg.conn), -1, { k: 'members', room: name, nicks: [] }); // an empty room: nobody
+      if (msg.t === 'who' && !msg.ifMember) this.deliver(Int32Array.of(msg.conn), -1, { k: 'members', room: name, nicks: [] }); // an empty room: nobody
+      if (msg.t === 'mode' || msg.t === 'kick' || msg.t === 'invite' || (msg.t === 'topic' && msg.text !== undefined)) this.deliver(Int32Array.of(msg.conn), -1, { k: 'notice', notice: { code: 'noSuchRoom', room: name } });
       if (env.barrier || (msg.t === 'renamed' && msg.settle)) this.effect({ t: 'settled', conn: msg.conn });
       return;
     }

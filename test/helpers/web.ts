@@ -59,9 +59,10 @@ export class WsClient {
   }
 
   /** Opens `ws://127.0.0.1:port/ws` offering `protocols`; rejects with the HTTP status if the upgrade is refused. */
-  static open(port: number, protocols: string[] = ['text.ircv3.net'], headers: Record<string, string> = {}, path = '/ws'): Promise<WsClient> {
+  static open(port: number, protocols: string[] = ['text.ircv3.net'], headers: Record<string, string> = {}, path = '/ws', deflate = false): Promise<WsClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, protocols, { headers, perMessageDeflate: false });
+      // deflate: offer permessage-deflate and compress every message (ws's default threshold would leave short ones plain).
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, protocols, { headers, perMessageDeflate: deflate ? { threshold: 0 } : false });
       ws.once('open', () => resolve(new WsClient(ws)));
       ws.once('unexpected-response', (_req, res) => {
         reject(new Error(`HTTP ${res.statusCode}`));
