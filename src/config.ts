@@ -29,6 +29,11 @@ function openFileLimit(): number | null {
 
 const FD_HEADROOM = 64;
 
+/** pino's levels, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const isLogLevel = (s: string): s is LogLevel => (LOG_LEVELS as readonly string[]).includes(s);
+
 export const SETTINGS = {
   port: num('PORT', 3000, 'the classic node-chat port'),
   host: str('HOST', '', 'empty: every interface, IPv4 and IPv6'),
@@ -70,6 +75,7 @@ export const SETTINGS = {
   redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
   retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
+  'log-level': str('LOG_LEVEL', 'info', 'least severe log events written to stdout: fatal, error, warn, info (connections and kicks), debug, trace, or silent'),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -121,6 +127,7 @@ export interface Config {
   shutdownGraceSeconds: number;
   redis: string;
   retention: number;
+  logLevel: LogLevel;
 }
 
 /** Builds a Config from flag values (strings, as parseArgs gives them) over env over defaults. */
@@ -136,6 +143,8 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
   };
   const actors = value('actors');
   if (actors !== 'worker' && actors !== 'in-thread') throw new Error(`--actors is "worker" or "in-thread", got ${JSON.stringify(actors)}`);
+  const logLevel = value('log-level');
+  if (!isLogLevel(logLevel)) throw new Error(`--log-level is one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const workers = value('workers');
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers needs a whole number >= 1`);
   return {
@@ -175,6 +184,7 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     shutdownGraceSeconds: value('shutdown-grace'),
     redis: value('redis'),
     retention: Math.max(100, value('retention')),
+    logLevel,
   };
 }
 

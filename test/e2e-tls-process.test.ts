@@ -190,7 +190,7 @@ e2e('SIGHUP: the new certificate for new connections, the old session stays; a b
 
   writeFileSync(live.certFile, 'this is not a certificate\n');
   server!.child.kill('SIGHUP');
-  await server!.waitFor(`SIGHUP: kept the certificate in use (SHA-256 ${second.fingerprint}): ${live.certFile}`, 'stderr');
+  await server!.waitFor(`SIGHUP: kept the certificate in use (SHA-256 ${second.fingerprint}): ${live.certFile}`);
   assert.is(await fingerprintOn(ports.tls), second.fingerprint);
   sam.send('and after the failed one');
   await said(pat, 'sam: and after the failed one');

@@ -29,6 +29,7 @@ import { Replica } from './replica.js';
 import { IN_NO_ROOM, NOT_THERE, REFUSED, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 import { refusalOf, RoomStore } from './moderation-store.js';
 import { scriptChanges } from './moderation-lua.js';
+import type { ClusterSample } from '../model/samples.js';
 
 export interface ClusterOptions {
   url: string;
@@ -39,6 +40,19 @@ export interface ClusterOptions {
 }
 
 const INBOX_RETENTION = 1000;
+/** Heartbeat round trips kept between two samples (one a second: ten minutes' worth). */
+const RTT_KEPT = 600;
+
+/** What the node tells the operator's log, beyond its effects (see SystemEvents). */
+export interface ClusterReports {
+  /** Redis became unreachable, or reachable again (`missed`: rooms whose lines were trimmed meanwhile). */
+  onHealth?(degraded: boolean, missed: number): void;
+  /** A store command failed (Redis's or the client's message). */
+  onProblem?(message: string): void;
+}
+
+/** The millisecond part of a stream id ("1764620000000-3"). */
+const idMs = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 
 /** A JSON list as cjson writes it: an empty one comes as {}. */
 const asList = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
@@ -87,10 +101,13 @@ export class ClusterSystem implements ActorSystem {
   private lastOp: number;
   /** Connections whose leave has been sent and not answered yet. */
   private readonly leaving = new Set<ConnId>();
+  /** For /metrics (see sample): heartbeat round trips since the last sample, and reconnections. */
+  private rttMs: number[] = [];
+  private reconnects = 0;
 
   constructor(
     private readonly options: ClusterOptions,
-    private readonly hooks: Pick<SystemHooks, 'onEffects' | 'openHere'>,
+    private readonly hooks: Pick<SystemHooks, 'onEffects' | 'openHere'> & ClusterReports,
     /** Where the node reads the time: the reaping hold-off and the operation numbers' start. */
     private readonly clock: () => number = Date.now,
   ) {
@@ -108,6 +125,14 @@ export class ClusterSystem implements ActorSystem {
     this.reader.on('error', () => {});
     this.redis.on('close', () => this.down());
     this.redis.on('ready', () => void this.up());
+    // A 'ready' after the first is a reconnection (ioredis makes each one by itself).
+    for (const connection of [this.redis, this.reader]) {
+      let first = true;
+      connection.on('ready', () => {
+        if (!first) this.reconnects++;
+        first = false;
+      });
+    }
     this.reader.on('ready', () => {
       this.reader.client('ID').then(
         (id) => (this.readerId = Number(id)),
@@ -135,7 +160,7 @@ export class ClusterSystem implements ActorSystem {
     this.pending++;
     this.handle(env)
       .catch((err: unknown) => {
-        console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`);
+        this.hooks.onProblem?.(err instanceof Error ? err.message : String(err));
         // A sender waiting on this (a barrier) must not wait for ever for an answer that cannot
         // come; what was not a barrier must not release the lines held behind an earlier one.
         this.refuse(env.msg.conn, { code: 'storeFailed' }, env.barrier === true);
@@ -195,6 +220,33 @@ export class ClusterSystem implements ActorSystem {
     this.wakeReader();
     this.replica.notify(this.replica.everyLocal(), { code: 'hiccup' });
     this.scheduleFlush();
+  }
+
+  /**
+   * For /metrics, when scraped: the heartbeats' round trips since the last sample, and how far
+   * this node's reading of each room log it follows is behind the log's newest entry (one
+   * pipelined XREVRANGE … COUNT 1 per room; skipped while Redis is unreachable, so nothing queues up).
+   */
+  async clusterSample(): Promise<ClusterSample> {
+    const rttMs = this.rttMs;
+    this.rttMs = [];
+    const base = { rttMs, reconnects: this.reconnects, degraded: this.degraded };
+    if (this.redis.status !== 'ready') return { ...base, rooms: null, lagMs: [] };
+    const followed = [...this.replica.rooms].filter(([, f]) => f.pos !== null);
+    const pipeline = this.redis.pipeline().hlen(keys.rooms);
+    for (const [room] of followed) pipeline.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
+    const replies = await pipeline.exec().catch(() => null);
+    if (replies === null) return { ...base, rooms: null, lagMs: [] };
+    const rooms = typeof replies[0]?.[1] === 'number' ? replies[0][1] : null;
+    const lagMs: Array<[string, number]> = [];
+    followed.forEach(([room, f], i) => {
+      const newest = replies[i + 1]?.[1];
+      const head = Array.isArray(newest) && Array.isArray(newest[0]) ? String(newest[0][0]) : null;
+      // f.pos has moved on with whatever was applied while the pipeline ran: where it stands now.
+      const pos = f.pos;
+      lagMs.push([room, head === null || pos === null || !idLess(pos, head) ? 0 : Math.max(0, idMs(head) - idMs(pos))]);
+    });
+    return { ...base, rooms, lagMs };
   }
 
   /** Connections this node keeps any record of (tests: nothing may stay behind a connection that is gone). */
@@ -707,7 +759,10 @@ export class ClusterSystem implements ActorSystem {
   private async heartbeat(): Promise<void> {
     if (this.closed || this.redis.status !== 'ready') return;
     try {
+      const sent = performance.now();
       const beat = await heartbeat(this.redis, this.node, this.hooks.openHere());
+      this.rttMs.push(performance.now() - sent);
+      if (this.rttMs.length > RTT_KEPT) this.rttMs.shift();
       this.elsewhere = beat.elsewhere;
       // Put our users back, so the rest of the cluster sees them again. The reaped flag is read
       // once (GETDEL): what it said is kept until a reassert has run, even if one cannot run now.
@@ -728,6 +783,7 @@ export class ClusterSystem implements ActorSystem {
   private down(): void {
     if (this.degraded || this.closed) return;
     this.degraded = true;
+    this.hooks.onHealth?.(true, 0);
     this.replica.notify(this.replica.everyLocal(), { code: 'degraded' });
     this.scheduleFlush();
   }
@@ -759,6 +815,7 @@ export class ClusterSystem implements ActorSystem {
     if (this.epoch !== null && epoch !== this.epoch) {
       // Redis came back empty: its logs start again, and our users must be registered again.
       this.epoch = epoch;
+      if (wasDegraded) this.hooks.onHealth?.(false, 0);
       for (const room of this.replica.rooms.values()) room.pos = '0-0';
       this.replica.forgetWritten();
       this.inboxPos = '0-0';
@@ -772,6 +829,7 @@ export class ClusterSystem implements ActorSystem {
     if (!wasDegraded) return;
     const missed = await trimmedPast(this.redis, this.replica.rooms);
     for (const room of missed) this.toldMissed.add(room);
+    this.hooks.onHealth?.(false, missed.length);
     this.replica.notify(this.replica.everyLocal(), { code: 'recovered', missed });
     this.scheduleFlush();
   }

@@ -19,6 +19,8 @@ import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery
 import { MemberMirror } from './members.js';
 import type { Certificates } from './certificates.js';
 import { Handshakes } from './handshakes.js';
+import { GatewayCounts, kickCause, refuseReason } from './counts.js';
+import { unobserved, type GatewayObserver } from './observer.js';
 import { Operators } from './operators.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
@@ -32,8 +34,8 @@ const BACKLOG_LOW = 10_000;
 export interface Transported {
   /** Bytes received (for WebSocket: one message). */
   received(chunk: Uint8Array): void;
-  /** The peer is going (its close, an error): noted now, so departures keep the order they were seen in. */
-  going(): void;
+  /** The peer is going (its close, or an error: `error` says which), noted now, so departures keep the order they were seen in. */
+  going(error?: string): void;
   /** The transport is closed. */
   closed(): void;
 }
@@ -44,6 +46,15 @@ export interface GatewayStats {
   restarts: number;
   /** TCP connections on the TLS listeners still in their handshake (not yet counted in open). */
   handshaking: number;
+}
+
+/** Connections open now in one protocol, by where they stand (see Gateway.connectionStates). */
+export interface ConnectionStates {
+  /** Not named yet (at the prompt, or in IRC registration). */
+  registering: number;
+  named: number;
+  /** Ending (quit, kicked, shutting down) or closed with a command still in flight. */
+  closing: number;
 }
 
 export class Gateway {
@@ -68,6 +79,8 @@ export class Gateway {
   private goneCount = 0;
   private open = 0;
   private stopping = false;
+  /** Per protocol totals, read by /metrics when scraped (see counts.ts). */
+  readonly counts = new GatewayCounts();
   /** Server operator accounts (`--operators`), checked here: the actors only hear that a connection is one. */
   private readonly operators: Operators;
   /** Connections logged in as server operators now. */
@@ -80,6 +93,8 @@ export class Gateway {
     private readonly edge: Edge,
     /** The clock the flood limit, the registration deadline and the flush pacing read (ms; injected by tests). */
     private readonly now: () => number = () => performance.now(),
+    /** Who is told of listeners, connections and kicks: the operator's log (src/ops/log-events.ts). */
+    readonly observer: GatewayObserver = unobserved,
   ) {
     this.system = system({
       onEffects: (effects) => this.apply(effects),
@@ -141,7 +156,7 @@ export class Gateway {
         this.handshakes.secured(socket);
         this.accept(socket, edge);
       });
-      tlsServer.on('connection', (raw: Socket) => this.handshaking(raw));
+      tlsServer.on('connection', (raw: Socket) => this.handshaking(raw, edge.protocol));
       secure.track(tlsServer);
       server = tlsServer;
     }
@@ -152,8 +167,10 @@ export class Gateway {
       server.listen({ port, host: host || undefined }, () => {
         server.off('error', onError);
         // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
-        server.on('error', (err) => console.error(`node-chat: ${edge.protocol}${secure ? ' TLS' : ''} listener error: ${err.message}`));
-        resolve(server.address() as AddressInfo);
+        server.on('error', (err) => this.observer.listenerError(`${edge.protocol}${secure ? '-tls' : ''}`, err));
+        const at = server.address() as AddressInfo;
+        this.observer.listening(`${edge.protocol}${secure ? '-tls' : ''}`, at);
+        resolve(at);
       });
     });
   }
@@ -163,9 +180,9 @@ export class Gateway {
    * (see Handshakes). Over them, it is closed at once and without a word: saying why would take
    * the very handshake the caps are there to refuse.
    */
-  private handshaking(raw: Socket): void {
+  private handshaking(raw: Socket, protocol: string): void {
     raw.on('error', () => {}); // the TLS socket over it reports, and tlsClientError ends it
-    if (!this.admission(raw.remoteAddress ?? '').ok) return void raw.destroy();
+    if (!this.admission(raw.remoteAddress ?? '', protocol).ok) return void raw.destroy();
     this.handshakes.begin(raw);
   }
 
@@ -184,6 +201,29 @@ export class Gateway {
     return { open: this.open, named: this.mirror.named, restarts: this.system.restarts, handshaking: this.handshakes.count };
   }
 
+  /** Rooms with at least one member on this node. */
+  get roomsHere(): number {
+    return this.mirror.rooms;
+  }
+
+  /** Connections paused until the actors catch up (see BACKLOG_HIGH). */
+  get backloggedConnections(): number {
+    return this.backlogged.length;
+  }
+
+  /** Every connection still held, by protocol and state: one pass, when /metrics is scraped. */
+  connectionStates(): Map<string, ConnectionStates> {
+    const states = new Map<string, ConnectionStates>();
+    for (const c of this.counts.all()) states.set(c.protocol, { registering: 0, named: 0, closing: 0 });
+    for (const conn of this.conns.values()) {
+      const s = states.get(conn.protocol)!;
+      if (conn.ending || conn.closed) s.closing++;
+      else if (conn.nick !== null) s.named++;
+      else s.registering++;
+    }
+    return states;
+  }
+
   /** Stop accepting, say goodbye to everyone, flush, and close. */
   async close(graceMs = this.config.shutdownGraceSeconds * 1000): Promise<void> {
     this.stopping = true;
@@ -192,6 +232,7 @@ export class Gateway {
     const closing: Promise<void>[] = [];
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
+      conn.ends('shutdown');
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
       this.out.enqueue(conn, encoded(conn.codec, conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
       this.end(conn);
@@ -210,24 +251,40 @@ export class Gateway {
 
   // --- sockets in ---------------------------------------------------------------------
 
-  /** What the caps say of a new connection from `address` (every transport asks before opening one). */
-  admission(address: string): Admission {
-    if (this.stopping) return { ok: false, why: { code: 'shutdown' } };
-    // TLS handshakes in progress count as the connections they are about to be (see Handshakes).
-    return admit(this.config, this.open + this.handshakes.count, address, (this.perIp.get(address) ?? 0) + this.handshakes.from(address), this.nextId);
+  /**
+   * What the caps say of a new connection from `address` (every transport asks before opening
+   * one); a refusal is counted and logged under `protocol`. TLS handshakes in progress count as
+   * the connections they are about to be (see Handshakes).
+   */
+  admission(address: string, protocol: string): Admission {
+    const verdict: Admission = this.stopping
+      ? { ok: false, why: { code: 'shutdown' } }
+      : admit(this.config, this.open + this.handshakes.count, address, (this.perIp.get(address) ?? 0) + this.handshakes.from(address), this.nextId);
+    if (!verdict.ok) {
+      const reason = refuseReason(verdict.why);
+      this.counts.of(protocol).refused[reason]++;
+      this.observer.refused(protocol, address, reason);
+    }
+    return verdict;
   }
 
   private accept(socket: Socket, edge: Edge): void {
     const address = socket.remoteAddress ?? '';
-    const verdict = this.admission(address);
+    const verdict = this.admission(address, edge.protocol);
     if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
     socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
     const conn = this.connect(socket, address, edge);
     socket.on('data', (chunk: Buffer) => this.received(conn, chunk));
     // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
     // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
-    socket.on('end', () => this.seeGoing(conn));
-    socket.on('error', () => this.seeGoing(conn));
+    socket.on('end', () => {
+      conn.ends('peer');
+      this.seeGoing(conn);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      conn.ends('error', err.code ?? err.message);
+      this.seeGoing(conn);
+    });
     socket.on('close', () => this.onClose(conn));
     this.greet(conn);
   }
@@ -241,14 +298,20 @@ export class Gateway {
     this.greet(conn);
     return {
       received: (chunk) => this.received(conn, chunk),
-      going: () => this.seeGoing(conn),
+      going: (error) => {
+        if (error === undefined) conn.ends('peer');
+        else conn.ends('error', error);
+        this.seeGoing(conn);
+      },
       closed: () => this.onClose(conn),
     };
   }
 
   private connect(link: Link, address: string, edge: Edge): Connection {
-    const conn = new Connection(this.nextId++, link, address, edge.open(), this.config.floodBurst);
-    conn.refilledAt = conn.heardAt = this.now();
+    const counts = this.counts.of(edge.protocol);
+    const conn = new Connection(this.nextId++, link, address, edge.open(), this.config.floodBurst, counts);
+    conn.openedAt = conn.refilledAt = conn.heardAt = this.now();
+    counts.opened++;
     this.conns.set(conn.id, conn);
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
@@ -258,10 +321,14 @@ export class Gateway {
         this.onLine(conn, text);
         return !this.holdsTooMuch(conn); // past the cap, the framer keeps the rest unread
       },
-      tooLong: () => this.out.enqueue(conn, encoded(conn.codec, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null))),
+      tooLong: () => {
+        counts.tooLong++;
+        this.out.enqueue(conn, encoded(conn.codec, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null)));
+      },
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     conn.sink = sink;
+    this.observer.opened(conn);
     return conn;
   }
 
@@ -279,7 +346,10 @@ export class Gateway {
     const greeting = encoded(conn.codec, conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
     const opening = conn.framer.opening?.();
     const first = opening ? Buffer.concat([opening, greeting]) : greeting;
-    if (first.length > 0) conn.socket.write(first);
+    if (first.length === 0) return;
+    conn.counts.bytes += first.length;
+    conn.counts.writes++;
+    conn.socket.write(first);
   }
 
   /**
@@ -297,6 +367,7 @@ export class Gateway {
   }
 
   private onLine(conn: Connection, text: string): void {
+    conn.counts.lines++;
     // A blank line from a named user asks for nothing and costs no token; at the prompt its edge answers it.
     if (conn.ending || (text.trim() === '' && this.mirror.nickOf(conn.id) !== null)) return;
     if (conn.held.length === 0 && !conn.awaiting && this.takeToken(conn)) this.forward(conn, text);
@@ -346,8 +417,10 @@ export class Gateway {
   private throttle(conn: Connection): void {
     conn.socket.pause();
     const now = this.now();
-    if (conn.throttledSince === 0) conn.throttledSince = now;
-    else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, { code: 'flooding' });
+    if (conn.throttledSince === 0) {
+      conn.throttledSince = now;
+      conn.counts.throttles++;
+    } else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, { code: 'flooding' });
     if (conn.floodTimer) return;
     const wait = ((1 - conn.tokens) / this.config.floodRate) * 1000;
     conn.floodTimer = setTimeout(() => {
@@ -396,6 +469,7 @@ export class Gateway {
   private envelope(conn: Connection, intent: Intent): Envelope | null {
     if (intent.kind === 'quit') {
       // Its rooms hear it now, with the reason; the socket closes once its output is written.
+      conn.ends('quit');
       conn.quitReason = intent.reason;
       this.announceDeparture(conn);
       this.end(conn);
@@ -424,7 +498,7 @@ export class Gateway {
       (result) => {
         if (result.ok && conn.oper === null) this.opers++;
         if (result.ok) conn.oper = name;
-        console.error(`node-chat: operator login ${result.ok ? 'accepted' : result.tooFast ? 'refused (too soon after a failure)' : 'failed'} for "${name.slice(0, 32)}" from ${conn.address}`);
+        this.observer.operLogin(conn, name.slice(0, 32), result.ok ? 'accepted' : result.tooFast ? 'too_soon' : 'failed');
         this.tell(conn, { k: 'notice', notice: result.tooFast ? { code: 'oper', ok: false, tooFast: true } : { code: 'oper', ok: result.ok } });
         this.settle(conn.id);
       },
@@ -478,6 +552,10 @@ export class Gateway {
     else this.perIp.delete(conn.address);
     conn.out.length = 0;
     conn.outBytes = 0;
+    conn.outEvents = 0;
+    conn.ends('peer'); // closed with no FIN or error seen first (destroyed by us after a grace)
+    conn.counts.closed[conn.closeReason!]++;
+    this.observer.closed(conn, conn.closeReason!, { seconds: (this.now() - conn.openedAt) / 1000, ...(conn.closeError !== undefined ? { error: conn.closeError } : {}) });
     this.seeGoing(conn);
     if (conn.awaiting) return; // it departs once its barrier settles
     this.closing.push(conn);
@@ -560,7 +638,10 @@ export class Gateway {
       case 'named': {
         this.mirror.setNick(e.conn, e.nick);
         const conn = this.conns.get(e.conn);
-        if (conn) conn.nick = e.nick;
+        if (conn) {
+          conn.nick = e.nick;
+          if (e.nick !== null) conn.lastNick = e.nick;
+        }
         if (e.nick !== null) this.registration.delete(e.conn);
         break;
       }
@@ -573,6 +654,7 @@ export class Gateway {
       case 'close': {
         const conn = this.conns.get(e.conn);
         if (!conn) break;
+        conn.ends(e.reason !== undefined ? 'killed' : 'server');
         if (e.reason !== undefined && !conn.departed) {
           // Put out by someone else (a server operator's kill): its rooms hear why, now.
           conn.quitReason = e.reason;
@@ -604,9 +686,17 @@ export class Gateway {
   /** Disconnect with a reason: the user sees why, the room sees an ordinary leave. */
   private kick(conn: Connection, why: Farewell, slow = false): void {
     if (conn.closed || conn.ending) return;
+    const cause = kickCause(why);
+    if (cause !== null) {
+      conn.ends(cause);
+      this.observer.kicked(conn, cause);
+    }
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.
-      conn.socket.write(encoded(conn.codec, conn.session.farewell(why, true)));
+      const notice = encoded(conn.codec, conn.session.farewell(why, true));
+      conn.counts.bytes += notice.length;
+      conn.counts.writes++;
+      conn.socket.write(notice);
       conn.ending = true;
       conn.socket.destroySoon();
       setTimeout(() => conn.socket.destroy(), 1000).unref();

@@ -17,7 +17,7 @@ export function listenHttps(web: WebFront, gateway: Gateway, config: Config, cer
     server.once('error', reject);
     server.listen({ port, host: host || undefined }, () => {
       server.off('error', reject);
-      server.on('error', (err) => console.error(`node-chat: https listener error: ${err.message}`));
+      server.on('error', (err) => gateway.observer.listenerError('https', err));
       resolve(server.address() as AddressInfo);
     });
   });

@@ -72,6 +72,11 @@ export class MemberMirror {
     if (this.counts.has(room)) this.topics.set(room, topic);
   }
 
+  /** Rooms with at least one member here (for stats). */
+  get rooms(): number {
+    return this.counts.size;
+  }
+
   /** A room's moderation as it last announced it (it comes before the join that makes a room, so kept whatever the count). */
   setState(room: string, state: RoomState): void {
     this.states.set(room, state);

@@ -10,12 +10,15 @@ import { Directory } from '../actors/directory.js';
 import type { Outbox } from '../actors/outbox.js';
 import { RoomActor, type Topic } from '../actors/room.js';
 import { hostFor } from './placement.js';
+import type { HostCounts } from '../model/samples.js';
 import type { RoomState } from '../model/moderation.js';
 
 /** What one batch gave: effects for the gateway, and messages for actors on other hosts. */
 export interface HostOutput {
   effects: Effect[];
   sends: Envelope[];
+  /** The host's counts after this batch (for /metrics). */
+  counts: HostCounts;
 }
 
 /** What a restarted host is rebuilt from: every named connection, and the rooms' topics. */
@@ -68,7 +71,10 @@ export class ActorHost implements HostApi, Outbox {
     // Local sends append to the queue, so a batch runs to quiescence in FIFO order.
     for (let i = 0; i < queue.length; i++) this.dispatch(queue[i]!);
     this.queue = [];
-    const out = { effects: this.effects, sends: this.sends };
+    // The lobby stays once made (see dispatch): an empty one is not counted.
+    const lobby = this.rooms.get(LOBBY);
+    const rooms = this.rooms.size - (lobby !== undefined && lobby.size === 0 ? 1 : 0);
+    const out = { effects: this.effects, sends: this.sends, counts: { rooms, handled: queue.length } };
     this.effects = [];
     this.sends = [];
     return out;
