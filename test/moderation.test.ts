@@ -84,7 +84,11 @@ ops('a change that changes nothing is not announced; status of someone not in th
   h.line(1, '/mode +t');
   assert.equal(h.receivers(), []);
   h.line(1, '/op zed');
-  assert.equal(notices(h, 1), [{ code: 'notMember', room: 'dev', nick: 'zed' }]);
+  assert.equal(notices(h, 1), [{ code: 'noSuchNick', nick: 'zed' }], 'nobody has that name (IRC 401)');
+  h.claim(4, 'dan');
+  h.line(1, '/op dan');
+  assert.equal(notices(h, 1), [{ code: 'notMember', room: 'dev', nick: 'dan' }], 'in the chat, not in the room (IRC 441)');
+  assert.ok(h.effects.some((e) => e.t === 'settled' && e.conn === 1), 'the directory settles it, after its answer');
 });
 ops('operator status goes with the member: leaving and coming back, one is no operator', () => {
   const h = devRoom();

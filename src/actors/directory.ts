@@ -93,6 +93,13 @@ export class Directory {
         return this.invite(msg.conn, msg.room, msg.by, msg.nick);
       case 'status':
         return this.status(msg.conn, msg.room, msg.mark);
+      case 'notHere': {
+        const exists = this.owners.has(nickKey(msg.nick));
+        const notice: Notice = exists ? { code: 'notMember', room: msg.room, nick: msg.nick } : { code: 'noSuchNick', nick: msg.nick };
+        this.out.deliver(only(msg.conn), -1, { k: 'notice', notice });
+        if (msg.settle) this.settle(msg.conn);
+        return;
+      }
       case 'kill':
         return this.kill(msg.conn, msg.nick, msg.reason, msg.oper);
     }

@@ -230,14 +230,17 @@ export class RoomActor {
       return found === null ? null : { conn: found, nick: this.members.get(found)! };
     };
     const result = applyModes(this.state, changes, named, this.out.now(), nick);
-    for (const refusal of result.refusals) this.out.deliver(only(conn), -1, { k: 'notice', notice: refusal(this.name) });
+    const refusals = result.refusals.map((r) => r(this.name));
+    const byDirectory = refusals.filter((n) => n.code === 'notMember');
+    for (const n of refusals) if (n.code !== 'notMember') this.out.deliver(only(conn), -1, { k: 'notice', notice: n });
     if (result.applied.length > 0) {
       for (const member of new Set(result.members)) this.out.send({ to: 'directory', msg: { t: 'status', conn: member, room: this.name, mark: this.markOf(member) } });
       if (result.bansChanged) this.regag();
       this.announceState();
       this.out.deliver(this.all(), -1, { k: 'modeChanged', room: this.name, ...this.stamps.next(), nick, changes: result.applied });
     }
-    this.settle(conn);
+    if (byDirectory.length === 0) return this.settle(conn);
+    byDirectory.forEach((n, i) => this.askDirectory(conn, n, i === byDirectory.length - 1));
   }
 
   private kick(conn: ConnId, target: string, reason: string | undefined, oper: string | undefined): void {
@@ -245,7 +248,7 @@ export class RoomActor {
     if (by === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
     if (oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
     const victim = this.memberNamed(target);
-    if (victim === null) return this.refuse(conn, { code: 'notMember', room: this.name, nick: target });
+    if (victim === null) return this.askDirectory(conn, { code: 'notMember', room: this.name, nick: target }, true);
     const nick = this.members.get(victim)!;
     const why = reason ? { reason } : {};
     // Everyone in the room hears it, the kicked member too, before it is out.
@@ -308,6 +311,11 @@ export class RoomActor {
   private announceState(): void {
     const s = this.state;
     this.out.effect({ t: 'roomState', room: this.name, state: { modes: { ...s.modes }, bans: s.bans.map((b) => ({ ...b })), ops: [...s.ops], voiced: [...s.voiced], invited: [...s.invited], created: s.created } });
+  }
+
+  /** A name not in the room: the directory, which knows whether it exists at all, answers (and settles, if `settle`). */
+  private askDirectory(conn: ConnId, notice: Extract<Notice, { code: 'notMember' }>, settle: boolean): void {
+    this.out.send({ to: 'directory', msg: { t: 'notHere', conn, room: this.name, nick: notice.nick, settle } });
   }
 
   private refuse(conn: ConnId, notice: Notice): void {

@@ -34,6 +34,8 @@ export type DirectoryMsg =
   | { t: 'release'; conn: ConnId; reason?: string }
   /** A room hands on `by`'s invitation of `nick` (the room has recorded it). */
   | { t: 'invite'; conn: ConnId; room: string; by: string; nick: string }
+  /** A room did not find `nick` among its members: the directory tells the asker whether it exists at all (IRC 441 or 401); `settle`: it settles the asker's command (the last such answer does, so it comes before the next one's). */
+  | { t: 'notHere'; conn: ConnId; room: string; nick: string; settle: boolean }
   /** A member's status in a room changed ('@', '+', '@+' or ''), for WHO and WHOIS. */
   | { t: 'status'; conn: ConnId; room: string; mark: string }
   /** A server operator (`oper`, vouched for by the gateway) disconnects `nick`. */

@@ -89,6 +89,7 @@ function nick(s: IrcSession, p: string[], me: string, from: Sender): Reading[] {
 
 function user(s: IrcSession, p: string[], me: string): Reading[] {
   if (me !== '*' || s.claiming) return say(r.num(me, '462', 'You may not reregister'));
+  if (p[3] === '' || p[0] === '') return say(r.num(me, '461', 'USER', 'Not enough parameters'));
   // A username is one word of printable characters; what a client sends otherwise is cut to that.
   const name = p[0]!.replace(/[^\x21-\x7e]/g, '').replace(/^~/, '').slice(0, 16) || 'user';
   s.profile = { user: name, real: p[3]!.slice(0, 100) };
