@@ -202,7 +202,7 @@ chat('a topic set on IRC is 332/333 on join and a telnet topic line; TOPIC queri
   await bo.waitFor(' 332 bob #lobby :plans for today');
   await bo.waitFor(' 333 bob #lobby alice ');
   bo.send('TOPIC #lobby\r\nTOPIC #elsewhere\r\n');
-  await bo.waitFor(' 442 bob #elsewhere ');
+  await bo.waitFor(' 403 bob #elsewhere ');
 });
 chat('WHOIS, WHO, ISON, USERHOST, WHOWAS, LUSERS, MODE queries and the small ones answer', async () => {
   await telnet('tom');

@@ -199,10 +199,9 @@ export class RoomActor {
   private setOrTell(conn: ConnId, text: string | undefined, oper: string | undefined): void {
     const nick = this.members.get(conn);
     if (text === undefined) {
-      if (nick !== undefined) {
-        const event = this.topic ? ({ k: 'topic', room: this.name, ...this.topic } as const) : ({ k: 'noTopic', room: this.name } as const);
-        this.out.deliver(only(conn), -1, event);
-      }
+      if (nick === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
+      const event = this.topic ? ({ k: 'topic', room: this.name, ...this.topic } as const) : ({ k: 'noTopic', room: this.name } as const);
+      this.out.deliver(only(conn), -1, event);
       return this.settle(conn);
     }
     if (nick === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });

@@ -126,7 +126,7 @@ export class ActorHost implements HostApi, Outbox {
     if (!existing && msg.t !== 'join' && name !== LOBBY) {
       // A stale message for a room that emptied: nobody in it to hear it, but a sender waiting on it must go on.
       if (msg.t === 'who' && !msg.ifMember) this.deliver(Int32Array.of(msg.conn), -1, { k: 'members', room: name, nicks: [] }); // an empty room: nobody
-      if (msg.t === 'mode' || msg.t === 'kick' || msg.t === 'invite' || (msg.t === 'topic' && msg.text !== undefined)) this.deliver(Int32Array.of(msg.conn), -1, { k: 'notice', notice: { code: 'noSuchRoom', room: name } });
+      if (msg.t === 'mode' || msg.t === 'kick' || msg.t === 'invite' || msg.t === 'topic') this.deliver(Int32Array.of(msg.conn), -1, { k: 'notice', notice: { code: 'noSuchRoom', room: name } });
       if (env.barrier || (msg.t === 'renamed' && msg.settle)) this.effect({ t: 'settled', conn: msg.conn });
       return;
     }

@@ -168,7 +168,7 @@ function topic(s: IrcSession, p: string[], me: string, from: Sender): Reading[] 
   const name = p[0]!;
   const room = roomOf(name);
   if (room === null) return say(r.num(me, '403', name, 'No such channel'));
-  if (!from.rooms.includes(room)) return say(r.num(me, '442', name, "You're not on that channel"));
+  // Asked of a room one is not in, the room answers: 403 if nobody is in it, 442 if others are.
   if (p.length < 2) return [ask({ kind: 'topic', room })];
   // TOPICLEN: a longer topic is cut to it, between characters, as most servers do.
   return [ask({ kind: 'topic', room, text: splitBytes(p[1]!, s.options.topicBytes)[0]! })];
