@@ -177,6 +177,15 @@ modes('+i: only the invited join, once each; +k needs the key; +l counts members
   h.line(4, '/join dev');
   assert.equal(h.mirror.rooms.get(4), ['dev']);
 });
+modes('an invitation of a name nobody has is refused (401) and lets nobody in later', () => {
+  const h = devRoom();
+  h.line(1, '/mode +i');
+  h.line(1, '/invite eve');
+  assert.equal(notices(h, 1), [{ code: 'noSuchNick', nick: 'eve' }]);
+  h.claim(5, 'eve');
+  h.line(5, '/join dev');
+  assert.equal(notices(h, 5), [{ code: 'joinRefused', room: 'dev', why: 'inviteOnly' }]);
+});
 modes('/mode shows the modes, the key only to members', () => {
   const h = devRoom();
   h.line(1, '/mode +k pw');

@@ -116,6 +116,8 @@ export class Directory {
     const owner = this.owners.get(nickKey(target));
     if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
     const nick = this.names.get(owner)!.nick;
+    // Recorded before the invitee hears of it, so a join that follows the INVITE finds it.
+    this.out.send({ to: roomAddress(room), msg: { t: 'admit', conn: owner, nick } });
     this.out.deliver(only(owner), -1, { k: 'invited', room, by, nick });
     this.out.deliver(only(conn), -1, { k: 'inviteSent', room, nick });
     this.settle(conn);

@@ -100,6 +100,13 @@ export class RoomActor {
         return this.kick(msg.conn, msg.nick, msg.reason, msg.oper);
       case 'invite':
         return this.invite(msg.conn, msg.nick, msg.oper);
+      case 'admit': {
+        const key = nickKey(msg.nick);
+        if (this.state.invited.includes(key)) return;
+        this.state.invited.push(key);
+        if (this.state.invited.length > 100) this.state.invited.shift(); // bounded: old invitations lapse
+        return this.announceState();
+      }
       case 'part':
         this.leave(msg.conn, 'part', msg.reason);
         return this.settle(msg.conn);
@@ -266,13 +273,8 @@ export class RoomActor {
     if (this.state.modes.inviteOnly && oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
     const already = this.memberNamed(target);
     if (already !== null) return this.refuse(conn, { code: 'alreadyMember', room: this.name, nick: this.members.get(already)! });
-    const key = nickKey(target);
-    if (!this.state.invited.includes(key)) {
-      this.state.invited.push(key);
-      if (this.state.invited.length > 100) this.state.invited.shift(); // bounded: old invitations lapse
-      this.announceState();
-    }
-    // The directory knows where the invitee is: it tells it, and the inviter (which it settles).
+    // The directory knows whether and where the invitee is: it has this room record the
+    // invitation (admit), tells the invitee and the inviter, and settles.
     this.out.send({ to: 'directory', msg: { t: 'invite', conn, room: this.name, by, nick: target } });
   }
 

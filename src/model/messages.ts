@@ -32,7 +32,7 @@ export type DirectoryMsg =
   | { t: 'rooms'; conn: ConnId }
   /** The named user is gone (`reason`: the one its /quit gave); the name is free again. */
   | { t: 'release'; conn: ConnId; reason?: string }
-  /** A room hands on `by`'s invitation of `nick` (the room has recorded it). */
+  /** A room hands on `by`'s invitation of `nick`; if `nick` exists, the room is told to record it (admit). */
   | { t: 'invite'; conn: ConnId; room: string; by: string; nick: string }
   /** A room did not find `nick` among its members: the directory tells the asker whether it exists at all (IRC 441 or 401); `settle`: it settles the asker's command (the last such answer does, so it comes before the next one's). */
   | { t: 'notHere'; conn: ConnId; room: string; nick: string; settle: boolean }
@@ -65,6 +65,8 @@ export type RoomMsg =
    * already know the new name. `settle`: this room settles the rename (one of the user's rooms).
    */
   | { t: 'renamed'; conn: ConnId; from: string; nick: string; settle: boolean }
+  /** The directory handed on an invitation of `nick` (who exists, as connection `conn`): the room records it. */
+  | { t: 'admit'; conn: ConnId; nick: string }
   /** The directory marked a member away (with `text`) or back. */
   | { t: 'away'; conn: ConnId; text?: string }
   /** The connection closed (`reason`: the one its /quit gave). */
