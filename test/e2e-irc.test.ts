@@ -279,6 +279,27 @@ chat('PING from the client is answered; the server pings a quiet client and drop
   await quiet.waitClosed();
   assert.ok(!al.closed, 'the one that answered stays');
 });
+chat('WHO with a mask searches nicknames; LUSERS counts the unregistered and the peak', async () => {
+  const al = await irc('alice');
+  await irc('coolNick');
+  await telnet('tom');
+  al.send('WHO coolni*\r\n');
+  await al.waitFor(':node-chat 315 alice coolni* :End of WHO list');
+  assert.equal(lines(al).filter((l) => / 352 alice /.test(l)).map((l) => l.split(' ')[7]), ['coolNick']);
+  al.clear();
+  al.send('WHO *\r\n');
+  await al.waitFor(' 315 alice * :');
+  assert.equal(lines(al).filter((l) => / 352 alice /.test(l)).length, 3, 'IRC and telnet users alike');
+  const bob = await irc('bob');
+  bob.close();
+  await raw(); // a connection that never registers
+  await TestClient.settle(100);
+  al.clear();
+  al.send('LUSERS\r\n');
+  await al.waitFor(' 266 alice ');
+  assert.match(al.text, ':node-chat 253 alice 1 :unknown connection(s)');
+  assert.match(al.text, ':node-chat 265 alice 3 4 :Current local users 3, max 4');
+});
 chat.run();
 
 const limits = e2e('irc: the throttle shared with telnet', { floodRate: 5, floodBurst: 3, floodKickSeconds: 1 });

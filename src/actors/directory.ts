@@ -3,6 +3,7 @@
 // in one order, without locks; rooms ask it by message and it answers by message.
 
 import { checkNick, nickKey } from '../model/nicknames.js';
+import { maskOf, matchMask, normalizeMask } from '../model/moderation.js';
 import { LOBBY } from '../model/rooms.js';
 import { roomAddress, type ConnId, type DirectoryMsg, type MemberRecord } from '../model/messages.js';
 import type { Notice, UserInfo } from '../model/events.js';
@@ -23,6 +24,9 @@ interface Entry {
   since: number;
 }
 
+/** Users a mask lookup returns at most: WHO * on a big server must not be a flood of its own. */
+export const LOOKUP_LIMIT = 200;
+
 /** Names recently given up, for IRC WHOWAS: enough to answer, little enough to keep. */
 const PAST_NAMES = 100;
 
@@ -33,6 +37,8 @@ export class Directory {
   private readonly counts = new Map<string, number>();
   /** Private messages' ids. */
   private readonly stamps: Stamps;
+  /** The most users there have been at once (IRC LUSERS' max). */
+  private peak = 0;
   /** Names given up, oldest first (at most PAST_NAMES). */
   private readonly past: Array<{ key: string; info: UserInfo }> = [];
 
@@ -70,10 +76,10 @@ export class Directory {
       case 'claim':
         return this.claim(msg.conn, msg.nick, msg.enter, msg.profile);
       case 'lookup':
-        this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...this.lookup(msg.nicks, msg.room, msg.past === true) });
+        this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...(msg.mask !== undefined ? this.matching(msg.mask) : this.lookup(msg.nicks, msg.room, msg.past === true)) });
         return this.settle(msg.conn);
       case 'count':
-        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size });
+        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size, peak: this.peak });
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
@@ -222,6 +228,17 @@ export class Directory {
     return { users, missing };
   }
 
+  /** Users whose nickname matches `mask`, at most LOOKUP_LIMIT (a scan: asked for by WHO with a mask, a command people type). */
+  private matching(mask: string): { users: UserInfo[]; missing: string[] } {
+    const users: UserInfo[] = [];
+    const pattern = mask.includes('!') || mask.includes('@') ? normalizeMask(mask) : mask;
+    for (const e of this.names.values()) {
+      if (users.length >= LOOKUP_LIMIT) break;
+      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick))) users.push(this.info(e));
+    }
+    return { users, missing: [] };
+  }
+
   private info(e: Entry): UserInfo {
     const rooms = [...e.rooms];
     const marks = e.marks && e.marks.size > 0 ? { marks: rooms.map((r) => e.marks!.get(r) ?? '') } : {};
@@ -259,7 +276,10 @@ export class Directory {
       this.remember(entry);
       entry.nick = nick;
       entry.key = key;
-    } else this.names.set(conn, { nick, key, rooms: new Set(), since: this.out.now() });
+    } else {
+      this.names.set(conn, { nick, key, rooms: new Set(), since: this.out.now() });
+      this.peak = Math.max(this.peak, this.names.size);
+    }
     this.owners.set(key, conn);
   }
 

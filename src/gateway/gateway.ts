@@ -524,6 +524,13 @@ export class Gateway {
     return { ...event, users };
   }
 
+  /** Connections here that have no name yet. */
+  private unnamed(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (c.nick === null && !c.closed) n++;
+    return n;
+  }
+
   /** An event for this connection alone, as its session renders one. */
   private tell(conn: Connection, event: ChatEvent): void {
     if (conn.closed) return;
@@ -626,6 +633,7 @@ export class Gateway {
       }
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
       if (e.event.k === 'users' && this.opers > 0 && run.length === 1) e.event = this.withOperators(e.event, e.to);
+      if (e.event.k === 'counts') e.event = { ...e.event, unknown: this.unnamed(), opers: this.opers }; // asked for (LUSERS): a scan is fine
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);

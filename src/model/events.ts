@@ -57,7 +57,11 @@ export type ChatEvent =
   /** To a user whose first nickname was accepted (before its first room's join, if it enters one). */
   | { k: 'welcome'; nick: string; users?: number; rooms?: number }
   /** To one user who asked: how many users and rooms there are. */
-  | { k: 'counts'; users: number; rooms: number }
+  /**
+   * `peak`: the most users there have been at once; `unknown`, `opers`: connections on this node
+   * that have no name yet, and server operators logged in here (both filled in by the gateway).
+   */
+  | { k: 'counts'; users: number; rooms: number; peak?: number; unknown?: number; opers?: number }
   /** To one user who asked (a lookup): what is known of the users found, and which were not. */
   | { k: 'users'; ask: string; users: UserInfo[]; missing: string[] }
   /** To a user in no room who renamed itself (in rooms, each room announces `renamed`). */

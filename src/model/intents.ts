@@ -34,8 +34,9 @@ export type Intent =
    * What is known of some users: those named in `nicks`, or everyone in `room`; `past`: of names
    * recently given up (IRC WHOWAS). `ask` is the asker's own tag, returned with the answer so an
    * edge knows which question it answers (IRC WHOIS, WHO, ISON and USERHOST all ask this).
+   * `mask`: every user whose nickname matches it (`*`, `?`), at most LOOKUP_LIMIT of them.
    */
-  | { kind: 'lookup'; ask: string; nicks?: string[]; room?: string; past?: boolean }
+  | { kind: 'lookup'; ask: string; nicks?: string[]; room?: string; past?: boolean; mask?: string }
   /** How many users and rooms there are (IRC LUSERS). */
   | { kind: 'count' }
   /** Away with a message, or back (no text); the user's rooms hear of it. */

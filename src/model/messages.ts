@@ -24,7 +24,7 @@ export type DirectoryMsg =
   /** The directory knows where every nickname is. */
   | { t: 'private'; conn: ConnId; target: string; text: string; notice?: boolean }
   /** What is known of some users (see the lookup intent). */
-  | { t: 'lookup'; conn: ConnId; ask: string; nicks?: string[]; room?: string; past?: boolean }
+  | { t: 'lookup'; conn: ConnId; ask: string; nicks?: string[]; room?: string; past?: boolean; mask?: string }
   | { t: 'count'; conn: ConnId }
   | { t: 'away'; conn: ConnId; text?: string }
   /** A room took the connection in (`present`) or let it go (for /rooms, and to announce renames). */

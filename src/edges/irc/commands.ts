@@ -186,8 +186,8 @@ function who(_s: IrcSession, p: string[], me: string): Reading[] {
     const room = roomOf(mask);
     return room === null ? say(r.num(me, '315', mask, 'End of WHO list')) : [ask({ kind: 'lookup', ask: `who ${channel(room)}`, room })];
   }
-  // Masks with wildcards are not searched: WHO * would list everyone on a big server.
-  if (/[*?]/.test(mask) || mask === '0') return say(r.num(me, '315', mask, 'End of WHO list'));
+  // A mask is searched among nicknames (and nick!user@host as everyone shows it), at most LOOKUP_LIMIT answers.
+  if (/[*?!@]/.test(mask) || mask === '0') return [ask({ kind: 'lookup', ask: `who ${mask}`, mask: mask === '0' ? '*' : mask })];
   return [ask({ kind: 'lookup', ask: `who ${mask}`, nicks: [mask] })];
 }
 

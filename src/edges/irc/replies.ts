@@ -68,15 +68,16 @@ export function isupport(me: string, o: IrcOptions): string {
   return out;
 }
 
-export function counts(me: string, users: number, rooms: number): string {
+export function counts(me: string, users: number, rooms: number, more: { peak?: number; unknown?: number; opers?: number } = {}): string {
+  const peak = Math.max(users, more.peak ?? users);
   return (
     num(me, '251', `There are ${users} users and 0 invisible on 1 servers`) +
-    num(me, '252', '0', 'operator(s) online') +
-    num(me, '253', '0', 'unknown connection(s)') +
+    num(me, '252', String(more.opers ?? 0), 'operator(s) online') +
+    num(me, '253', String(more.unknown ?? 0), 'unknown connection(s)') +
     num(me, '254', String(rooms), 'channels formed') +
     num(me, '255', `I have ${users} clients and 0 servers`) +
-    num(me, '265', String(users), String(users), `Current local users ${users}, max ${users}`) +
-    num(me, '266', String(users), String(users), `Current global users ${users}, max ${users}`)
+    num(me, '265', String(users), String(peak), `Current local users ${users}, max ${peak}`) +
+    num(me, '266', String(users), String(peak), `Current global users ${users}, max ${peak}`)
   );
 }
 

@@ -142,7 +142,7 @@ export class IrcSession implements Session {
       case 'rooms':
         return r.list(me, event.rooms, this.lists.shift() ?? null);
       case 'counts':
-        return r.counts(me, event.users, event.rooms);
+        return r.counts(me, event.users, event.rooms, event);
       case 'users':
         return this.users(me, event.ask, event);
       case 'private':
