@@ -788,15 +788,28 @@ export class ClusterSystem implements ActorSystem {
     this.scheduleFlush();
   }
 
+  /**
+   * Redis is reachable (again). Run from the 'ready' listener, so nothing may escape it: a
+   * recovery cut short by the node closing (or its Worker being killed) has nothing left to do;
+   * one Redis refused (over maxmemory the epoch cannot be written) is tried again a heartbeat
+   * later, or at the next 'ready' if the connection drops meanwhile.
+   */
   private async up(): Promise<void> {
     if (this.closed) return;
     this.recovering = true;
     try {
       await this.recover();
+      this.recovering = false;
+      await this.reassertIfLost(); // a heartbeat during the recovery may have learnt we were reaped
+    } catch (err) {
+      if (this.closed) return;
+      this.hooks.onProblem?.(err instanceof Error ? err.message : String(err));
+      setTimeout(() => {
+        if (!this.closed && this.redis.status === 'ready') void this.up();
+      }, HEARTBEAT_MS).unref();
     } finally {
       this.recovering = false;
     }
-    await this.reassertIfLost(); // a heartbeat during the recovery may have learnt we were reaped
   }
 
   /** Registers our users again if a heartbeat said the store lost them, once no recovery is under way. */

@@ -107,11 +107,12 @@ export class RemoteCluster implements ActorSystem {
   }
 
   async close(): Promise<void> {
+    // From here on, a Worker that exits is not started again, and a restore cut short is no failure.
+    this.closing = true;
     clearInterval(this.loadTimer);
     if (this.queued.length > 0) void this.api.send(this.queued.splice(0));
     // Bounded: with Redis away, the Worker's goodbye to it could wait for ever.
     await Promise.race([this.api.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000).unref())]);
-    this.closing = true;
     this.port.close();
     await this.worker.terminate();
   }
@@ -122,7 +123,14 @@ export class RemoteCluster implements ActorSystem {
    */
   private async recover(lost: ConnId[]): Promise<void> {
     const records = this.hooks.snapshot().members.filter((r) => !r.released); // topics live in Redis
-    await this.api.restore(records);
+    try {
+      await this.api.restore(records);
+    } catch (err) {
+      // Closing meanwhile: the Worker's connections to Redis were closed under the restore.
+      if (this.closing) return;
+      // The store failed it: reported, and those waiting are still answered (below).
+      this.events.storeFailed(err instanceof Error ? err.message : String(err));
+    }
     const waiting = new Set(lost);
     // Closed meanwhile: say goodbye for them (one still waiting gets its leave from the gateway once settled).
     for (const r of records) if (!this.hooks.isOpen(r.conn) && !waiting.has(r.conn)) this.send({ to: 'directory', msg: { t: 'release', conn: r.conn } });

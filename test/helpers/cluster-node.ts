@@ -12,6 +12,8 @@ import { Arrivals, waitUntil } from './wait.js';
 export class TestNode {
   readonly system: ClusterSystem;
   effects: Effect[] = [];
+  /** What the node reported as store commands failing (ClusterReports.onProblem). */
+  problems: string[] = [];
   private readonly arrivals = new Arrivals();
 
   constructor(options: ClusterOptions) {
@@ -21,6 +23,10 @@ export class TestNode {
         this.arrivals.wake();
       },
       openHere: () => 0,
+      onProblem: (message) => {
+        this.problems.push(message);
+        this.arrivals.wake();
+      },
     });
   }
 
