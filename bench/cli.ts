@@ -12,7 +12,7 @@ import { RefBuilds, refOf, type RefBuild } from './ref-build.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
 import { SCENARIOS, scenarioByName, type RunContext } from './scenarios/index.js';
-import { CLUSTER_NODE, clusterTarget, externalTarget, ircTarget, ngircdTarget, refTarget, serverAvailable, serverSpec, startedTarget, wsTarget, type Target } from './servers.js';
+import { CLUSTER_NODE, TLS_TARGET, clusterTarget, externalTarget, ircTarget, ngircdTarget, refTarget, serverAvailable, serverSpec, startedTarget, tlsTarget, wsTarget, type Target } from './servers.js';
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
@@ -40,6 +40,9 @@ flags:
                      or ws (fanout, rate): the clients speak IRC over WebSocket (text.ircv3.net, the ws
                      library's client); servers then: ours (its /ws), ws-baseline (a plain ws broadcast
                      server, the tutorial loop, the baseline), ours-telnet (default: all three)
+  --tls              fanout, rate: ours over TLS (telnet over TLS, a certificate made for the run, clients
+                     on tls.connect) next to ours in the clear; servers then ours,ours-tls unless --servers
+                     names others (baseline, ours-tls…)
   --workers N        pass --workers N to ours (rooms: the list to compare, e.g. 1,2,3, its default)
   --rooms RxM,…      rooms: the shapes (default 100x20,10x200; --quick 3x4)
   --window W         rooms, cluster: lines in flight per sender (default 8, as fanout)
@@ -97,6 +100,7 @@ async function main(): Promise<number> {
       rooms: { type: 'string' },
       window: { type: 'string' },
       protocol: { type: 'string', default: 'telnet' },
+      tls: { type: 'boolean', default: false },
       'redis-server': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -133,6 +137,11 @@ async function main(): Promise<number> {
     if (other.length > 0) throw new Error(`--protocol ${protocol} runs fanout and rate only, not ${other.join(', ')}`);
     if (values.port !== undefined) throw new Error(`--protocol ${protocol} starts its own servers (no --host/--port)`);
   }
+  if (values.tls) {
+    const other = names.filter((n) => n !== 'fanout' && n !== 'rate');
+    if (other.length > 0) throw new Error(`--tls runs fanout and rate only, not ${other.join(', ')}`);
+    if (protocol !== 'telnet' || values.port !== undefined) throw new Error('--tls measures telnet over TLS on servers it starts (no --protocol irc, no --host/--port)');
+  }
   let servers: Target[];
   const built: Array<{ name: string; build: RefBuild }> = [];
   let baseline: Target | null = startedTarget(serverSpec('baseline'));
@@ -163,9 +172,13 @@ async function main(): Promise<number> {
     });
   } else {
     const workers = workersList?.[0];
-    const wanted = (values.servers ?? 'ours,baseline').split(',').filter(Boolean);
+    const wanted = (values.servers ?? (values.tls ? `ours,${TLS_TARGET}` : 'ours,baseline')).split(',').filter(Boolean);
     servers = [];
     for (const name of wanted) {
+      if (name === TLS_TARGET) {
+        servers.push(tlsTarget(name, workers === undefined ? {} : { workers }));
+        continue;
+      }
       const ref = refOf(name);
       if (ref !== null) {
         // Built now, before anything is measured: a build must not share the CPU with a case.

@@ -5,6 +5,7 @@
 // main thread sums what every pool reports.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { LOBBY } from '../src/model/rooms.js';
 import { ReceiverCheck, addCounts, zeroCounts, type OrderReport } from './check.js';
 import { Conn, State, type ConnOwner } from './conn-reader.js';
@@ -142,7 +143,7 @@ export class ClientPool implements PoolApi, ConnOwner {
     const target = this.setup.targets[conn.spec.target % this.setup.targets.length]!;
     conn.startUs = nowUs();
     if (target.ws === true) return this.openWs(conn, target.host, target.port);
-    const socket = net.connect({ host: target.host, port: target.port });
+    const socket = target.tls ? tls.connect({ host: target.host, port: target.port, rejectUnauthorized: false }) : net.connect({ host: target.host, port: target.port });
     conn.socket = socket;
     socket.setNoDelay(true);
     if (conn.irc) conn.register();

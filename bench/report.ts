@@ -253,6 +253,16 @@ function ratios(scenario: string, results: CaseResult[]): string[] {
     if ((scenario === 'fanout' || scenario === 'rate') && mixed !== undefined && telnet !== undefined && telnet.deliveriesPerS > 0) {
       out.push(`${label}: ours-mixed ${(mixed.deliveriesPerS / telnet.deliveriesPerS).toFixed(2)}× ours-telnet deliveries/s (half the room IRC)`);
     }
+    // --tls: what encryption costs, against the plain run of the same build in this invocation.
+    const secure = results.find((r) => r.label === label && r.server === 'ours-tls');
+    const plain = results.find((r) => r.label === label && r.server === 'ours');
+    if ((scenario === 'fanout' || scenario === 'rate') && secure !== undefined && plain !== undefined && plain.deliveriesPerS > 0) {
+      const main = (r: CaseResult): string => (r.serverUse ? `${Math.round(r.serverUse.mainPct)}%` : '?');
+      out.push(
+        `${label}: ours-tls ${(secure.deliveriesPerS / plain.deliveriesPerS).toFixed(2)}× ours deliveries/s over TLS` +
+          ` (server main thread ${main(secure)} vs ${main(plain)}; join p50 ${secure.join.p50Ms} vs ${plain.join.p50Ms} ms, the handshake included)`,
+      );
+    }
     const overWs = results.find((r) => r.label === label && r.server === 'ours');
     if (scenario === 'fanout' && base?.server === 'ws-baseline' && overWs !== undefined && telnet !== undefined && telnet.deliveriesPerS > 0) {
       out.push(`${label}: ours over WebSocket ${(overWs.deliveriesPerS / telnet.deliveriesPerS).toFixed(2)}× ours-telnet deliveries/s`);

@@ -6,6 +6,8 @@ import { keys } from '../src/cluster/keys.js';
 import { ALIVE_MS } from '../src/cluster/liveness.js';
 import { scriptCalls } from '../src/cluster/scripts.js';
 import { defaultConfig } from '../src/config.js';
+import type { Effect } from '../src/model/messages.js';
+import { quietEvents } from '../src/runtime/system.js';
 import type { Gateway } from '../src/gateway/gateway.js';
 import { telnetGateway } from './helpers/server.js';
 import * as texts from '../src/edges/telnet/texts.js';
@@ -13,6 +15,7 @@ import { TestClient } from './helpers/client.js';
 import { startNode, type NodeProcess } from './helpers/node-process.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
 import { countNumbered, numbered } from './helpers/sequence.js';
+import { waitUntil } from './helpers/wait.js';
 
 let redis: TestRedis | null = null;
 let procs: NodeProcess[] = [];
@@ -217,6 +220,38 @@ faults('the cluster Worker killed with a /join in flight: the user is not left w
   await bob.waitFor('in the room', 10_000);
   alice.send('/who\n');
   await alice.waitFor('in the room', 10_000);
+});
+
+faults('a restarted cluster Worker whose restore fails in the store: reported, nobody left waiting, no rejection unhandled', async () => {
+  redis = await startRedis();
+  const admin = new Redis(redis.url);
+  const unhandled: unknown[] = [];
+  const catcher = (why: unknown): void => void unhandled.push(why);
+  process.on('unhandledRejection', catcher);
+  const failed: string[] = [];
+  const effects: Effect[] = [];
+  const settled = (conn: number): boolean => effects.some((e) => e.t === 'settled' && e.conn === conn);
+  const system = clusterSystem({ url: redis.url, retention: 1000, node: 'R' }, { ...quietEvents, storeFailed: (m) => void failed.push(m) })({
+    onEffects: (e) => void effects.push(...e),
+    snapshot: () => ({ members: [{ conn: 1, nick: 'alice', rooms: ['lobby'], since: [0] }], topics: [] }),
+    openHere: () => 2,
+    awaiting: () => [2], // a claim in flight when the Worker dies
+    isOpen: () => true,
+  }) as RemoteCluster;
+  try {
+    system.send({ to: 'directory', msg: { t: 'claim', conn: 1, nick: 'alice', enter: 'lobby' }, barrier: true });
+    await waitUntil(() => settled(1), { timeoutMs: 5000, failure: (why) => `${why} waiting for alice's claim` });
+    // The node's registrations no longer a hash: the new Worker's first read of them fails.
+    await admin.multi().del(keys.conns('R')).set(keys.conns('R'), 'x').exec();
+    system.kill();
+    await waitUntil(() => settled(2), { timeoutMs: 10_000, failure: (why) => `${why} waiting for the lost claim to be answered` });
+    assert.ok(failed.some((m) => m.includes('WRONGTYPE')), JSON.stringify(failed));
+    assert.equal(unhandled.map(String), []);
+  } finally {
+    process.off('unhandledRejection', catcher);
+    await system.close();
+    admin.disconnect();
+  }
 });
 
 faults('a node stalled past its liveness (SIGSTOP): its users come back named, and chat goes on', async () => {

@@ -22,6 +22,7 @@ s.before.each(async () => {
 });
 s.after.each(async () => {
   await admin.config('SET', 'maxclients', '10000').catch(() => {});
+  await admin.config('SET', 'maxmemory', '0').catch(() => {});
   await Promise.all(nodes.map((n) => n.close().catch(() => {})));
   nodes = [];
   admin.disconnect();
@@ -194,6 +195,38 @@ s('finding 8: connections that failed to claim or were forgotten leave nothing b
     await a.settled(conn);
   }
   assert.is(a.system.tracked(), 1, 'only the one named connection is tracked');
+});
+
+/** A node's main connection to Redis (its recovery runs on it). */
+const mainOf = (n: TestNode): Redis => (n.system as unknown as { redis: Redis }).redis;
+
+s('a Worker killed while its node recovers (a command of the recovery cut off) leaves no rejection unhandled', async () => {
+  const unhandled: unknown[] = [];
+  const catcher = (why: unknown): void => void unhandled.push(why);
+  process.on('unhandledRejection', catcher);
+  try {
+    const a = node('A');
+    const main = mainOf(a);
+    // Registered after the node's own 'ready' listener: the recovery's first command is sent.
+    main.once('ready', () => crash(a));
+    await new Promise((r) => main.once('end', r));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(unhandled.map(String), []);
+  } finally {
+    process.off('unhandledRejection', catcher);
+  }
+});
+
+s('a recovery Redis refuses (over maxmemory as the node reconnects) is tried again until Redis takes writes', async () => {
+  const a = node('A');
+  await named(a, 1, 'alice');
+  await admin.config('SET', 'maxmemory', '1'); // already over it: every write is refused
+  for (const id of await clientIds(a)) await admin.client('KILL', 'ID', id);
+  await a.until(() => a.problems.some((p) => p.includes('OOM')), 'the recovery refused');
+  assert.ok(a.system.degradedWhy() !== null, 'still degraded while the recovery cannot run');
+  await admin.config('SET', 'maxmemory', '0');
+  await a.until(() => a.notices(1).includes('recovered'), 'the recovery tried again');
+  assert.is(a.system.degradedWhy(), null);
 });
 
 /** Stops a node as a killed Worker would: no goodbye to Redis. */

@@ -161,7 +161,7 @@ chat('several channels: JOIN a,b; PART one; a telnet /join dev is a JOIN #dev; L
   assert.match(al.text, ' 322 alice #dev 2 :');
   assert.match(al.text, ' 322 alice #lobby 1 :');
   al.send('NAMES #dev\r\n');
-  await al.waitFor(/353 alice = #dev :(tom alice|alice tom)\r\n/);
+  await al.waitFor(/353 alice = #dev :(tom @alice|@alice tom)\r\n/);
   al.send('PART #dev :bye now\r\n');
   await tom.waitFor(texts.left('alice', 'dev', 'bye now'));
   await al.waitFor(':alice!~u@node-chat PART #dev :bye now');
@@ -202,7 +202,7 @@ chat('a topic set on IRC is 332/333 on join and a telnet topic line; TOPIC queri
   await bo.waitFor(' 332 bob #lobby :plans for today');
   await bo.waitFor(' 333 bob #lobby alice ');
   bo.send('TOPIC #lobby\r\nTOPIC #elsewhere\r\n');
-  await bo.waitFor(' 442 bob #elsewhere ');
+  await bo.waitFor(' 403 bob #elsewhere ');
 });
 chat('WHOIS, WHO, ISON, USERHOST, WHOWAS, LUSERS, MODE queries and the small ones answer', async () => {
   await telnet('tom');
@@ -278,6 +278,27 @@ chat('PING from the client is answered; the server pings a quiet client and drop
   await quiet.waitFor('ERROR :Closing link: ping timeout');
   await quiet.waitClosed();
   assert.ok(!al.closed, 'the one that answered stays');
+});
+chat('WHO with a mask searches nicknames; LUSERS counts the unregistered and the peak', async () => {
+  const al = await irc('alice');
+  await irc('coolNick');
+  await telnet('tom');
+  al.send('WHO coolni*\r\n');
+  await al.waitFor(':node-chat 315 alice coolni* :End of WHO list');
+  assert.equal(lines(al).filter((l) => / 352 alice /.test(l)).map((l) => l.split(' ')[7]), ['coolNick']);
+  al.clear();
+  al.send('WHO *\r\n');
+  await al.waitFor(' 315 alice * :');
+  assert.equal(lines(al).filter((l) => / 352 alice /.test(l)).length, 3, 'IRC and telnet users alike');
+  const bob = await irc('bob');
+  bob.close();
+  await raw(); // a connection that never registers
+  await TestClient.settle(100);
+  al.clear();
+  al.send('LUSERS\r\n');
+  await al.waitFor(' 266 alice ');
+  assert.match(al.text, ':node-chat 253 alice 1 :unknown connection(s)');
+  assert.match(al.text, ':node-chat 265 alice 3 4 :Current local users 3, max 4');
 });
 chat.run();
 

@@ -201,8 +201,11 @@ run('two pages and a telnet user chat in #lobby and in #dev; actions, unread cou
   await type(bob, 'in dev now');
   await waitText(alice, '#log', 'bob: in dev now');
   await heard(carol, 'bob: in dev now');
-  carol.send('/topic the web page, by telnet\r\n');
-  await waitText(alice, '#topic', 'the web page, by telnet');
+  // alice made #dev, so she is its operator (@, first in the list), and may set its topic.
+  assert.equal((await members(alice))[0], '@alice');
+  await type(alice, '/topic the web page, with telnet');
+  await waitText(bob, '#topic', 'the web page, with telnet');
+  await heard(carol, 'alice set the topic: the web page, with telnet');
   carol.send('dev talk\r\n');
   await waitText(bob, '#log', 'carol: dev talk');
   await type(alice, '/me looks at the tab counts');

@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Connection, type Link } from '../src/gateway/connection.js';
 import { Delivery } from '../src/gateway/delivery.js';
+import { GatewayCounts } from '../src/gateway/counts.js';
 import { ircEdge } from '../src/edges/irc/edge.js';
 import type { LineSink } from '../src/edges/edge.js';
 import { IrcFramer } from '../src/edges/irc/framer.js';
@@ -102,6 +103,7 @@ sharing('every WebSocket recipient of a variant gets the same buffer; TCP IRC re
   const wsBinary = webSocketEdge(irc, BINARY);
   const got = new Map<number, Buffer[]>();
   const conns = new Map<number, Connection>();
+  const counts = new GatewayCounts();
   const sessions = [ws.open(), ws.open(), ws.open(), wsBinary.open(), irc.open()];
   sessions.forEach((session, i) => {
     const id = i + 1;
@@ -117,7 +119,7 @@ sharing('every WebSocket recipient of a variant gets the same buffer; TCP IRC re
       destroy: () => {},
       once: () => {},
     };
-    conns.set(id, new Connection(id, link, '127.0.0.1', session, 10));
+    conns.set(id, new Connection(id, link, '127.0.0.1', session, 10, counts.of(session.codec.protocol)));
   });
   const delivery = new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'));
   const event: ChatEvent = { k: 'said', room: 'lobby', id: '1-0', at: 0, nick: 'bob', text: 'hi' };

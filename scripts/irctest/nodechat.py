@@ -1,6 +1,7 @@
 # An irctest controller for node-chat (dev-only: run.sh puts this directory on PYTHONPATH and
 # passes --controller nodechat). irctest itself is fetched, never copied into this repository.
 import os
+import subprocess
 from pathlib import Path
 from typing import Optional, Set, Type
 
@@ -40,6 +41,13 @@ class NodeChatController(BaseServerController, DirectoryBasedController):
         (_, telnet_port) = self.get_hostname_and_port()
         with self.open_file("motd.txt") as fd:
             fd.write("node-chat under irctest\n")
+        # The operator account irctest's OPER, KILL and WHO tests log in with, hashed by our own command.
+        line = subprocess.run(
+            ["node", ROOT / "bin" / "node-chat.js", "hash-password", "operuser"],
+            input="operpassword\n", capture_output=True, text=True, check=True,
+        ).stdout
+        with self.open_file("operators") as fd:
+            fd.write(line)
         assert self.directory
         self.proc = self.execute(
             [
@@ -52,9 +60,12 @@ class NodeChatController(BaseServerController, DirectoryBasedController):
                 # the name irctest's tests expect in PONG and numerics
                 "--irc-server-name", "My.Little.Server",
                 "--motd", self.directory / "motd.txt",
+                "--operators", self.directory / "operators",
                 # irctest sends bursts of commands: the flood throttle (on by default) is not under test.
                 "--flood-rate", "0",
                 "--workers", "1",
+                # only the IRC listener is under test: no HTTP (8080 would clash between parallel servers)
+                "--http-port", "off",
             ]
         )
 

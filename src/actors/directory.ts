@@ -3,6 +3,7 @@
 // in one order, without locks; rooms ask it by message and it answers by message.
 
 import { checkNick, nickKey } from '../model/nicknames.js';
+import { maskOf, matchMask, normalizeMask } from '../model/moderation.js';
 import { LOBBY } from '../model/rooms.js';
 import { roomAddress, type ConnId, type DirectoryMsg, type MemberRecord } from '../model/messages.js';
 import type { Notice, UserInfo } from '../model/events.js';
@@ -15,11 +16,16 @@ interface Entry {
   key: string;
   /** The rooms the user is in, as they last told us, in the order joined. */
   rooms: Set<string>;
+  /** Its status in rooms where it has one ('@', '+', '@+'), as the rooms told us. */
+  marks?: Map<string, string>;
   profile?: Profile;
   away?: string;
   /** When it took its name (server time). */
   since: number;
 }
+
+/** Users a mask lookup returns at most: WHO * on a big server must not be a flood of its own. */
+export const LOOKUP_LIMIT = 200;
 
 /** Names recently given up, for IRC WHOWAS: enough to answer, little enough to keep. */
 const PAST_NAMES = 100;
@@ -31,6 +37,8 @@ export class Directory {
   private readonly counts = new Map<string, number>();
   /** Private messages' ids. */
   private readonly stamps: Stamps;
+  /** The most users there have been at once (IRC LUSERS' max). */
+  private peak = 0;
   /** Names given up, oldest first (at most PAST_NAMES). */
   private readonly past: Array<{ key: string; info: UserInfo }> = [];
 
@@ -68,10 +76,10 @@ export class Directory {
       case 'claim':
         return this.claim(msg.conn, msg.nick, msg.enter, msg.profile);
       case 'lookup':
-        this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...this.lookup(msg.nicks, msg.room, msg.past === true) });
+        this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...(msg.mask !== undefined ? this.matching(msg.mask) : this.lookup(msg.nicks, msg.room, msg.past === true)) });
         return this.settle(msg.conn);
       case 'count':
-        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size });
+        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size, peak: this.peak });
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
@@ -87,7 +95,57 @@ export class Directory {
       }
       case 'release':
         return this.release(msg.conn);
+      case 'invite':
+        return this.invite(msg.conn, msg.room, msg.by, msg.nick);
+      case 'status':
+        return this.status(msg.conn, msg.room, msg.mark);
+      case 'notHere': {
+        const exists = this.owners.has(nickKey(msg.nick));
+        const notice: Notice = exists ? { code: 'notMember', room: msg.room, nick: msg.nick } : { code: 'noSuchNick', nick: msg.nick };
+        this.out.deliver(only(msg.conn), -1, { k: 'notice', notice });
+        if (msg.settle) this.settle(msg.conn);
+        return;
+      }
+      case 'kill':
+        return this.kill(msg.conn, msg.nick, msg.reason, msg.oper);
     }
+  }
+
+  /** Marks as rooms announced them, restored from the rooms' states after a crash. */
+  restoreMarks(states: ReadonlyArray<[room: string, state: { ops: number[]; voiced: number[] }]>): void {
+    for (const [room, state] of states) {
+      for (const conn of new Set([...state.ops, ...state.voiced])) this.status(conn, room, (state.ops.includes(conn) ? '@' : '') + (state.voiced.includes(conn) ? '+' : ''));
+    }
+  }
+
+  private invite(conn: ConnId, room: string, by: string, target: string): void {
+    const owner = this.owners.get(nickKey(target));
+    if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
+    const nick = this.names.get(owner)!.nick;
+    // Recorded before the invitee hears of it, so a join that follows the INVITE finds it.
+    this.out.send({ to: roomAddress(room), msg: { t: 'admit', conn: owner, nick } });
+    this.out.deliver(only(owner), -1, { k: 'invited', room, by, nick });
+    this.out.deliver(only(conn), -1, { k: 'inviteSent', room, nick });
+    this.settle(conn);
+  }
+
+  private status(conn: ConnId, room: string, mark: string): void {
+    const entry = this.names.get(conn);
+    if (!entry) return;
+    if (mark === '') entry.marks?.delete(room);
+    else (entry.marks ??= new Map()).set(room, mark);
+  }
+
+  private kill(conn: ConnId, target: string, reason: string, oper: boolean): void {
+    const killer = this.names.get(conn);
+    if (!killer) return this.settle(conn);
+    if (!oper) return this.refuse(conn, { code: 'notOper' });
+    const owner = this.owners.get(nickKey(target));
+    if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
+    this.out.deliver(only(owner), -1, { k: 'notice', notice: { code: 'killed', by: killer.nick, reason } });
+    // Its rooms hear of it as a quit, with the reason, once the gateway closes the connection.
+    this.out.effect({ t: 'close', conn: owner, reason: `Killed by ${killer.nick}: ${reason}` });
+    this.settle(conn);
   }
 
   private claim(conn: ConnId, text: string, enter: string | null, profile?: Profile): void {
@@ -170,8 +228,21 @@ export class Directory {
     return { users, missing };
   }
 
+  /** Users whose nickname matches `mask`, at most LOOKUP_LIMIT (a scan: asked for by WHO with a mask, a command people type). */
+  private matching(mask: string): { users: UserInfo[]; missing: string[] } {
+    const users: UserInfo[] = [];
+    const pattern = mask.includes('!') || mask.includes('@') ? normalizeMask(mask) : mask;
+    for (const e of this.names.values()) {
+      if (users.length >= LOOKUP_LIMIT) break;
+      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick))) users.push(this.info(e));
+    }
+    return { users, missing: [] };
+  }
+
   private info(e: Entry): UserInfo {
-    return { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms: [...e.rooms], ...(e.away !== undefined ? { away: e.away } : {}), since: e.since };
+    const rooms = [...e.rooms];
+    const marks = e.marks && e.marks.size > 0 ? { marks: rooms.map((r) => e.marks!.get(r) ?? '') } : {};
+    return { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms, ...marks, ...(e.away !== undefined ? { away: e.away } : {}), since: e.since };
   }
 
   private away(conn: ConnId, text: string | undefined): void {
@@ -205,7 +276,10 @@ export class Directory {
       this.remember(entry);
       entry.nick = nick;
       entry.key = key;
-    } else this.names.set(conn, { nick, key, rooms: new Set(), since: this.out.now() });
+    } else {
+      this.names.set(conn, { nick, key, rooms: new Set(), since: this.out.now() });
+      this.peak = Math.max(this.peak, this.names.size);
+    }
     this.owners.set(key, conn);
   }
 
@@ -218,6 +292,7 @@ export class Directory {
       return;
     }
     entry.rooms.delete(room);
+    entry.marks?.delete(room);
     const n = (this.counts.get(room) ?? 1) - 1;
     if (n > 0 || room === LOBBY) this.counts.set(room, n);
     else this.counts.delete(room);

@@ -12,7 +12,12 @@ import type { ClusterApi, ClusterPush } from './remote.js';
 const { options, port } = workerData as { options: ClusterOptions; port: MessagePort };
 let open = 0;
 const push = (message: ClusterPush): void => port.postMessage(message);
-const system = new ClusterSystem(options, { onEffects: (effects) => push({ t: 'effects', effects }), openHere: () => open });
+const system = new ClusterSystem(options, {
+  onEffects: (effects) => push({ t: 'effects', effects }),
+  openHere: () => open,
+  onHealth: (degraded, missed) => push({ t: 'health', degraded, missed }),
+  onProblem: (message) => push({ t: 'problem', message }),
+});
 
 // The gateway's backlog counts envelopes not yet handled, and /healthz says whether Redis is
 // reachable: tell it both, now and then (when they changed).
@@ -35,6 +40,7 @@ const api: ClusterApi = {
     open = n;
   },
   restore: (records: MemberRecord[]) => system.restore(records),
+  sample: () => system.clusterSample(),
   close: () => system.close(),
 };
 Comlink.expose(api, nodeEndpoint(parentPort!));

@@ -130,7 +130,7 @@ export class WebFront {
       server.once('error', reject);
       server.listen({ port, host: host || undefined }, () => {
         server.off('error', reject);
-        server.on('error', (err) => console.error(`node-chat: http listener error: ${err.message}`));
+        server.on('error', (err) => this.gateway.observer.listenerError('http', err));
         resolve(server.address() as AddressInfo);
       });
     });
@@ -192,7 +192,7 @@ export class WebFront {
     if ((q < 0 ? url : url.slice(0, q)) !== '/ws') return refuseUpgrade(socket, '404 Not Found', 'not found\n');
     if (!this.originAllowed(req)) return refuseUpgrade(socket, '403 Forbidden', 'origin not allowed\n');
     const address = socket.remoteAddress ?? '';
-    const verdict = this.gateway.admission(address);
+    const verdict = this.gateway.admission(address, 'websocket');
     if (!verdict.ok && this.refusing >= REFUSING) return refuseUpgrade(socket, '503 Service Unavailable', 'too many connections\n');
     this.wss.handleUpgrade(req, socket, head, (ws) => (verdict.ok ? this.opened(ws, socket, address) : this.refused(ws, socket, verdict.why)));
   };
@@ -227,7 +227,7 @@ export class WebFront {
     // binaryType is 'nodebuffer' (ws's default): every message is one Buffer, fragments joined.
     ws.on('message', (data: Buffer) => conn.received(data));
     // Too large (1009), invalid UTF-8 in a text message (1007), a protocol error: ws closes it; 'close' follows.
-    ws.on('error', () => conn.going());
+    ws.on('error', (err) => conn.going(err.message));
     ws.on('close', () => conn.closed());
   }
 

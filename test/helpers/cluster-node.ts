@@ -12,6 +12,8 @@ import { Arrivals, waitUntil } from './wait.js';
 export class TestNode {
   readonly system: ClusterSystem;
   effects: Effect[] = [];
+  /** What the node reported as store commands failing (ClusterReports.onProblem). */
+  problems: string[] = [];
   private readonly arrivals = new Arrivals();
 
   constructor(options: ClusterOptions) {
@@ -21,6 +23,10 @@ export class TestNode {
         this.arrivals.wake();
       },
       openHere: () => 0,
+      onProblem: (message) => {
+        this.problems.push(message);
+        this.arrivals.wake();
+      },
     });
   }
 
@@ -49,8 +55,8 @@ export class TestNode {
   }
 
   /** How many effects of kind `t` connection `conn` got so far. */
-  count(conn: ConnId, t: Exclude<Effect['t'], 'deliver'>): number {
-    return this.effects.filter((e) => e.t === t && e.conn === conn).length;
+  count(conn: ConnId, t: Exclude<Effect['t'], 'deliver' | 'roomState'>): number {
+    return this.effects.filter((e) => e.t === t && 'conn' in e && e.conn === conn).length;
   }
 
   /** The events delivered to `conn` so far. */
