@@ -264,7 +264,8 @@ export class Chat {
   /** @returns {import('./commands.js').CommandContext} */
   context() {
     return {
-      send: (line) => this.io.send(line),
+      // What the user typed can never end this line and start another command.
+      send: (line) => this.io.send(line.replace(/[\r\n\0]/g, ' ')),
       say: (target, text, action) => this.say(target, text, action),
       open: (name) => this.open(name),
       info: (text) => this.info(text),
@@ -464,6 +465,26 @@ const HANDLERS = {
     conv.members.delete(foldKey(msg.nick));
     chat.add(conv, 'part', msg.nick, `left ${room}${reason ? ` (${plainText(reason)})` : ''}`, chat.timeOf(msg));
     chat.emit({ type: 'members', conv });
+  },
+  KICK: (chat, msg) => {
+    const conv = chat.conversations.get(foldKey(msg.params[0] ?? ''));
+    if (conv === undefined || conv.kind !== 'channel') return;
+    const nick = msg.params[1] ?? '';
+    const reason = msg.params[2] ?? '';
+    conv.members.delete(foldKey(nick));
+    const why = reason !== '' && reason !== msg.nick ? ` (${plainText(reason)})` : '';
+    if (chat.isMe(nick)) {
+      // The tab stays, struck through, so what was said there can still be read; /join enters again.
+      conv.joined = false;
+      conv.members.clear();
+      chat.add(conv, 'part', msg.nick, `put you out of ${conv.name}${why}`, chat.timeOf(msg));
+      chat.emit({ type: 'conversations' });
+    } else chat.add(conv, 'part', msg.nick, `put ${nick} out of ${conv.name}${why}`, chat.timeOf(msg));
+    chat.emit({ type: 'members', conv });
+  },
+  INVITE: (chat, msg) => {
+    const room = msg.params[1] ?? '';
+    if (chat.isMe(msg.params[0] ?? '')) chat.add(chat.current, 'info', '', `${msg.nick} invites you to ${room}: /join ${room}`, chat.timeOf(msg));
   },
   QUIT: (chat, msg) => {
     const key = foldKey(msg.nick);

@@ -53,6 +53,23 @@ function part(ctx, rest) {
   if (room !== null) ctx.send(rest.trim() === '' ? `PART ${room}` : `PART ${room} :${rest.trim()}`);
 }
 
+/**
+ * A MODE change on one member or mask of the current room.
+ * @param {string} change @param {string} usage @param {string} help @returns {Command}
+ */
+function modeCommand(change, usage, help) {
+  return {
+    usage,
+    help,
+    run: (ctx, rest) => {
+      const [who] = firstWord(rest);
+      if (who === '') return ctx.error(`usage: ${usage}`);
+      const room = channelHere(ctx, usage.split(' ')[0] ?? usage);
+      if (room !== null) ctx.send(`MODE ${room} ${change} ${who}`);
+    },
+  };
+}
+
 /** @type {Record<string, Command>} */
 export const COMMANDS = {
   join: {
@@ -122,6 +139,41 @@ export const COMMANDS = {
     },
   },
   rooms: { usage: '/rooms', help: 'every room with its member count', run: (ctx) => ctx.askRooms() },
+  // Room operators' commands, as telnet users have them (the server decides who may).
+  op: modeCommand('+o', '/op NICK', 'make NICK an operator of this room'),
+  deop: modeCommand('-o', '/deop NICK', "take NICK's operator status"),
+  voice: modeCommand('+v', '/voice NICK', 'let NICK speak in a moderated room'),
+  devoice: modeCommand('-v', '/devoice NICK', "take NICK's voice"),
+  ban: modeCommand('+b', '/ban MASK', 'ban nick!user@host MASK (bob means bob!*@*)'),
+  unban: modeCommand('-b', '/unban MASK', 'lift a ban'),
+  kick: {
+    usage: '/kick NICK [REASON]',
+    help: 'put NICK out of this room',
+    run: (ctx, rest) => {
+      const [nick, reason] = firstWord(rest);
+      if (nick === '') return ctx.error('usage: /kick NICK [REASON]');
+      const room = channelHere(ctx, '/kick');
+      if (room !== null) ctx.send(reason === '' ? `KICK ${room} ${nick}` : `KICK ${room} ${nick} :${reason}`);
+    },
+  },
+  invite: {
+    usage: '/invite NICK',
+    help: 'let NICK into this invite-only room',
+    run: (ctx, rest) => {
+      const [nick] = firstWord(rest);
+      if (nick === '') return ctx.error('usage: /invite NICK');
+      const room = channelHere(ctx, '/invite');
+      if (room !== null) ctx.send(`INVITE ${nick} ${room}`);
+    },
+  },
+  mode: {
+    usage: '/mode [+|-FLAGS [ARGS]]',
+    help: "this room's modes, or change them (/mode +m, /mode +k secret)",
+    run: (ctx, rest) => {
+      const room = channelHere(ctx, '/mode');
+      if (room !== null) ctx.send(rest.trim() === '' ? `MODE ${room}` : `MODE ${room} ${rest.trim().replace(/[\r\n\0]/g, ' ')}`);
+    },
+  },
   quit: { usage: '/quit [REASON]', help: 'leave the chat', run: (ctx, rest) => ctx.quit(rest.trim()) },
   help: {
     usage: '/help',

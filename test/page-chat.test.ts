@@ -70,13 +70,14 @@ interface ChatInstance {
   lost(): void;
 }
 interface ChatModule {
+  COMMANDS: Record<string, unknown>;
   Chat: new (io: { send: (line: string) => void; onChange?: (c: Change) => void; now?: () => number }) => ChatInstance;
   MAX_LINES: number;
 }
 
 const page = (file: string): string => new URL(`../../page/${file}`, import.meta.url).href;
 const irc = (await import(page('irc.js'))) as IrcModule;
-const { Chat, MAX_LINES } = (await import(page('chat.js'))) as ChatModule;
+const { Chat, COMMANDS, MAX_LINES } = (await import(page('chat.js'))) as ChatModule;
 
 const S = ':node-chat';
 
@@ -292,6 +293,23 @@ chatSuite('after a lost connection the rooms are joined again; a nick still held
   assert.ok(h.sent.includes('JOIN #lobby,#dev'));
   assert.equal(h.changes.find((c) => c.type === 'registered'), { type: 'registered', nick: 'alice_', rejoined: ['#lobby', '#dev'] });
 });
+chatSuite('moderation: KICK takes a member out, and us out of the room (its tab stays); operator commands are MODE and KICK', () => {
+  const h = harness();
+  h.register();
+  h.chat.receive(`${S} 353 alice = #lobby :alice @bob carol`);
+  h.chat.receive(`${S} 366 alice #lobby :End`);
+  h.chat.receive(':bob!~u@h KICK #lobby carol :spam');
+  const lobby = conv(h.chat, '#lobby');
+  assert.equal([...lobby.members.keys()], ['alice', 'bob']);
+  assert.is(texts(lobby).at(-1), 'bob put carol out of #lobby (spam)');
+  h.sent.length = 0;
+  for (const typed of ['/op carol', '/devoice dan', '/ban b*', '/kick dan go away', '/invite eve', '/mode +m']) h.chat.input(typed);
+  assert.equal(h.sent, ['MODE #lobby +o carol', 'MODE #lobby -v dan', 'MODE #lobby +b b*', 'KICK #lobby dan :go away', 'INVITE eve #lobby', 'MODE #lobby +m']);
+  h.chat.receive(':bob!~u@h KICK #lobby alice :bob');
+  assert.equal([lobby.joined, lobby.members.size, texts(lobby).at(-1)], [false, 0, 'bob put you out of #lobby']);
+  h.chat.input('still here?');
+  assert.is(texts(lobby).at(-1), 'you are not in #lobby now');
+});
 chatSuite('a conversation keeps at most MAX_LINES lines', () => {
   const h = harness();
   h.register();
@@ -327,7 +345,8 @@ chatSuite('any line a server sends is taken without an exception, and nothing se
       h.register();
       for (const l of lines) h.chat.receive(l);
       for (const t of typed) h.chat.input(t);
-      h.chat.input('/msg a\r\nQUIT b');
+      for (const name of Object.keys(COMMANDS)) h.chat.input(`/${name} a\r\nQUIT :b c\r\nd`);
+      h.chat.input('plain\r\nQUIT');
       for (const sent of h.sent) assert.not.match(sent, /[\r\n\0]/);
     }),
     { numRuns: 300 },
