@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, SETTINGS, type SettingName } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { telnetEdge } from './edges/telnet/edge.js';
-import { ircEdge } from './edges/irc/edge.js';
+import { telnetEdge, telnetLimits } from './edges/telnet/edge.js';
+import { ircEdge, ircHistory } from './edges/irc/edge.js';
 import { localSystem } from './runtime/pool.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -32,7 +32,7 @@ export async function serve(argv: string[]): Promise<void> {
   const system = config.redis
     ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention })
     : localSystem(config.workers, config.actors);
-  const gateway = new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes, maxLine: config.maxLine }));
+  const gateway = new Gateway(config, system, telnetEdge(telnetLimits(config)));
   const address = await gateway.listen();
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
@@ -40,7 +40,7 @@ export async function serve(argv: string[]): Promise<void> {
   let irc = '';
   if (config.ircPort !== null) {
     const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
-    const options = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
+    const options = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName, ...ircHistory(config) };
     const at = await gateway.listen(config.ircPort, config.host, ircEdge(options));
     irc = `, IRC on port ${at.port}`;
   }

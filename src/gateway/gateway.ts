@@ -7,8 +7,10 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
 import type { Edge } from '../edges/edge.js';
-import type { Farewell } from '../model/events.js';
+import type { ChatEvent, Farewell, HistoryTarget, RoomEvent } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
+import { select, type Kept } from '../model/history.js';
+import { nickKey } from '../model/nicknames.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
 import { Connection, type Held } from './connection.js';
@@ -16,6 +18,7 @@ import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
+import { HistoryStore } from './history.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
@@ -51,6 +54,14 @@ export class Gateway {
   private goneCount = 0;
   private open = 0;
   private stopping = false;
+  /** A single process's history (null in a cluster, which reads Redis, or with --history 0). */
+  readonly history: HistoryStore | null;
+  /** A private message seen in this batch whose sender's copy (privateSent) is still to come. */
+  private privateSeen: { id: string; to: ConnId; line: Kept } | null = null;
+  /** Replays that go after their joiner's own join line (see Session.replayAfterJoin), in order. */
+  private replays: Array<{ conn: ConnId; room: string; events: Kept[]; joined: boolean }> = [];
+  /** The run being gathered must end after this event: a replay waits for it. */
+  private cutRun = false;
 
   constructor(
     readonly config: Config,
@@ -67,6 +78,10 @@ export class Gateway {
       awaiting: () => [...this.conns.values()].filter((c) => c.awaiting).map((c) => c.id),
       isOpen: (id) => this.conns.get(id)?.closed === false,
     });
+    this.history =
+      config.history > 0 && config.redis === ''
+        ? new HistoryStore({ events: config.history, conversationBytes: config.historyRoomBytes, totalBytes: config.historyBytes })
+        : null;
     this.registration = new Deadlines(config.registerTimeoutSeconds * 1000, (id) => {
       const conn = this.conns.get(id);
       if (conn) this.kick(conn, { code: 'registerTimeout', seconds: this.config.registerTimeoutSeconds });
@@ -124,6 +139,11 @@ export class Gateway {
 
   stats(): GatewayStats {
     return { open: this.open, named: this.mirror.named, restarts: this.system.restarts };
+  }
+
+  /** Bytes the history keeps in this process (estimated: see gateway/history.ts), for /metrics; 0 without one. */
+  historyBytes(): number {
+    return this.history?.bytes ?? 0;
   }
 
   /** Stop accepting, say goodbye to everyone, flush, and close. */
@@ -309,6 +329,10 @@ export class Gateway {
       this.end(conn);
       return null;
     }
+    if (intent.kind === 'history' || intent.kind === 'historyTargets') {
+      this.answerHistory(conn, intent);
+      return null;
+    }
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
       const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
       this.out.enqueue(conn, Buffer.from(conn.codec.render({ k: 'notice', notice })));
@@ -360,6 +384,7 @@ export class Gateway {
   /** The socket is gone and nothing is in flight for it: its departure is announced, and it is forgotten. */
   private depart(conn: Connection): void {
     this.conns.delete(conn.id);
+    this.history?.forget(conn.id);
     // Nothing of it may be read or sent after this: its leave is on its way.
     conn.clearTimers();
     conn.held.length = 0;
@@ -386,6 +411,7 @@ export class Gateway {
     let i = 0;
     while (i < effects.length) {
       const e = effects[i]!;
+      this.see(e);
       if (e.t !== 'deliver') {
         this.applyOne(e);
         i++;
@@ -394,23 +420,145 @@ export class Gateway {
       // Broadcasts to the same members, or to members that only grew (a join storm), go out as
       // one buffer: a per-recipient cost per run, not per line. Bookkeeping effects between them
       // (named, placed, settled) write nothing, so they wait until the run is out; a close
-      // ends the run, so that the closing connection gets exactly what came before it.
+      // ends the run, so that the closing connection gets exactly what came before it, and so
+      // does a join whose joiner's replay goes after its join line.
       const run: DeliverEffect[] = [e];
       const after: Array<Exclude<Effect, DeliverEffect>> = [];
       let j = i + 1;
-      for (; j < effects.length; j++) {
+      while (j < effects.length && !this.cutRun) {
         const next = effects[j]!;
         if (next.t === 'close') break;
         if (next.t !== 'deliver') after.push(next);
         else if (joinsRuns(e) && joinsRuns(next) && extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
         else break;
+        this.see(next);
+        j++;
       }
+      this.cutRun = false;
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
+      if (this.replays.length > 0) this.replayJoined();
       i = j;
     }
+    if (this.replays.length > 0) this.replayJoined(true);
+  }
+
+  // --- history ------------------------------------------------------------------------
+
+  /**
+   * Each effect once, in the order the actors produced it (before runs regroup deliveries): a
+   * room event goes into its room's history, and a joiner is shown the history as it stands just
+   * before its join's own event, so what came before is in what it is shown and what comes
+   * after reaches it live: no gap, no duplicate. One test per event, never per recipient.
+   */
+  private see(e: Effect): void {
+    const history = this.history;
+    if (history === null) return;
+    if (e.t === 'deliver') {
+      const event = e.event;
+      switch (event.k) {
+        case 'joined':
+          if (this.replays.length > 0) this.joinedSeen(event.room);
+          history.record(event);
+          return;
+        case 'said':
+        case 'acted':
+        case 'left':
+        case 'renamed':
+        case 'topicSet':
+          history.record(event as RoomEvent);
+          return;
+        case 'private': {
+          const line = { k: 'private', id: event.id, at: event.at, from: event.from, to: event.to, text: event.text, ...(event.notice ? { notice: true } : {}) } as const;
+          this.privateSeen = { id: event.id, to: e.to[0]!, line };
+          return;
+        }
+        case 'privateSent': {
+          const seen = this.privateSeen;
+          if (seen !== null && seen.id === event.id && seen.line.k === 'private') history.recordPrivate(e.to[0]!, seen.to, seen.line);
+          this.privateSeen = null;
+          return;
+        }
+        default:
+          return;
+      }
+    }
+    if (e.t === 'placed' && e.present) {
+      const conn = this.conns.get(e.conn);
+      const n = conn?.session.joinReplay?.() ?? 0;
+      if (conn === undefined || n <= 0) return;
+      const events = history.newest(e.room, n);
+      if (events.length === 0) return;
+      if (conn.session.replayAfterJoin === true) this.replays.push({ conn: e.conn, room: e.room, events, joined: false });
+      else this.tell(conn, { k: 'history', ask: 'join', target: e.room, events });
+    }
+  }
+
+  /** A join event in `room`: the first replay waiting for one there goes out after it (the run ends with it). */
+  private joinedSeen(room: string): void {
+    const waiting = this.replays.find((r) => !r.joined && r.room === room);
+    if (waiting === undefined) return;
+    waiting.joined = true;
+    this.cutRun = true;
+  }
+
+  /** Replays whose join line has been delivered (`all`: every one left, at the end of a batch). */
+  private replayJoined(all = false): void {
+    const keep: typeof this.replays = [];
+    for (const r of this.replays) {
+      if (!r.joined && !all) {
+        keep.push(r);
+        continue;
+      }
+      const conn = this.conns.get(r.conn);
+      if (conn) this.tell(conn, { k: 'history', ask: 'join', target: r.room, events: r.events });
+    }
+    this.replays = keep;
+  }
+
+  /** An event for one connection, rendered for it. */
+  private tell(conn: Connection, event: ChatEvent): void {
+    const text = conn.session.renderFor ? conn.session.renderFor(event, conn.nick) : conn.codec.render(event);
+    this.out.enqueue(conn, Buffer.from(text, 'utf8'));
+  }
+
+  /** CHATHISTORY and /history, answered from the history this process keeps. */
+  private answerHistory(conn: Connection, intent: Extract<Intent, { kind: 'history' | 'historyTargets' }>): void {
+    const history = this.history;
+    if (intent.kind === 'historyTargets') {
+      const targets: HistoryTarget[] = [];
+      if (history !== null) {
+        const inside = (at: number | undefined): at is number => at !== undefined && at > intent.from && at < intent.to;
+        for (const room of this.mirror.roomsOf(conn.id)) {
+          const at = history.latest(room);
+          if (inside(at)) targets.push({ room, at });
+        }
+        for (const other of history.partnersOf(conn.id)) {
+          const nick = this.mirror.nickOf(other);
+          const at = history.latestPrivate(conn.id, other);
+          if (nick !== null && inside(at)) targets.push({ nick, at });
+        }
+      }
+      targets.sort((a, b) => a.at - b.at);
+      return this.tell(conn, { k: 'historyTargets', targets: targets.slice(0, intent.limit) });
+    }
+    const answer = { k: 'history', ask: intent.ask, target: intent.target } as const;
+    if (intent.room) {
+      if (!this.mirror.roomsOf(conn.id).includes(intent.target)) return this.tell(conn, { ...answer, events: [], refused: true });
+      return this.tell(conn, { ...answer, events: history === null ? [] : select(history.lines(intent.target), intent.select) });
+    }
+    // A private conversation: with whoever holds that nickname now and talked with this connection.
+    let events: Kept[] = [];
+    if (history !== null) {
+      const key = nickKey(intent.target);
+      for (const other of history.partnersOf(conn.id)) {
+        const nick = this.mirror.nickOf(other);
+        if (nick !== null && nickKey(nick) === key) events = select(history.privateLines(conn.id, other), intent.select);
+      }
+    }
+    this.tell(conn, { ...answer, events });
   }
 
   private applyOne(e: Exclude<Effect, DeliverEffect>): void {

@@ -8,7 +8,7 @@ import { roomAddress, type ConnId, type Envelope } from '../model/messages.js';
 /**
  * The envelope for `intent` from connection `conn` (named `nick`, null before its first name), with
  * its barrier flag; null for a quit (the gateway closes the connection, and departure tells its
- * rooms) or for a join from a connection without a name.
+ * rooms), for a question about history, or for a join from a connection without a name.
  */
 export function route(conn: ConnId, nick: string | null, intent: Intent): Envelope | null {
   const barrier = isBarrier(intent);
@@ -44,6 +44,8 @@ export function route(conn: ConnId, nick: string | null, intent: Intent): Envelo
     case 'join':
       return nick === null ? null : { to: roomAddress(intent.room), msg: { t: 'join', conn, nick }, barrier };
     case 'quit':
-      return null;
+    case 'history':
+    case 'historyTargets':
+      return null; // the gateway answers these from the history it keeps
   }
 }

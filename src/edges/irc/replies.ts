@@ -20,6 +20,10 @@ export interface IrcOptions {
   created: Date;
   /** The server's name in its lines (default node-chat). */
   server?: string;
+  /** Most messages one CHATHISTORY answer carries (ISUPPORT CHATHISTORY); 0 or absent: no history. */
+  chathistory?: number;
+  /** Lines replayed on joining to a client without draft/chathistory (`--irc-autoreplay`). */
+  autoreplay?: number;
 }
 
 /** One line from the server: `:node-chat <verb> <params…>`. */
@@ -55,6 +59,7 @@ export function isupport(me: string, o: IrcOptions): string {
     'TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1,ISON:,USERHOST:5',
     `TOPICLEN=${o.topicBytes}`,
     'UTF8ONLY',
+    ...(o.chathistory ? [`CHATHISTORY=${o.chathistory}`, 'MSGREFTYPES=msgid,timestamp'] : []),
   ];
   let out = '';
   for (let i = 0; i < tokens.length; i += 13) out += num(me, '005', ...tokens.slice(i, i + 13), 'are supported by this server');

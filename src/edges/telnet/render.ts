@@ -43,5 +43,24 @@ export function renderTelnet(event: ChatEvent): string {
       return texts.privateTo(event.to, t(event.text));
     case 'notice':
       return texts.notice(event.notice);
+    case 'history':
+      return history(event);
+    case 'historyTargets':
+      return ''; // asked by IRC users only
   }
+}
+
+/**
+ * A room's past lines in grey with their times, then the line that says where live traffic
+ * begins. On joining (`join`) an empty history shows nothing; asked for (/history), it says so.
+ */
+function history(e: Extract<ChatEvent, { k: 'history' }>): string {
+  let out = e.reset ? texts.historyReset() : '';
+  for (const line of e.events) {
+    if (line.k === 'said') out += texts.pastMessage(line.at, line.nick, t(line.text));
+    else if (line.k === 'acted') out += texts.pastAction(line.at, line.nick, t(line.text));
+    else if (line.k === 'private') out += texts.pastMessage(line.at, line.from, t(line.text));
+  }
+  if (e.events.length === 0) return e.ask === 'join' ? out : out + texts.noHistory(e.target);
+  return out + texts.historyEnd();
 }
