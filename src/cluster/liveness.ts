@@ -46,6 +46,9 @@ export function refusedForMemory(err: unknown): boolean {
 
 /** The store's epoch, set by whoever asks first after it started empty. */
 export async function storeEpoch(redis: Redis): Promise<string> {
+  // Its start time first: whoever sets the epoch finds the time there already (see keys.epochAt).
+  const [seconds, micros] = await redis.time();
+  await redis.set(keys.epochAt, String(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)), 'NX');
   await redis.set(keys.epoch, randomBytes(8).toString('hex'), 'NX');
   return (await redis.get(keys.epoch)) ?? '';
 }

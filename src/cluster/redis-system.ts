@@ -26,6 +26,7 @@ import { gidOf, idLess, nodeOfGid, type InboxEvent, type LogEvent } from './even
 import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
 import { Replica } from './replica.js';
+import { readHistory } from './history.js';
 import { IN_NO_ROOM, NOT_THERE, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 
 export interface ClusterOptions {
@@ -268,6 +269,12 @@ export class ClusterSystem implements ActorSystem {
       case 'who':
         this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks: await this.membersInOrder(room) });
         return this.settle(conn);
+      case 'history': {
+        // From the room's log: the same on every node, with the ids live delivery used.
+        const { events, reset } = await readHistory(this.redis, room, msg.select, retention);
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'history', ask: msg.ask, target: room, events, ...(reset ? { reset: true } : {}) });
+        return this.settle(conn);
+      }
       case 'topic': {
         if (msg.text !== undefined) {
           const id = await this.scripts.ncTopic(gid, this.nextOp(), room, msg.text, retention);

@@ -60,6 +60,8 @@ export class Gateway {
   private privateSeen: { id: string; to: ConnId; line: Kept } | null = null;
   /** Replays that go after their joiner's own join line (see Session.replayAfterJoin), in order. */
   private replays: Array<{ conn: ConnId; room: string; events: Kept[]; joined: boolean }> = [];
+  /** Room history questions sent through their room (see envelope), answered when it settles. */
+  private readonly historyAsked = new Map<ConnId, Extract<Intent, { kind: 'history' }>>();
   /** The run being gathered must end after this event: a replay waits for it. */
   private cutRun = false;
 
@@ -329,9 +331,14 @@ export class Gateway {
       this.end(conn);
       return null;
     }
-    if (intent.kind === 'history' || intent.kind === 'historyTargets') {
+    if (intent.kind === 'historyTargets' || (intent.kind === 'history' && !(intent.room && this.mirror.roomsOf(conn.id).includes(intent.target)))) {
       this.answerHistory(conn, intent);
       return null;
+    }
+    if (intent.kind === 'history') {
+      // Through the room, as a barrier: the answer comes once the asker's earlier lines are in.
+      this.historyAsked.set(conn.id, intent);
+      return { to: roomAddress(intent.target), msg: { t: 'history', conn: conn.id, ask: intent.ask, select: intent.select }, barrier: true };
     }
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
       const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
@@ -385,6 +392,7 @@ export class Gateway {
   private depart(conn: Connection): void {
     this.conns.delete(conn.id);
     this.history?.forget(conn.id);
+    this.historyAsked.delete(conn.id);
     // Nothing of it may be read or sent after this: its leave is on its way.
     conn.clearTimers();
     conn.held.length = 0;
@@ -588,6 +596,11 @@ export class Gateway {
     const conn = this.conns.get(id);
     if (!conn) return;
     conn.awaiting = false;
+    const asked = this.historyAsked.get(id);
+    if (asked !== undefined) {
+      this.historyAsked.delete(id);
+      if (this.history !== null) this.answerHistory(conn, asked);
+    }
     this.out.answer(conn);
     this.pump(conn);
     if (conn.closed && !conn.awaiting) {

@@ -54,9 +54,10 @@ export function isBarrier(intent: Intent): boolean {
     case 'say':
     case 'act':
     case 'quit':
-    case 'history':
     case 'historyTargets':
-      return false; // answered by the gateway (or the cluster store), not by an actor
+      return false; // answered by the gateway at once
+    case 'history':
+      return true; // a room's: after the asker's earlier lines (see the gateway's envelope)
     case 'away':
       return true; // its answer (away / back) must come before the user's next answers
     default:
