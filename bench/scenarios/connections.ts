@@ -29,7 +29,7 @@ async function fillHistory(at: Address, lines: number, lineBytes: number, timeou
     const timer = setTimeout(() => reject(new Error(`--fill-history: the server did not take ${lines} lines in ${timeoutMs} ms`)), timeoutMs);
     socket.on('data', (d: Buffer) => {
       seen = (seen + d.toString('latin1')).slice(-4096);
-      if (seen.includes(last) && seen.includes('sent before')) {
+      if ((seen.includes(last) && seen.includes('sent before')) || seen.includes('history is off')) {
         clearTimeout(timer);
         resolve();
       }

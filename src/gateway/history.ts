@@ -103,6 +103,8 @@ export class HistoryStore {
   /** Each connection's private conversations: the other party's connection. */
   private readonly partners = new Map<ConnId, Set<ConnId>>();
   private total = 0;
+  /** The conversation written to last: already at the end of `rings`. */
+  private lastKey = '';
 
   constructor(readonly limits: HistoryLimits) {}
 
@@ -174,8 +176,13 @@ export class HistoryStore {
       const ring = this.rings.get(key);
       if (ring === undefined) continue;
       this.total -= ring.bytes;
-      this.rings.delete(key);
+      this.drop(key);
     }
+  }
+
+  private drop(key: string): void {
+    this.rings.delete(key);
+    if (key === this.lastKey) this.lastKey = '';
   }
 
   private partner(a: ConnId, b: ConnId): void {
@@ -186,9 +193,13 @@ export class HistoryStore {
 
   private keep(key: string, e: Kept): void {
     let ring = this.rings.get(key);
-    if (ring === undefined) ring = new Ring();
-    else this.rings.delete(key); // to the end: written last
-    this.rings.set(key, ring);
+    if (ring === undefined || key !== this.lastKey) {
+      // To the end: written last (a busy room's run of lines costs no re-insertion).
+      if (ring === undefined) ring = new Ring();
+      else this.rings.delete(key);
+      this.rings.set(key, ring);
+      this.lastKey = key;
+    }
     const bytes = keptBytes(e);
     ring.push(e, bytes);
     this.total += bytes;
@@ -199,7 +210,7 @@ export class HistoryStore {
       const [oldestKey, oldest] = this.rings.entries().next().value as [string, Ring];
       if (oldest === ring && ring.size <= 1) break;
       this.total -= oldest.shift();
-      if (oldest.size === 0) this.rings.delete(oldestKey);
+      if (oldest.size === 0) this.drop(oldestKey);
     }
   }
 }
