@@ -70,7 +70,7 @@ cluster('the same lines and msgids on every node; bounds by msgid; the node that
   const three = await node();
   const tom = keep(await TestClient.named(three.port, 'tom'));
   tom.send('/join dev\r\n');
-  await tom.waitFor('people in dev');
+  await tom.waitFor('sent before', 10_000); // shown on joining (lines 0 to 5)
   tom.clear();
   tom.send('/history 3\r\n');
   await tom.waitFor('sent before', 10_000);
@@ -99,5 +99,61 @@ cluster('Redis restarted empty: asking after a message it lost says history was 
   assert.match(al.text, 'NOTE CHATHISTORY HISTORY_RESET #dev');
   assert.match(al.text, ':after\r\n');
   assert.not.match(al.text, ':before\r\n');
+});
+cluster('a telnet joiner on another node: its join line, the lines before it from the log, then live', async () => {
+  const [one, two] = [await node(), await node()];
+  const bob = keep(await TestClient.named(one.port, 'bob'));
+  for (let i = 1; i <= 3; i++) bob.send(`early ${i}\r\n`);
+  const watcher = keep(await TestClient.named(one.port, 'watcher'));
+  await watcher.waitFor('early 3');
+  const alice = keep(await TestClient.named(two.port, 'alice'));
+  bob.send('live one\r\n');
+  await alice.waitFor('live one', 10_000);
+  const text = alice.text.replace(/\x1b\[\d+m/g, '');
+  assert.match(text, /> alice joined the room\r\n \[\d\d:\d\d\] bob: early 1\r\n \[\d\d:\d\d\] bob: early 2\r\n \[\d\d:\d\d\] bob: early 3\r\n > --- the lines above were sent before \(\/history N for more\) ---\r\n > bob: live one\r\n/);
+});
+
+/** Each sender's line numbers as a client saw them, history and live alike. */
+function numbers(text: string, senders: number): number[][] {
+  const per = Array.from({ length: senders }, () => [] as number[]);
+  for (const m of text.replace(/\x1b\[\d+m/g, '').matchAll(/(?:\[\d\d:\d\d\] | > )s\d+: s(\d+) (\d+)\r\n/g)) per[Number(m[1])]!.push(Number(m[2]));
+  return per;
+}
+
+cluster('no gap, no duplicate across nodes: senders at full speed on one node, members joining on the other', async () => {
+  const [one, two] = [await node(), await node()];
+  const SENDERS = 2;
+  const senders: TestClient[] = [];
+  for (let s = 0; s < SENDERS; s++) senders.push(keep(await TestClient.named(one.port, `s${s}`)));
+  const sent = senders.map(() => 0);
+  let joined = false;
+  const sending = Promise.all(
+    senders.map(async (c, s) => {
+      while (!joined && sent[s]! < 1500) {
+        let burst = '';
+        for (let k = 0; k < 10; k++) burst += `s${s} ${sent[s]!++}\r\n`;
+        c.send(burst);
+        await new Promise((r) => setImmediate(r));
+      }
+      c.send(`s${s} end\r\n`);
+    }),
+  );
+  const joiners: TestClient[] = [];
+  for (let j = 0; j < 6; j++) joiners.push(keep(await TestClient.named(two.port, `j${j}`)));
+  joined = true;
+  await sending;
+  let crossed = 0;
+  for (const c of joiners) {
+    await c.waitFor((t) => senders.every((_, s) => t.replace(/\x1b\[\d+m/g, "").includes(`s${s} end\r\n`)), 30_000);
+    const got = numbers(c.text, SENDERS);
+    // --history-on-join is 20: what a joiner saw starts at some line and runs on without a gap or a repeat.
+    for (let s = 0; s < SENDERS; s++) {
+      const seen = got[s]!;
+      const first = seen[0] ?? sent[s]!;
+      assert.equal(seen, Array.from({ length: sent[s]! - first }, (_, i) => first + i), `sender s${s}: every line from ${first} on, once, in order`);
+    }
+    if (/\[\d\d:\d\d\] s\d+: /.test(c.text.replace(/\x1b\[\d+m/g, '')) && / > s\d+: s/.test(c.text.replace(/\x1b\[\d+m/g, ''))) crossed++;
+  }
+  assert.ok(crossed >= 2, `joiners that saw both history and live lines: ${crossed}`);
 });
 cluster.run();

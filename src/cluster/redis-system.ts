@@ -273,7 +273,8 @@ export class ClusterSystem implements ActorSystem {
         // From the room's log: the same on every node, with the ids live delivery used.
         const { events, reset } = await readHistory(this.redis, room, msg.select, retention);
         this.replica.deliver(Int32Array.of(conn), -1, { k: 'history', ask: msg.ask, target: room, events, ...(reset ? { reset: true } : {}) });
-        return this.settle(conn);
+        // The replay on joining is no barrier (the gateway asked for it, not the user): nothing to settle.
+        return barrier ? this.settle(conn) : this.scheduleFlush();
       }
       case 'topic': {
         if (msg.text !== undefined) {

@@ -23,6 +23,9 @@ import { HistoryStore } from './history.js';
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
 
+/** Cluster: how long a joiner's output waits for the history it is shown on joining before it goes out anyway. */
+const REPLAY_PATIENCE_MS = 2000;
+
 /** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
 const BACKLOG_HIGH = 50_000;
 const BACKLOG_LOW = 10_000;
@@ -54,7 +57,7 @@ export class Gateway {
   private goneCount = 0;
   private open = 0;
   private stopping = false;
-  /** A single process's history (null in a cluster, which reads Redis, or with --history 0). */
+  /** A single process's history (null in a cluster, whose system keeps it in Redis, or with --history 0). */
   readonly history: HistoryStore | null;
   /** A private message seen in this batch whose sender's copy (privateSent) is still to come. */
   private privateSeen: { id: string; to: ConnId; line: Kept } | null = null;
@@ -62,6 +65,10 @@ export class Gateway {
   private replays: Array<{ conn: ConnId; room: string; events: Kept[]; joined: boolean }> = [];
   /** Room history questions sent through their room (see envelope), answered when it settles. */
   private readonly historyAsked = new Map<ConnId, Extract<Intent, { kind: 'history' }>>();
+  /** Cluster: the last join event seen; its joiner's `placed` follows it in the same batch (see replica.ts). */
+  private lastJoin: { room: string; id: string } | null = null;
+  /** Cluster: joiners whose output is held once the current run is out (see startHolds). */
+  private readonly holdAfterRun: Connection[] = [];
   /** The run being gathered must end after this event: a replay waits for it. */
   private cutRun = false;
 
@@ -81,7 +88,7 @@ export class Gateway {
       isOpen: (id) => this.conns.get(id)?.closed === false,
     });
     this.history =
-      config.history > 0 && config.redis === ''
+      config.history > 0 && this.system.keepsHistory !== true
         ? new HistoryStore({ events: config.history, conversationBytes: config.historyRoomBytes, totalBytes: config.historyBytes })
         : null;
     this.registration = new Deadlines(config.registerTimeoutSeconds * 1000, (id) => {
@@ -419,9 +426,15 @@ export class Gateway {
     let i = 0;
     while (i < effects.length) {
       const e = effects[i]!;
+      if (e.t === 'deliver' && e.event.k === 'history' && e.event.ask === 'join' && this.history === null) {
+        this.replayFromStore(e);
+        i++;
+        continue;
+      }
       this.see(e);
       if (e.t !== 'deliver') {
         this.applyOne(e);
+        if (this.holdAfterRun.length > 0) this.startHolds();
         i++;
         continue;
       }
@@ -441,12 +454,15 @@ export class Gateway {
         else break;
         this.see(next);
         j++;
+        // Cluster: a joiner's live lines wait for its history from here, so the run ends with its join.
+        if (this.holdAfterRun.length > 0) break;
       }
       this.cutRun = false;
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
+      if (this.holdAfterRun.length > 0) this.startHolds();
       if (this.replays.length > 0) this.replayJoined();
       i = j;
     }
@@ -463,7 +479,7 @@ export class Gateway {
    */
   private see(e: Effect): void {
     const history = this.history;
-    if (history === null) return;
+    if (history === null) return this.seeInCluster(e);
     if (e.t === 'deliver') {
       const event = e.event;
       switch (event.k) {
@@ -502,6 +518,62 @@ export class Gateway {
       if (conn.session.replayAfterJoin === true) this.replays.push({ conn: e.conn, room: e.room, events, joined: false });
       else this.tell(conn, { k: 'history', ask: 'join', target: e.room, events });
     }
+  }
+
+  /**
+   * In a cluster (no history here: it is in Redis), a joiner that wants history on joining asks
+   * the room's log for the lines before its join's own id, the exact bound between history and
+   * live; what reaches it meanwhile (live lines) is held until that answer is out. (Its join line,
+   * already delivered, comes first.)
+   */
+  private seeInCluster(e: Effect): void {
+    if (this.system.keepsHistory !== true || this.config.history === 0) return;
+    if (e.t === 'deliver' && e.event.k === 'joined') {
+      this.lastJoin = { room: e.event.room, id: e.event.id };
+      return;
+    }
+    if (e.t !== 'placed' || !e.present) return;
+    const conn = this.conns.get(e.conn);
+    const n = conn?.session.joinReplay?.() ?? 0;
+    const joinId = this.lastJoin?.room === e.room ? this.lastJoin.id : undefined;
+    this.lastJoin = null;
+    if (conn === undefined || n <= 0 || joinId === undefined) return;
+    // Held from the end of the run that carries its join line: that line goes out first, wherever
+    // the run ends (a move's room size, to the joiner alone, ends it before this effect; a claim's not).
+    this.holdAfterRun.push(conn);
+    // Not a barrier: the joiner's own next lines need not wait for it.
+    this.system.send({ to: roomAddress(e.room), msg: { t: 'history', conn: conn.id, ask: 'join', select: { dir: 'before', ref: { msgid: joinId }, limit: n } } });
+    conn.replaysPending++;
+    const waiting = conn;
+    setTimeout(() => {
+      // A store that does not answer holds nothing for long; a late answer is shown as it comes.
+      if (waiting.replaysPending === 0) return;
+      waiting.replaysPending = 0;
+      this.out.release(waiting);
+    }, REPLAY_PATIENCE_MS).unref();
+  }
+
+  /** Starts holding the output of the joiners seen in the run just delivered (see seeInCluster). */
+  private startHolds(): void {
+    for (const conn of this.holdAfterRun) {
+      if (conn.outHeld !== null || conn.closed || conn.replaysPending === 0) continue;
+      conn.outHeld = [];
+      conn.outHeldBytes = 0;
+    }
+    this.holdAfterRun.length = 0;
+  }
+
+  /** A joiner's history from the store (cluster): it goes out first, then what was held meanwhile. */
+  private replayFromStore(e: DeliverEffect): void {
+    const conn = this.conns.get(e.to[0]!);
+    if (conn === undefined) return;
+    const held = conn.outHeld;
+    conn.outHeld = null; // the history itself goes ahead of what is held
+    const event = e.event as Extract<ChatEvent, { k: 'history' }>;
+    if (event.events.length > 0 || event.reset) this.tell(conn, event);
+    conn.outHeld = held;
+    if (conn.replaysPending > 0) conn.replaysPending--;
+    if (conn.replaysPending === 0) this.out.release(conn);
   }
 
   /** A join event in `room`: the first replay waiting for one there goes out after it (the run ends with it). */
