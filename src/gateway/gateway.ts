@@ -342,11 +342,8 @@ export class Gateway {
       this.answerHistory(conn, intent);
       return null;
     }
-    if (intent.kind === 'history') {
-      // Through the room, as a barrier: the answer comes once the asker's earlier lines are in.
-      this.historyAsked.set(conn.id, intent);
-      return { to: roomAddress(intent.target), msg: { t: 'history', conn: conn.id, ask: intent.ask, select: intent.select }, barrier: true };
-    }
+    // A room's history goes through the room (see routes.ts): answered here once it settles.
+    if (intent.kind === 'history') this.historyAsked.set(conn.id, intent);
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
       const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
       this.out.enqueue(conn, Buffer.from(conn.codec.render({ k: 'notice', notice })));
