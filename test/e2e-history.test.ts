@@ -155,6 +155,7 @@ ch('refusals: a channel one is not in, bad references and limits, an unknown sub
   await failOf('CHATHISTORY AFTER #real timestamp=yesterday 5', /^FAIL CHATHISTORY INVALID_PARAMS AFTER #real :/m);
   await failOf('CHATHISTORY DANCE #real * 10', /^FAIL CHATHISTORY UNKNOWN_COMMAND DANCE :/m);
   await failOf('CHATHISTORY', / 461 bar CHATHISTORY :/);
+  await failOf('CHATHISTORY LATEST :#a b', /^FAIL CHATHISTORY INVALID_PARAMS LATEST #ab :/m); // what it echoes stays one word
 });
 ch('only lines: joins, topics and parts are kept but not replayed', async () => {
   const c = await irc('bar', CAPS);

@@ -242,7 +242,11 @@ function historyRef(param: string | undefined): HistoryRef | null {
   return null;
 }
 
-const fail = (code: string, ...params: string[]): Reading[] => say(`FAIL CHATHISTORY ${code} ${params.slice(0, -1).join(' ')}${params.length > 1 ? ' ' : ''}:${params[params.length - 1]}${CRLF}`);
+/** A FAIL standard reply; what the client sent is echoed as one word each (a trailing `:#a b` would read as two). */
+function fail(code: string, ...params: string[]): Reading[] {
+  const words = params.slice(0, -1).map((p) => p.replace(/[\s:]/g, '') || '*');
+  return say(`FAIL CHATHISTORY ${code} ${words.join(' ')}${words.length > 0 ? ' ' : ''}:${params[params.length - 1]}${CRLF}`);
+}
 
 /**
  * CHATHISTORY (IRCv3 draft/chathistory): LATEST, BEFORE, AFTER, AROUND and BETWEEN on a channel
