@@ -12,13 +12,14 @@ import { RefBuilds, refOf, type RefBuild } from './ref-build.js';
 import { ProgressLine, machine, summaryText, writeJson } from './report.js';
 import type { CaseResult } from './result-types.js';
 import { SCENARIOS, scenarioByName, type RunContext } from './scenarios/index.js';
-import { CLUSTER_NODE, clusterTarget, externalTarget, ircTarget, ngircdTarget, refTarget, serverAvailable, serverSpec, startedTarget, type Target } from './servers.js';
+import { CLUSTER_NODE, TLS_TARGET, clusterTarget, externalTarget, ircTarget, ngircdTarget, refTarget, serverAvailable, serverSpec, startedTarget, tlsTarget, wsTarget, type Target } from './servers.js';
 import { deliveriesChart, latencyCdfChart } from './svg.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 
-// The servers the bench starts listen for IRC only when a scenario asks: left at its default
-// (6667), every node-chat it starts would want the same port.
+// The servers the bench starts listen for IRC or HTTP only when a scenario asks: left at their
+// defaults (6667, 8080), every node-chat it starts would want the same port.
 process.env.IRC_PORT ??= 'off';
+process.env.HTTP_PORT ??= 'off';
 
 const HELP = `usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')}|all]… [flags]
 
@@ -36,6 +37,12 @@ flags:
                      PRIVMSG); servers then: ours (its IRC port), ngircd (Debian's, started with a temp
                      config, the baseline), ours-mixed (half the clients telnet, half IRC), ours-telnet
                      (default: ours,ngircd,ours-mixed,ours-telnet)
+                     or ws (fanout, rate): the clients speak IRC over WebSocket (text.ircv3.net, the ws
+                     library's client); servers then: ours (its /ws), ws-baseline (a plain ws broadcast
+                     server, the tutorial loop, the baseline), ours-telnet (default: all three)
+  --tls              fanout, rate: ours over TLS (telnet over TLS, a certificate made for the run, clients
+                     on tls.connect) next to ours in the clear; servers then ours,ours-tls unless --servers
+                     names others (baseline, ours-tls…)
   --workers N        pass --workers N to ours (rooms: the list to compare, e.g. 1,2,3, its default)
   --rooms RxM,…      rooms: the shapes (default 100x20,10x200; --quick 3x4)
   --window W         rooms, cluster: lines in flight per sender (default 8, as fanout)
@@ -94,6 +101,7 @@ async function main(): Promise<number> {
       rooms: { type: 'string' },
       window: { type: 'string' },
       protocol: { type: 'string', default: 'telnet' },
+      tls: { type: 'boolean', default: false },
       'redis-server': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -125,11 +133,16 @@ async function main(): Promise<number> {
     return { R: Number(m[1]), M: Number(m[2]) };
   });
   const protocol = values.protocol;
-  if (protocol !== 'telnet' && protocol !== 'irc') throw new Error(`--protocol: telnet or irc, got ${protocol}`);
-  if (protocol === 'irc') {
+  if (protocol !== 'telnet' && protocol !== 'irc' && protocol !== 'ws') throw new Error(`--protocol: telnet, irc or ws, got ${protocol}`);
+  if (protocol !== 'telnet') {
     const other = names.filter((n) => n !== 'fanout' && n !== 'rate');
-    if (other.length > 0) throw new Error(`--protocol irc runs fanout and rate only, not ${other.join(', ')}`);
-    if (values.port !== undefined) throw new Error('--protocol irc starts its own servers (no --host/--port)');
+    if (other.length > 0) throw new Error(`--protocol ${protocol} runs fanout and rate only, not ${other.join(', ')}`);
+    if (values.port !== undefined) throw new Error(`--protocol ${protocol} starts its own servers (no --host/--port)`);
+  }
+  if (values.tls) {
+    const other = names.filter((n) => n !== 'fanout' && n !== 'rate');
+    if (other.length > 0) throw new Error(`--tls runs fanout and rate only, not ${other.join(', ')}`);
+    if (protocol !== 'telnet' || values.port !== undefined) throw new Error('--tls measures telnet over TLS on servers it starts (no --protocol irc, no --host/--port)');
   }
   let servers: Target[];
   const built: Array<{ name: string; build: RefBuild }> = [];
@@ -148,11 +161,26 @@ async function main(): Promise<number> {
       if (name === 'ours' || name === 'ours-mixed' || name === 'ours-telnet') return ircTarget(name, opts);
       throw new Error(`--protocol irc: servers are ours, ngircd, ours-mixed, ours-telnet; got ${name}`);
     });
+  } else if (protocol === 'ws') {
+    const workers = workersList?.[0];
+    const opts = workers === undefined ? {} : { workers };
+    const wanted = (values.servers ?? 'ours,ws-baseline,ours-telnet').split(',').filter(Boolean);
+    const wsBaseline = wsTarget('ws-baseline');
+    baseline = wanted.includes('ws-baseline') ? wsBaseline : null;
+    servers = wanted.map((name) => {
+      if (name === 'ws-baseline') return wsBaseline;
+      if (name === 'ours' || name === 'ours-telnet') return wsTarget(name, opts);
+      throw new Error(`--protocol ws: servers are ours, ws-baseline, ours-telnet; got ${name}`);
+    });
   } else {
     const workers = workersList?.[0];
-    const wanted = (values.servers ?? 'ours,baseline').split(',').filter(Boolean);
+    const wanted = (values.servers ?? (values.tls ? `ours,${TLS_TARGET}` : 'ours,baseline')).split(',').filter(Boolean);
     servers = [];
     for (const name of wanted) {
+      if (name === TLS_TARGET) {
+        servers.push(tlsTarget(name, workers === undefined ? {} : { workers }));
+        continue;
+      }
       const ref = refOf(name);
       if (ref !== null) {
         // Built now, before anything is measured: a build must not share the CPU with a case.

@@ -5,6 +5,7 @@
 // main thread sums what every pool reports.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { LOBBY } from '../src/model/rooms.js';
 import { ReceiverCheck, addCounts, zeroCounts, type OrderReport } from './check.js';
 import { Conn, State, type ConnOwner } from './conn-reader.js';
@@ -24,6 +25,7 @@ import type {
 } from './pool-messages.js';
 import { Histogram, nowUs } from './stats.js';
 import { payloadLine } from './wire.js';
+import { WsWire } from './ws-wire.js';
 
 function bump(errors: Record<string, number>, key: string): void {
   errors[key] = (errors[key] ?? 0) + 1;
@@ -140,7 +142,8 @@ export class ClientPool implements PoolApi, ConnOwner {
   private open(conn: Conn): void {
     const target = this.setup.targets[conn.spec.target % this.setup.targets.length]!;
     conn.startUs = nowUs();
-    const socket = net.connect({ host: target.host, port: target.port });
+    if (target.ws === true) return this.openWs(conn, target.host, target.port);
+    const socket = target.tls ? tls.connect({ host: target.host, port: target.port, rejectUnauthorized: false }) : net.connect({ host: target.host, port: target.port });
     conn.socket = socket;
     socket.setNoDelay(true);
     if (conn.irc) conn.register();
@@ -153,6 +156,18 @@ export class ClientPool implements PoolApi, ConnOwner {
         this.churnClosed(conn);
         return;
       }
+      conn.fail('closed by server');
+    });
+  }
+
+  /** The same over WebSocket: registration once it is open; each message read as a line. */
+  private openWs(conn: Conn, host: string, port: number): void {
+    const wire = new WsWire(host, port, (chunk) => conn.data(chunk));
+    conn.socket = wire;
+    wire.ws.on('open', () => conn.register());
+    wire.ws.on('error', (err: NodeJS.ErrnoException) => bump(this.errors, err.code ?? err.message));
+    wire.ws.on('close', () => {
+      if (conn.state === State.Closed) return;
       conn.fail('closed by server');
     });
   }

@@ -4,12 +4,12 @@
 // churn payloads, churn clients' joins and leaves, and in count mode the settle marker. What it
 // recognises it tells its pool (client-pool.ts), which decides what to send and when.
 
-import type net from 'node:net';
 import { LOBBY } from '../src/model/rooms.js';
 import { NICK_PROMPT, joined as joinedText } from '../src/edges/telnet/texts.js';
 import type { ReceiverCheck } from './check.js';
 import type { ConnSpec, PoolSetup } from './pool-messages.js';
 import { nowUs, type Histogram } from './stats.js';
+import type { Wire } from './ws-wire.js';
 import { LineKind, LineSplitter, PAYLOAD_BENCH, PAYLOAD_CHURN, lineKind, parsePayload, parsePayloadAt, parsed, type LineHandler } from './wire.js';
 
 export const enum State {
@@ -66,7 +66,8 @@ export interface ConnOwner {
 }
 
 export class Conn implements LineHandler {
-  socket: net.Socket | null = null;
+  /** A TCP socket, or a WebSocket (ws-wire.ts). */
+  socket: Wire | null = null;
   state = State.Connecting;
   readonly splitter = new LineSplitter();
   prelude: Buffer | null = null;

@@ -9,6 +9,10 @@ export interface Address {
   port: number;
   /** An IRC listener: its connections register with NICK/USER, JOIN #room and send PRIVMSG (else telnet). */
   irc?: boolean;
+  /** Over TLS (tls.connect, the certificate not checked: the bench's own, made at run time). */
+  tls?: boolean;
+  /** IRC over WebSocket at `/ws` on this port (with irc: true). */
+  ws?: boolean;
 }
 
 /** One connection the pool opens. */

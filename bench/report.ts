@@ -245,18 +245,33 @@ function ratios(scenario: string, results: CaseResult[]): string[] {
   const out: string[] = [];
   const labels = [...new Set(results.map((r) => r.label))];
   for (const label of labels) {
-    // --protocol irc: ngircd is the baseline, and the mixed room is compared with all-telnet.
-    const base = results.find((r) => r.label === label && (r.server === 'baseline' || r.server === 'ngircd'));
+    // --protocol irc: ngircd is the baseline, and the mixed room is compared with all-telnet;
+    // --protocol ws: the plain ws broadcast server is, and ours over WebSocket is compared with ours over telnet.
+    const base = results.find((r) => r.label === label && (r.server === 'baseline' || r.server === 'ngircd' || r.server === 'ws-baseline'));
     const mixed = results.find((r) => r.label === label && r.server === 'ours-mixed');
     const telnet = results.find((r) => r.label === label && r.server === 'ours-telnet');
     if ((scenario === 'fanout' || scenario === 'rate') && mixed !== undefined && telnet !== undefined && telnet.deliveriesPerS > 0) {
       out.push(`${label}: ours-mixed ${(mixed.deliveriesPerS / telnet.deliveriesPerS).toFixed(2)}× ours-telnet deliveries/s (half the room IRC)`);
     }
+    // --tls: what encryption costs, against the plain run of the same build in this invocation.
+    const secure = results.find((r) => r.label === label && r.server === 'ours-tls');
+    const plain = results.find((r) => r.label === label && r.server === 'ours');
+    if ((scenario === 'fanout' || scenario === 'rate') && secure !== undefined && plain !== undefined && plain.deliveriesPerS > 0) {
+      const main = (r: CaseResult): string => (r.serverUse ? `${Math.round(r.serverUse.mainPct)}%` : '?');
+      out.push(
+        `${label}: ours-tls ${(secure.deliveriesPerS / plain.deliveriesPerS).toFixed(2)}× ours deliveries/s over TLS` +
+          ` (server main thread ${main(secure)} vs ${main(plain)}; join p50 ${secure.join.p50Ms} vs ${plain.join.p50Ms} ms, the handshake included)`,
+      );
+    }
+    const overWs = results.find((r) => r.label === label && r.server === 'ours');
+    if (scenario === 'fanout' && base?.server === 'ws-baseline' && overWs !== undefined && telnet !== undefined && telnet.deliveriesPerS > 0) {
+      out.push(`${label}: ours over WebSocket ${(overWs.deliveriesPerS / telnet.deliveriesPerS).toFixed(2)}× ours-telnet deliveries/s`);
+    }
     if (base === undefined) continue;
     for (const r of results) {
       if (r.label !== label || r === base) continue;
       if (scenario === 'fanout' && base.deliveriesPerS > 0) {
-        out.push(`${label}: ${r.server} ${(r.deliveriesPerS / base.deliveriesPerS).toFixed(base.server === 'ngircd' ? 2 : 1)}× ${base.server} deliveries/s`);
+        out.push(`${label}: ${r.server} ${(r.deliveriesPerS / base.deliveriesPerS).toFixed(base.server === 'baseline' ? 1 : 2)}× ${base.server} deliveries/s`);
       } else if (scenario === 'rate' && r.latencyUs && base.latencyUs && r.latencyUs.p99 > 0) {
         out.push(`${label}: p99 ${r.server} ${ms(r.latencyUs.p99)} ms vs baseline ${ms(base.latencyUs.p99)} ms (p50 ${ms(r.latencyUs.p50)} vs ${ms(base.latencyUs.p50)})`);
       } else if (scenario === 'connections') {

@@ -8,9 +8,11 @@ import { ServerProcess, type ServerSpec } from './child.js';
 import { RedisServer } from './redis.js';
 import { NGIRCD, findNgircd, startNgircd } from './ngircd.js';
 import { rmSync } from 'node:fs';
+import { makeCertificate, tempDir } from './certs.js';
 
 const OURS = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const CLASSIC = fileURLToPath(new URL('./baselines/classic.js', import.meta.url));
+const WS_BROADCAST = fileURLToPath(new URL('./baselines/ws-broadcast.js', import.meta.url));
 const LOCAL = ['--port', '0', '--host', '127.0.0.1'];
 
 export interface ServerOptions {
@@ -21,6 +23,8 @@ export interface ServerOptions {
 export const SERVER_NAMES = ['ours', 'baseline', 'ours-inthread', 'ours-nohistory'] as const;
 /** `--servers` name of one cluster node on a fresh redis-server (see clusterTarget). */
 export const CLUSTER_NODE = 'ours+redis';
+/** `--servers` name of ours measured over TLS (see tlsTarget). */
+export const TLS_TARGET = 'ours-tls';
 
 export function serverSpec(name: string, opts: ServerOptions = {}): ServerSpec {
   const workers = opts.workers === undefined ? [] : ['--workers', String(opts.workers)];
@@ -143,6 +147,68 @@ export function ircTarget(name: 'ours' | 'ours-mixed' | 'ours-telnet', opts: Ser
       const { proc, telnet, irc } = await startOursIrc(name, opts);
       const addresses = name === 'ours' ? [irc] : name === 'ours-mixed' ? [telnet, irc] : [telnet];
       return { addresses, proc };
+    },
+  };
+}
+
+/**
+ * `--tls` (issue 19): ours with a certificate made for the run (bench/certs.ts) and telnet over
+ * TLS on an ephemeral port, every client connecting there with tls.connect; the same server's
+ * plain port is what `ours` measures beside it.
+ */
+export function tlsTarget(name: string, opts: ServerOptions = {}): Target {
+  return {
+    name,
+    async start() {
+      const tmp = tempDir('node-chat-bench-tls-');
+      const cert = makeCertificate(tmp.dir);
+      const base = serverSpec('ours', opts);
+      const tlsArgs = ['--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--tls-port', '0', '--irc-tls-port', 'off', '--https-port', 'off'];
+      let proc: ServerProcess;
+      try {
+        proc = await ServerProcess.start({ name, script: base.script, args: [...base.args, ...tlsArgs] });
+      } catch (err) {
+        tmp.remove();
+        throw err;
+      }
+      const stop = proc.stop.bind(proc);
+      proc.stop = async (graceMs?: number) => {
+        await stop(graceMs);
+        tmp.remove();
+      };
+      const m = /telnet over TLS on port (\d+)/.exec(proc.output);
+      if (m === null) {
+        await proc.stop();
+        throw new Error(`${name}: no "telnet over TLS on port" in its startup line\n${proc.output}`);
+      }
+      return { addresses: [{ host: proc.host, port: Number(m[1]), tls: true }], proc };
+    },
+  };
+}
+
+/**
+ * `--protocol ws` (issue 18): `ours` every client over IRC over WebSocket on its HTTP listener's
+ * /ws (`--http-port 0`, the port from its startup line); `ws-baseline` the plain ws broadcast
+ * server (baselines/ws-broadcast.ts), the same clients; `ours-telnet` the same build, every
+ * client over telnet (what the WebSocket figure is compared with).
+ */
+export function wsTarget(name: 'ours' | 'ws-baseline' | 'ours-telnet', opts: ServerOptions = {}): Target {
+  return {
+    name,
+    async start() {
+      if (name === 'ws-baseline') {
+        const proc = await ServerProcess.start({ name, script: WS_BROADCAST, args: LOCAL });
+        return { addresses: [{ host: proc.host, port: proc.port, irc: true, ws: true }], proc };
+      }
+      if (name === 'ours-telnet') return startedTarget({ ...serverSpec('ours', opts), name }).start();
+      const base = serverSpec('ours', opts);
+      const proc = await ServerProcess.start({ name, script: base.script, args: [...base.args, '--http-port', '0'] });
+      const m = /HTTP on port (\d+)/.exec(proc.output);
+      if (m === null) {
+        await proc.stop();
+        throw new Error(`${name}: no "HTTP on port" in its startup line\n${proc.output}`);
+      }
+      return { addresses: [{ host: proc.host, port: Number(m[1]), irc: true, ws: true }], proc };
     },
   };
 }

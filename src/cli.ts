@@ -6,9 +6,10 @@ import { UsageError } from './client/address.js';
 import type { TerminalStreams } from './client/terminal.js';
 
 export const HELP = `usage: node-chat [serve] [--port PORT] [--host HOST]   run a chat server (the default)
-       node-chat connect [HOST[:PORT]]                   chat on a node-chat server (default localhost:3000)
+       node-chat connect [HOST[:PORT]] [--tls]           chat on a node-chat server (default localhost:3000)
        node-chat irc HOST[:PORT] --nick NICK [--join '#CHANNEL']... [--tls]
                                                          chat on an IRC server
+       node-chat hash-password NAME                      a line for the --operators file (password read from stdin)
        node-chat COMMAND --help                          the options of one command
        node-chat --version
 `;
@@ -48,6 +49,8 @@ export async function main(argv: string[], streams: TerminalStreams = stdio): Pr
         const { runIrc } = await import('./client/irc/run.js');
         return await runIrc(rest, streams, version());
       }
+      case 'hash-password':
+        return await hashPassword(rest, streams);
       case 'serve':
         return await runServe(rest);
       default:
@@ -70,4 +73,21 @@ async function runServe(argv: string[]): Promise<null> {
   const { serve } = await import('./main.js');
   await serve(argv);
   return null;
+}
+
+/** Reads a password (one line of stdin, so it stays out of the shell history) and prints the operators-file line for NAME. */
+async function hashPassword(argv: string[], streams: TerminalStreams): Promise<number> {
+  const name = argv[0];
+  if (name === undefined || name.startsWith('-') || !/^\S+$/.test(name)) throw new UsageError('usage: node-chat hash-password NAME  (the password on stdin)');
+  if ((streams.input as NodeJS.ReadStream).isTTY) streams.errors.write(`password for ${name}: `);
+  let text = '';
+  for await (const chunk of streams.input) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (password === '') throw new UsageError('no password given on stdin');
+  const { hashLine } = await import('./gateway/operators.js');
+  streams.output.write(`${await hashLine(name, password)}\n`);
+  return 0;
 }

@@ -29,6 +29,11 @@ function openFileLimit(): number | null {
 
 const FD_HEADROOM = 64;
 
+/** pino's levels, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const isLogLevel = (s: string): s is LogLevel => (LOG_LEVELS as readonly string[]).includes(s);
+
 export const SETTINGS = {
   port: num('PORT', 3000, 'the classic node-chat port'),
   host: str('HOST', '', 'empty: every interface, IPv4 and IPv6'),
@@ -50,9 +55,23 @@ export const SETTINGS = {
   'irc-port': str('IRC_PORT', '6667', 'the IRC listener (the standard plain-text IRC port); "off": none'),
   'irc-server-name': str('IRC_SERVER_NAME', 'node-chat', 'the server name IRC users see in numerics and PING/PONG'),
   'irc-password': str('IRC_PASSWORD', '', 'a server password IRC clients must give with PASS; empty: none'),
+  operators: str('OPERATORS', '', 'a file of server operator accounts ("NAME scrypt$..." lines; `node-chat hash-password NAME` prints one); empty: no server operators'),
   motd: str('MOTD', '', 'a file whose lines IRC users get as the message of the day; empty: none (422)'),
   ping: num('PING', 120, 'seconds of silence before an IRC client is sent a PING (irssi and weechat ping every minute or so themselves)'),
   'ping-timeout': num('PING_TIMEOUT', 60, 'seconds an IRC client has to answer that PING before it is disconnected'),
+  'http-port': str('HTTP_PORT', '8080', 'the HTTP listener: the chat page, /ws (IRC over WebSocket), /healthz, /metrics; "off": none'),
+  'ws-origins': str('WS_ORIGINS', '', 'origins a page must come from to open /ws, comma-separated (https://chat.example.org), or "*": any; empty: the page\'s own (the Origin\'s host is the request\'s Host). Clients that send no Origin (not browsers) are let in'),
+  'ws-deflate': str('WS_DEFLATE', 'off', '"on" agrees to permessage-deflate (clients may compress what they send; what the server sends is shared by every recipient and stays uncompressed); off: no zlib state per connection'),
+  'http-headers-timeout': num('HTTP_HEADERS_TIMEOUT', 10, 'seconds a client may take to send a request\'s headers (slowloris): then 408 and closed'),
+  'http-request-timeout': num('HTTP_REQUEST_TIMEOUT', 30, 'seconds a client may take to send a whole request'),
+  'http-keepalive-timeout': num('HTTP_KEEPALIVE_TIMEOUT', 5, 'seconds an idle keep-alive HTTP connection stays open'),
+  'tls-cert': str('TLS_CERT', '', 'a PEM certificate file (the chain, leaf first): with --tls-key, turns on the TLS listeners below; SIGHUP reads both again'),
+  'tls-key': str('TLS_KEY', '', 'the PEM private key file of --tls-cert'),
+  'tls-port': str('TLS_PORT', '3443', 'telnet over TLS (openssl s_client, gnutls-cli, node-chat connect --tls), with --tls-cert; "off": none'),
+  'irc-tls-port': str('IRC_TLS_PORT', '6697', 'IRC over TLS (the standard port, RFC 7194), with --tls-cert; "off": none'),
+  'https-port': str('HTTPS_PORT', '8443', 'HTTPS and WSS: the HTTP listener\'s page and /ws over TLS, with --tls-cert; "off": none'),
+  'sts-duration': str('STS_DURATION', '0', 'seconds IRC clients must keep to TLS once they met it (IRCv3 sts, advertised when IRC over TLS listens); 0, the spec\'s advice for a default: clients are moved to TLS each time but keep no policy, so a broken certificate cannot lock them out; "off": no sts'),
+  'tls-handshake-timeout': num('TLS_HANDSHAKE_TIMEOUT', 10, 'seconds a client has to finish its TLS handshake; until then it holds a descriptor and counts against the connection caps (Node\'s own default is 120)'),
   redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
   retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
   history: num('HISTORY', 1000, 'events each room keeps (lines, actions, joins, leaves, renames, topics), and lines each private conversation keeps: a day of a busy room; 0 keeps none'),
@@ -61,6 +80,7 @@ export const SETTINGS = {
   'history-on-join': num('HISTORY_ON_JOIN', 20, 'lines a telnet user is shown on joining a room (a screenful); /history N shows more'),
   'irc-autoreplay': num('IRC_AUTOREPLAY', 0, 'lines an IRC client without draft/chathistory gets as plain PRIVMSGs after joining (0 as ergo: a bouncer or logger would store them twice)'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
+  'log-level': str('LOG_LEVEL', 'info', 'least severe log events written to stdout: fatal, error, warn, info (connections and kicks), debug, trace, or silent'),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -86,10 +106,29 @@ export interface Config {
   /** null: no IRC listener. */
   ircPort: number | null;
   ircPassword: string;
+  /** The operators file (empty: none). */
+  operatorsFile: string;
   ircServerName: string;
   motdFile: string;
   pingSeconds: number;
   pingTimeoutSeconds: number;
+  /** null: no HTTP listener. */
+  httpPort: number | null;
+  wsOrigins: string;
+  wsDeflate: boolean;
+  httpHeadersTimeoutSeconds: number;
+  httpRequestTimeoutSeconds: number;
+  httpKeepAliveTimeoutSeconds: number;
+  /** The certificate and key files; both '' (no TLS) or both set. */
+  tlsCert: string;
+  tlsKey: string;
+  /** null: no such listener (turned off, or no certificate). */
+  tlsPort: number | null;
+  ircTlsPort: number | null;
+  httpsPort: number | null;
+  /** The IRCv3 sts policy's duration; null: no sts. */
+  stsDurationSeconds: number | null;
+  tlsHandshakeSeconds: number;
   shutdownGraceSeconds: number;
   redis: string;
   retention: number;
@@ -99,6 +138,7 @@ export interface Config {
   historyBytes: number;
   historyOnJoin: number;
   ircAutoreplay: number;
+  logLevel: LogLevel;
 }
 
 /** Builds a Config from flag values (strings, as parseArgs gives them) over env over defaults. */
@@ -114,6 +154,8 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
   };
   const actors = value('actors');
   if (actors !== 'worker' && actors !== 'in-thread') throw new Error(`--actors is "worker" or "in-thread", got ${JSON.stringify(actors)}`);
+  const logLevel = value('log-level');
+  if (!isLogLevel(logLevel)) throw new Error(`--log-level is one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const workers = value('workers');
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers needs a whole number >= 1`);
   return {
@@ -134,12 +176,22 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     maxRooms: Math.max(1, value('max-rooms')),
     topicBytes: Math.max(1, value('topic-length')),
     keepAliveSeconds: value('keepalive'),
-    ircPort: ircPort(value('irc-port')),
+    ircPort: portOrOff('irc-port', value('irc-port')),
     ircPassword: value('irc-password'),
+    operatorsFile: value('operators'),
     ircServerName: value('irc-server-name'),
     motdFile: value('motd'),
     pingSeconds: value('ping'),
     pingTimeoutSeconds: Math.max(1, value('ping-timeout')),
+    httpPort: portOrOff('http-port', value('http-port')),
+    wsOrigins: value('ws-origins'),
+    wsDeflate: onOff('ws-deflate', value('ws-deflate')),
+    httpHeadersTimeoutSeconds: Math.max(1, value('http-headers-timeout')),
+    httpRequestTimeoutSeconds: Math.max(1, value('http-request-timeout')),
+    httpKeepAliveTimeoutSeconds: Math.max(1, value('http-keepalive-timeout')),
+    ...tlsSettings(value('tls-cert'), value('tls-key'), { tlsPort: value('tls-port'), ircTlsPort: value('irc-tls-port'), httpsPort: value('https-port') }),
+    stsDurationSeconds: stsDuration(value('sts-duration')),
+    tlsHandshakeSeconds: Math.max(1, value('tls-handshake-timeout')),
     shutdownGraceSeconds: value('shutdown-grace'),
     redis: value('redis'),
     retention: Math.max(100, value('retention')),
@@ -148,14 +200,38 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     historyBytes: value('history-bytes'),
     historyOnJoin: Math.floor(value('history-on-join')),
     ircAutoreplay: Math.floor(value('irc-autoreplay')),
+    logLevel,
   };
 }
 
-function ircPort(raw: string): number | null {
+function portOrOff(name: SettingName, raw: string): number | null {
   if (raw === 'off') return null;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--irc-port is a port number or "off", got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} is a port number or "off", got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** Without a certificate there is no TLS listener, whatever the ports say (so their defaults cost nothing). */
+function tlsSettings(cert: string, key: string, ports: Record<'tlsPort' | 'ircTlsPort' | 'httpsPort', string>): Pick<Config, 'tlsCert' | 'tlsKey' | 'tlsPort' | 'ircTlsPort' | 'httpsPort'> {
+  if ((cert === '') !== (key === '')) throw new Error(`--tls-cert and --tls-key go together (got only ${cert === '' ? '--tls-key' : '--tls-cert'})`);
+  const port = (name: 'tls-port' | 'irc-tls-port' | 'https-port', raw: string): number | null => {
+    const n = portOrOff(name, raw); // checked even when unused: a typo is told now, not when a certificate comes
+    return cert === '' ? null : n;
+  };
+  return { tlsCert: cert, tlsKey: key, tlsPort: port('tls-port', ports.tlsPort), ircTlsPort: port('irc-tls-port', ports.ircTlsPort), httpsPort: port('https-port', ports.httpsPort) };
+}
+
+function stsDuration(raw: string): number | null {
+  if (raw === 'off') return null;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`--sts-duration is whole seconds (0 or more) or "off", got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function onOff(name: SettingName, raw: string): boolean {
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`--${name} is "on" or "off", got ${JSON.stringify(raw)}`);
 }
 
 /** The defaults, for tests and the in-process server. */

@@ -8,7 +8,7 @@ import { ServerProcess } from '../bench/child.js';
 import { RedisServer, redisMissing } from '../bench/redis.js';
 import { scenarioByName, type RunContext } from '../bench/scenarios/index.js';
 import { findNgircd } from '../bench/ngircd.js';
-import { CLUSTER_NODE, clusterTarget, ircTarget, ngircdTarget, serverSpec, startedTarget, type Target } from '../bench/servers.js';
+import { CLUSTER_NODE, TLS_TARGET, clusterTarget, ircTarget, ngircdTarget, serverSpec, startedTarget, tlsTarget, wsTarget, type Target } from '../bench/servers.js';
 
 const smoke = suite('bench smoke');
 
@@ -93,6 +93,41 @@ if (existsSync(serverSpec('ours').script)) {
       assert.is(r.check?.duplicated, 0, 'duplicated');
       assert.is(r.check?.reordered, 0, 'reordered');
       assert.is(r.check?.mismatched, 0, 'order across receivers');
+      assert.is(r.deliveries, r.messages * 3, 'each line reached the 3 others');
+      assert.ok(r.ok);
+    });
+  }
+
+  // --tls (issue 19): the clients connect with tls.connect to ours' telnet over TLS, a certificate made for the run.
+  smoke('fanout --tls against ours-tls: every line arrives once, in order, everywhere, over TLS', async () => {
+    const [r] = await scenarioByName('fanout').run({ ...context('ours'), servers: [tlsTarget(TLS_TARGET)] });
+    assert.ok(r);
+    assert.is(r.server, TLS_TARGET);
+    assert.is(r.join.joined, 4, 'all joined over TLS');
+    assert.ok(r.messages > 0, 'something was sent');
+    assert.equal(r.errors, {});
+    assert.is(r.check?.lost, 0, 'lost');
+    assert.is(r.check?.duplicated, 0, 'duplicated');
+    assert.is(r.check?.reordered, 0, 'reordered');
+    assert.is(r.deliveries, r.messages * 3, 'each line reached the 3 others');
+    assert.ok(r.ok);
+  });
+
+  // --protocol ws (issue 18): the same IRC clients over WebSocket (/ws), and the plain ws broadcast baseline.
+  for (const [name, make] of [
+    ['ours', () => wsTarget('ours')],
+    ['ws-baseline', () => wsTarget('ws-baseline')],
+  ] as Array<[string, () => Target]>) {
+    smoke(`fanout --protocol ws against ${name}: every PRIVMSG arrives once, in order, everywhere`, async () => {
+      const [r] = await scenarioByName('fanout').run({ ...context('ours'), servers: [make()] });
+      assert.ok(r);
+      assert.is(r.server, name);
+      assert.is(r.join.joined, 4, 'all registered and joined #lobby');
+      assert.ok(r.messages > 0, 'something was sent');
+      assert.equal(r.errors, {});
+      assert.is(r.check?.lost, 0, 'lost');
+      assert.is(r.check?.duplicated, 0, 'duplicated');
+      assert.is(r.check?.reordered, 0, 'reordered');
       assert.is(r.deliveries, r.messages * 3, 'each line reached the 3 others');
       assert.ok(r.ok);
     });

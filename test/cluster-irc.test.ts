@@ -88,4 +88,34 @@ cluster('one nickname claimed on two nodes over IRC and telnet at once: exactly 
   }
 });
 
+cluster('moderation across nodes: an IRC operator on node one moderates, kicks and bans a telnet user of node two', async () => {
+  const [one, two] = [await node(), await node()];
+  const al = keep(await ircUser(one.ircPort, 'alice'));
+  al.send('JOIN #dev\r\n');
+  await al.waitFor(' 353 alice = #dev :@alice');
+  const bob = keep(await TestClient.named(two.port, 'bob'));
+  bob.send('/join dev\r\n');
+  await al.waitFor(':bob!~u@node-chat JOIN #dev');
+  al.send('MODE #dev +m\r\n');
+  await bob.waitFor(texts.modeChanged('alice', [{ set: true, mode: 'm' }]));
+  bob.send('muted\r\n');
+  await bob.waitFor('you cannot speak in dev');
+  al.send('MODE #dev +v bob\r\n');
+  await bob.waitFor(texts.modeChanged('alice', [{ set: true, mode: 'v', arg: 'bob' }]));
+  bob.send('heard\r\n');
+  await al.waitFor(':bob!~u@node-chat PRIVMSG #dev :heard');
+  al.send('NAMES #dev\r\nMODE #dev\r\n');
+  await al.waitFor(/ 353 alice = #dev :@alice \+bob/);
+  await al.waitFor(' 324 alice #dev :+mnt');
+  al.send('KICK #dev bob :spam\r\nMODE #dev +b bob\r\n');
+  await bob.waitFor(texts.kicked('alice', 'bob', 'spam'));
+  await al.waitFor(':alice!~u@node-chat MODE #dev +b bob!*@*');
+  bob.send('/join dev\r\n');
+  await bob.waitFor('you are banned from dev');
+  al.send('MODE #dev b\r\n');
+  await al.waitFor(' 368 alice #dev ');
+  assert.match(al.text, / 367 alice #dev bob!\*@\* alice /);
+  assert.not.match(al.text, 'muted', 'nothing bob said while muted reached alice');
+});
+
 cluster.run();

@@ -41,10 +41,10 @@ s('after a reap, nothing the reaped connection sends acts for it, and bob keeps 
   const before = await log();
   const json = JSON.stringify({ t: 'msg', g: 'A:1', n: 'alice', x: 'still here' });
   assert.is(await scripts.ncSay('A:1', ++seq, 'lobby', json, 1000), NOT_THERE, 'say');
-  assert.is(await scripts.ncMove('A:1', ++seq, 'lobby', 'dev', 1000), NOT_THERE, 'move');
-  assert.is(await scripts.ncJoin('A:1', ++seq, 'A', 'dev', 1000), NOT_THERE, 'join');
+  assert.is(await scripts.ncMove('A:1', ++seq, 'lobby', 'dev', '', '', 1000), NOT_THERE, 'move');
+  assert.is(await scripts.ncJoin('A:1', ++seq, 'A', 'dev', '', '', 1000), NOT_THERE, 'join');
   assert.is(await scripts.ncPart('A:1', ++seq, 'lobby', '', 1000), NOT_THERE, 'part');
-  assert.is(await scripts.ncTopic('A:1', ++seq, 'lobby', 'mine', 1000), NOT_THERE, 'topic');
+  assert.is(await scripts.ncTopic('A:1', ++seq, 'lobby', 'mine', '', 1000), NOT_THERE, 'topic');
   assert.is(await scripts.ncRename('A:1', ++seq, 'A', 'alice', 'alicia', 'alice', 'alicia', 1000), NOT_THERE, 'rename');
   assert.is(await scripts.ncLeave('A:1', ++seq, 'A', 'alice', '', 1000), NOT_THERE, 'leave');
   assert.is(await enter('A:1', 'alice', '1'), null, 'registering again: the name is taken');

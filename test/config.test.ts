@@ -30,6 +30,25 @@ config('nonsense is refused with the flag named', () => {
   assert.throws(() => resolveConfig({ actors: 'fibers' }, {}), /--actors/);
   assert.throws(() => resolveConfig({ 'send-queue': '-1' }, {}), /--send-queue/);
 });
+config('TLS: no listener without a certificate; with one, 3443, 6697 and 8443 unless "off"; sts duration 0 unless set', () => {
+  const none = resolveConfig({}, {});
+  assert.equal([none.tlsPort, none.ircTlsPort, none.httpsPort], [null, null, null]);
+  const on = resolveConfig({ 'tls-cert': 'c.pem', 'tls-key': 'k.pem' }, {});
+  assert.equal([on.tlsPort, on.ircTlsPort, on.httpsPort], [3443, 6697, 8443]);
+  assert.is(on.stsDurationSeconds, 0);
+  assert.is(on.tlsHandshakeSeconds, 10);
+  const env = resolveConfig({ 'https-port': 'off' }, { TLS_CERT: 'c.pem', TLS_KEY: 'k.pem', IRC_TLS_PORT: '7000', STS_DURATION: 'off' });
+  assert.equal([env.tlsPort, env.ircTlsPort, env.httpsPort, env.stsDurationSeconds], [3443, 7000, null, null]);
+  assert.is(resolveConfig({ 'sts-duration': '2592000' }, {}).stsDurationSeconds, 2592000);
+});
+config('TLS: a certificate without its key (or the reverse), a bad port or duration is refused with the flag named', () => {
+  assert.throws(() => resolveConfig({ 'tls-cert': 'c.pem' }, {}), /--tls-key/);
+  assert.throws(() => resolveConfig({ 'tls-key': 'k.pem' }, {}), /--tls-cert/);
+  assert.throws(() => resolveConfig({ 'tls-port': 'x' }, {}), /--tls-port/);
+  assert.throws(() => resolveConfig({ 'irc-tls-port': '70000' }, {}), /--irc-tls-port/);
+  assert.throws(() => resolveConfig({ 'sts-duration': '1.5' }, {}), /--sts-duration/);
+  assert.throws(() => resolveConfig({ 'sts-duration': '' }, {}), /--sts-duration/);
+});
 config.run();
 
 const caps = suite('admission: connection caps');

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Socket } from 'node:net';
 import { Connection } from '../src/gateway/connection.js';
 import { Delivery, extendsList, type DeliverEffect } from '../src/gateway/delivery.js';
+import { GatewayCounts } from '../src/gateway/counts.js';
 import type { Codec, Session } from '../src/edges/edge.js';
 import type { ChatEvent } from '../src/model/events.js';
 import { LineFramer } from '../src/edges/telnet/framer.js';
@@ -31,6 +32,7 @@ function world(ids: number[], codecOf: (id: number) => Codec = () => plain) {
   const written = new Map<number, string>();
   const writes = new Map<number, number>();
   const conns = new Map<number, Connection>();
+  const counts = new GatewayCounts();
   for (const id of ids) {
     written.set(id, '');
     writes.set(id, 0);
@@ -43,10 +45,10 @@ function world(ids: number[], codecOf: (id: number) => Codec = () => plain) {
         return true;
       },
     } as unknown as Socket; // just what Delivery touches
-    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(codecOf(id)), 10));
+    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(codecOf(id)), 10, counts.of(codecOf(id).protocol)));
   }
   const delivery = new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'), now);
-  return { delivery, written, writes };
+  return { delivery, written, writes, counts };
 }
 
 /** Like world(), keeping the buffer objects each connection was written. */
@@ -63,7 +65,7 @@ function recorded(ids: number[]) {
         return true;
       },
     } as unknown as Socket;
-    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(plain), 10));
+    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(plain), 10, new GatewayCounts().of('plain')));
   }
   return { delivery: new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'), now), data };
 }
@@ -207,3 +209,31 @@ codecs('an event a protocol renders as nothing writes nothing to its connections
   assert.equal([writes.get(1), writes.get(2)], [0, 0]);
 });
 codecs.run();
+
+const counted = suite('delivery: what it counts for /metrics');
+counted('events, bytes and writes per protocol are what each socket was handed, counted at the flush', () => {
+  const { delivery, written, writes, counts } = world([1, 2, 3, 4], (id) => (id % 2 === 1 ? plain : upper));
+  const all = [1, 2, 3, 4];
+  // A run with two senders (1 and 2 get it without their own lines), then a broadcast, then one to 3 alone.
+  delivery.deliverRun([d(all, 'a1 ', 1), d(all, 'b1 ', 2), d(all, 'a2 ', 1), d(all, 'x ')]);
+  delivery.deliver(Int32Array.from(all), 4, said('y '));
+  delivery.deliver(Int32Array.of(3), -1, said('z '));
+  assert.is(counts.of('plain').events, 0, 'nothing counted before the flush');
+  delivery.flush();
+  const bytes = (ids: number[]): number => ids.reduce((n, id) => n + Buffer.byteLength(written.get(id)!), 0);
+  const sum = (ids: number[]): number => ids.reduce((n, id) => n + writes.get(id)!, 0);
+  // plain: 1 gets b1 x y (3), 3 gets a1 b1 a2 x y z (6); upper: 2 gets a1 a2 x y (4), 4 gets a1 b1 a2 x (4).
+  assert.equal([counts.of('plain').events, counts.of('upper').events], [9, 8]);
+  assert.equal([counts.of('plain').bytes, counts.of('upper').bytes], [bytes([1, 3]), bytes([2, 4])]);
+  assert.equal([counts.of('plain').writes, counts.of('upper').writes], [sum([1, 3]), sum([2, 4])]);
+  assert.equal([counts.of('plain').writes, counts.of('upper').writes], [2, 2], 'one write per socket per flush');
+});
+counted('an event rendered as nothing, in a run or alone, is not counted as delivered', () => {
+  const { delivery, counts } = world([1, 2]);
+  const nothing: DeliverEffect = { t: 'deliver', to: Int32Array.of(1, 2), except: -1, event: { k: 'roomSize', room: 'r', count: 2 } };
+  delivery.deliverRun([d([1, 2], 'a '), nothing, d([1, 2], 'b ', 1)]);
+  delivery.deliver(Int32Array.of(1, 2), -1, { k: 'roomSize', room: 'r', count: 2 });
+  delivery.flush();
+  assert.is(counts.of('plain').events, 3, '1 gets a, 2 gets a and b');
+});
+counted.run();

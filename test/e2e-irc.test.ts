@@ -161,7 +161,7 @@ chat('several channels: JOIN a,b; PART one; a telnet /join dev is a JOIN #dev; L
   assert.match(al.text, ' 322 alice #dev 2 :');
   assert.match(al.text, ' 322 alice #lobby 1 :');
   al.send('NAMES #dev\r\n');
-  await al.waitFor(/353 alice = #dev :(tom alice|alice tom)\r\n/);
+  await al.waitFor(/353 alice = #dev :(tom @alice|@alice tom)\r\n/);
   al.send('PART #dev :bye now\r\n');
   await tom.waitFor(texts.left('alice', 'dev', 'bye now'));
   await al.waitFor(':alice!~u@node-chat PART #dev :bye now');

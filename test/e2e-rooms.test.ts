@@ -118,7 +118,7 @@ rooms('killing one Worker: rooms on the other see nothing; its own rooms come ba
   assert.is(s2.plainLines().filter((l) => !/ > s1: \d+$/.test(l) && l !== '').length, 0, 'the safe room saw nothing but its chat');
   d2.clear();
   d2.send('/who\n');
-  await d2.waitFor(' > in the room: d1, d2');
+  await d2.waitFor(' > in the room: @d1, d2');
   d1.send('after\n');
   await d2.waitFor(texts.message('d1', 'after'));
 });

@@ -24,9 +24,13 @@ function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
     // Its own process group, so that a timeout also ends the servers and nodes the test started.
-    // IRC_PORT off: servers the tests start listen for IRC only when a test asks (--irc-port 0),
-    // or two of them running at once would both want 6667.
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', IRC_PORT: process.env.IRC_PORT ?? 'off' }, detached: true });
+    // IRC_PORT and HTTP_PORT off: servers the tests start listen for IRC or HTTP only when a test
+    // asks (--irc-port 0, --http-port 0), or two of them running at once would both want 6667 (8080).
+    const child = spawn(process.execPath, [file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0', IRC_PORT: process.env.IRC_PORT ?? 'off', HTTP_PORT: process.env.HTTP_PORT ?? 'off' },
+      detached: true,
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

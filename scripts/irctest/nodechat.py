@@ -55,6 +55,8 @@ class NodeChatController(BaseServerController, DirectoryBasedController):
                 # irctest sends bursts of commands: the flood throttle (on by default) is not under test.
                 "--flood-rate", "0",
                 "--workers", "1",
+                # only the IRC listener is under test: no HTTP (8080 would clash between parallel servers)
+                "--http-port", "off",
             ]
         )
 

@@ -15,6 +15,8 @@ interface Entry {
   key: string;
   /** The rooms the user is in, as they last told us, in the order joined. */
   rooms: Set<string>;
+  /** Its status in rooms where it has one ('@', '+', '@+'), as the rooms told us. */
+  marks?: Map<string, string>;
   profile?: Profile;
   away?: string;
   /** When it took its name (server time). */
@@ -87,7 +89,48 @@ export class Directory {
       }
       case 'release':
         return this.release(msg.conn);
+      case 'invite':
+        return this.invite(msg.conn, msg.room, msg.by, msg.nick);
+      case 'status':
+        return this.status(msg.conn, msg.room, msg.mark);
+      case 'kill':
+        return this.kill(msg.conn, msg.nick, msg.reason, msg.oper);
     }
+  }
+
+  /** Marks as rooms announced them, restored from the rooms' states after a crash. */
+  restoreMarks(states: ReadonlyArray<[room: string, state: { ops: number[]; voiced: number[] }]>): void {
+    for (const [room, state] of states) {
+      for (const conn of new Set([...state.ops, ...state.voiced])) this.status(conn, room, (state.ops.includes(conn) ? '@' : '') + (state.voiced.includes(conn) ? '+' : ''));
+    }
+  }
+
+  private invite(conn: ConnId, room: string, by: string, target: string): void {
+    const owner = this.owners.get(nickKey(target));
+    if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
+    const nick = this.names.get(owner)!.nick;
+    this.out.deliver(only(owner), -1, { k: 'invited', room, by, nick });
+    this.out.deliver(only(conn), -1, { k: 'inviteSent', room, nick });
+    this.settle(conn);
+  }
+
+  private status(conn: ConnId, room: string, mark: string): void {
+    const entry = this.names.get(conn);
+    if (!entry) return;
+    if (mark === '') entry.marks?.delete(room);
+    else (entry.marks ??= new Map()).set(room, mark);
+  }
+
+  private kill(conn: ConnId, target: string, reason: string, oper: boolean): void {
+    const killer = this.names.get(conn);
+    if (!killer) return this.settle(conn);
+    if (!oper) return this.refuse(conn, { code: 'notOper' });
+    const owner = this.owners.get(nickKey(target));
+    if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
+    this.out.deliver(only(owner), -1, { k: 'notice', notice: { code: 'killed', by: killer.nick, reason } });
+    // Its rooms hear of it as a quit, with the reason, once the gateway closes the connection.
+    this.out.effect({ t: 'close', conn: owner, reason: `Killed by ${killer.nick}: ${reason}` });
+    this.settle(conn);
   }
 
   private claim(conn: ConnId, text: string, enter: string | null, profile?: Profile): void {
@@ -171,7 +214,9 @@ export class Directory {
   }
 
   private info(e: Entry): UserInfo {
-    return { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms: [...e.rooms], ...(e.away !== undefined ? { away: e.away } : {}), since: e.since };
+    const rooms = [...e.rooms];
+    const marks = e.marks && e.marks.size > 0 ? { marks: rooms.map((r) => e.marks!.get(r) ?? '') } : {};
+    return { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms, ...marks, ...(e.away !== undefined ? { away: e.away } : {}), since: e.since };
   }
 
   private away(conn: ConnId, text: string | undefined): void {
@@ -218,6 +263,7 @@ export class Directory {
       return;
     }
     entry.rooms.delete(room);
+    entry.marks?.delete(room);
     const n = (this.counts.get(room) ?? 1) - 1;
     if (n > 0 || room === LOBBY) this.counts.set(room, n);
     else this.counts.delete(room);

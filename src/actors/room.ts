@@ -2,8 +2,12 @@
 // hands its decisions to the Outbox as deliveries (recipients + event) and never touches a
 // socket, so tests drive it as plain code.
 
-import type { LeaveHow } from '../model/events.js';
+import type { LeaveHow, Notice } from '../model/events.js';
 import { roomAddress, type ConnId, type MemberRecord, type RoomMsg } from '../model/messages.js';
+import { nickKey } from '../model/nicknames.js';
+import { LOBBY } from '../model/rooms.js';
+import { freshState, isBanned, joinRefusal, type ModeChange, type RoomState } from '../model/moderation.js';
+import { applyModes } from './modes.js';
 import { only, type Outbox } from './outbox.js';
 import { RecipientList } from './recipients.js';
 import { Stamps } from './stamps.js';
@@ -21,12 +25,17 @@ export class RoomActor {
   private readonly list = new RecipientList();
   private readonly stamps: Stamps;
   topic: Topic | null = null;
+  /** Modes, bans, operators, voices, invitations: see model/moderation.ts. */
+  state: RoomState;
+  /** Members a ban matches (kept on a ban, an unban, a rename), so a line costs no mask match. */
+  private readonly gagged = new Set<ConnId>();
 
   constructor(
     readonly name: string,
     private readonly out: Outbox,
   ) {
     this.stamps = new Stamps(() => out.now());
+    this.state = freshState(name, out.now());
   }
 
   get size(): number {
@@ -37,10 +46,12 @@ export class RoomActor {
     return [...this.members.values()];
   }
 
-  restore(records: readonly MemberRecord[], topic: Topic | null = null): void {
+  restore(records: readonly MemberRecord[], topic: Topic | null = null, state: RoomState | null = null): void {
     this.members.clear();
     this.list.clear();
+    this.gagged.clear();
     this.topic = topic;
+    if (state) this.state = state;
     // In the order they joined this room, as before the crash (/who reads the same).
     const here: Array<{ conn: ConnId; nick: string; since: number }> = [];
     for (const r of records) {
@@ -49,23 +60,31 @@ export class RoomActor {
     }
     here.sort((a, b) => a.since - b.since);
     for (const m of here) this.add(m.conn, m.nick);
+    this.regag();
   }
 
   receive(msg: RoomMsg): void {
     switch (msg.t) {
       case 'join':
-        return this.join(msg.conn, msg.nick, msg.moved === true);
+        return this.join(msg);
       case 'say':
       case 'act': {
         const nick = this.members.get(msg.conn);
         if (nick === undefined) return;
+        if (!this.maySpeak(msg.conn)) {
+          // A NOTICE is never answered automatically, a refusal included (IRC).
+          if (msg.t === 'say' && msg.notice) return;
+          return this.out.deliver(only(msg.conn), -1, { k: 'notice', notice: { code: 'cannotSpeak', room: this.name } });
+        }
         if (msg.t === 'act') return this.out.deliver(this.all(), msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text });
         const notice = msg.notice ? { notice: true } : {};
         return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice });
       }
       case 'who':
         // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own).
-        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: this.nicks() });
+        if (msg.ifMember && !this.members.has(msg.conn)) return this.settle(msg.conn);
+        const marks = this.state.ops.length + this.state.voiced.length > 0 ? { marks: this.marks() } : {};
+        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: this.nicks(), ...marks });
         return this.settle(msg.conn);
       case 'away': {
         const nick = this.members.get(msg.conn);
@@ -74,13 +93,19 @@ export class RoomActor {
         return this.out.deliver(this.all(), msg.conn, { k: 'awayChanged', room: this.name, nick, ...text, once: awayOnce(msg.conn, msg.text) });
       }
       case 'topic':
-        return this.setOrTell(msg.conn, msg.text);
+        return this.setOrTell(msg.conn, msg.text, msg.oper);
+      case 'mode':
+        return this.mode(msg.conn, msg.changes, msg.oper);
+      case 'kick':
+        return this.kick(msg.conn, msg.nick, msg.reason, msg.oper);
+      case 'invite':
+        return this.invite(msg.conn, msg.nick, msg.oper);
       case 'part':
         this.leave(msg.conn, 'part', msg.reason);
         return this.settle(msg.conn);
       case 'move':
         if (!this.members.has(msg.conn)) return this.settle(msg.conn);
-        return this.leave(msg.conn, 'moved', undefined, msg.to); // the new room settles once it has the member
+        return this.leave(msg.conn, 'moved', undefined, msg); // the new room settles once it has the member
       case 'renamed':
         return this.renamed(msg.conn, msg.from, msg.nick, msg.settle);
       case 'leave':
@@ -99,22 +124,43 @@ export class RoomActor {
     this.list.add(conn);
   }
 
-  private join(conn: ConnId, nick: string, moved: boolean): void {
+  private join(msg: Extract<RoomMsg, { t: 'join' }>): void {
+    const { conn, nick } = msg;
     if (this.members.has(conn)) return this.settle(conn); // a retry after a crash, or a join twice
+    const fresh = this.members.size === 0 && this.name !== LOBBY;
+    if (fresh) this.state = freshState(this.name, this.out.now()); // the room did not exist: made anew
+    const refusal = msg.oper ? null : msg.back ? (isBanned(this.state.bans, nick) ? 'banned' : null) : this.refusal(nick, msg.key);
+    if (refusal !== null) {
+      this.out.deliver(only(conn), -1, { k: 'notice', notice: { code: 'joinRefused', room: this.name, why: refusal } });
+      // A refused move goes back to the room it came from (which settles), so the user is not left in none.
+      if (msg.moved && msg.from !== undefined && !msg.back) return this.out.send({ to: roomAddress(msg.from), msg: { t: 'join', conn, nick, moved: true, back: true } });
+      return this.settle(conn);
+    }
     this.add(conn, nick);
+    const key = nickKey(nick);
+    const invited = this.state.invited.indexOf(key);
+    if (invited >= 0) this.state.invited.splice(invited, 1);
+    if (fresh) this.state.ops.push(conn); // the first to join a new room runs it
+    if (isBanned(this.state.bans, nick)) this.gagged.add(conn); // a server operator, let in past the ban
     this.out.effect({ t: 'placed', conn, room: this.name, present: true });
     this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name, present: true } });
+    if (fresh) this.out.send({ to: 'directory', msg: { t: 'status', conn, room: this.name, mark: '@' } });
+    if (fresh || invited >= 0) this.announceState();
     this.out.deliver(this.all(), -1, { k: 'joined', room: this.name, ...this.stamps.next(), nick });
-    if (moved) this.out.deliver(only(conn), -1, { k: 'roomSize', room: this.name, count: this.members.size });
+    if (msg.moved) this.out.deliver(only(conn), -1, { k: 'roomSize', room: this.name, count: this.members.size });
     if (this.topic) this.out.deliver(only(conn), -1, { k: 'topic', room: this.name, ...this.topic });
     this.settle(conn);
   }
 
+  private refusal(nick: string, key: string | undefined) {
+    return joinRefusal(this.state, nick, key, this.members.size, this.state.invited.includes(nickKey(nick)));
+  }
+
   /** The member leaves this room: gone from the chat (quit), out of it (part), or moving to `to`. */
-  private leave(conn: ConnId, how: LeaveHow, reason?: string, to?: string): void {
+  private leave(conn: ConnId, how: LeaveHow, reason?: string, move?: Extract<RoomMsg, { t: 'move' }>): void {
     const nick = this.members.get(conn);
     if (nick === undefined) return;
-    this.members.delete(conn);
+    this.forget(conn);
     if (how === 'quit') this.list.bury(conn);
     else this.list.remove(conn);
     this.out.effect({ t: 'placed', conn, room: this.name, present: false });
@@ -125,18 +171,34 @@ export class RoomActor {
       this.out.deliver(how === 'part' ? Int32Array.of(...this.all(), conn) : this.all(), how === 'part' ? -1 : conn, event);
     }
     if (how !== 'quit') this.out.send({ to: 'directory', msg: { t: 'located', conn, room: this.name, present: false } });
-    if (to !== undefined) this.out.send({ to: roomAddress(to), msg: { t: 'join', conn, nick, moved: true } });
+    if (move !== undefined) {
+      const extra = { ...(move.key !== undefined ? { key: move.key } : {}), ...(move.oper !== undefined ? { oper: move.oper } : {}) };
+      this.out.send({ to: roomAddress(move.to), msg: { t: 'join', conn, nick, moved: true, from: this.name, ...extra } });
+    }
+  }
+
+  /** Out of the members, the list's bookkeeping aside: its status goes with it. */
+  private forget(conn: ConnId): void {
+    this.members.delete(conn);
+    this.gagged.delete(conn);
+    const op = this.state.ops.indexOf(conn);
+    const voice = this.state.voiced.indexOf(conn);
+    if (op >= 0) this.state.ops.splice(op, 1);
+    if (voice >= 0) this.state.voiced.splice(voice, 1);
+    if ((op >= 0 || voice >= 0) && this.members.size > 0) this.announceState();
   }
 
   private renamed(conn: ConnId, from: string, nick: string, settle: boolean): void {
     if (this.members.has(conn)) {
       this.members.set(conn, nick);
+      if (isBanned(this.state.bans, nick)) this.gagged.add(conn);
+      else this.gagged.delete(conn);
       this.out.deliver(this.all(), -1, { k: 'renamed', room: this.name, ...this.stamps.next(), from, nick, once: `r${conn}|${nick}` });
     }
     if (settle) this.settle(conn);
   }
 
-  private setOrTell(conn: ConnId, text: string | undefined): void {
+  private setOrTell(conn: ConnId, text: string | undefined, oper: string | undefined): void {
     const nick = this.members.get(conn);
     if (text === undefined) {
       if (nick !== undefined) {
@@ -145,10 +207,113 @@ export class RoomActor {
       }
       return this.settle(conn);
     }
-    if (nick === undefined) return this.settle(conn);
+    if (nick === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
+    if (this.state.modes.topicLock && oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
     const stamp = this.stamps.next();
     this.topic = { text, by: nick, at: stamp.at };
     this.out.deliver(this.all(), -1, { k: 'topicSet', room: this.name, ...stamp, nick, text });
+    this.settle(conn);
+  }
+
+  private mode(conn: ConnId, changes: readonly ModeChange[], oper: string | undefined): void {
+    const nick = this.members.get(conn) ?? oper;
+    if (changes.length === 0) {
+      this.out.deliver(only(conn), -1, { k: 'modes', room: this.name, modes: { ...this.state.modes }, created: this.state.created, member: nick !== undefined });
+      return this.settle(conn);
+    }
+    if (changes.length === 1 && changes[0]!.mode === 'b' && changes[0]!.arg === undefined) {
+      this.out.deliver(only(conn), -1, { k: 'bans', room: this.name, bans: this.state.bans.map((b) => ({ ...b })) });
+      return this.settle(conn);
+    }
+    if (nick === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
+    if (oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
+    const named = (target: string): { conn: ConnId; nick: string } | null => {
+      const found = this.memberNamed(target);
+      return found === null ? null : { conn: found, nick: this.members.get(found)! };
+    };
+    const result = applyModes(this.state, changes, named, this.out.now(), nick);
+    for (const refusal of result.refusals) this.out.deliver(only(conn), -1, { k: 'notice', notice: refusal(this.name) });
+    if (result.applied.length > 0) {
+      for (const member of new Set(result.members)) this.out.send({ to: 'directory', msg: { t: 'status', conn: member, room: this.name, mark: this.markOf(member) } });
+      if (result.bansChanged) this.regag();
+      this.announceState();
+      this.out.deliver(this.all(), -1, { k: 'modeChanged', room: this.name, ...this.stamps.next(), nick, changes: result.applied });
+    }
+    this.settle(conn);
+  }
+
+  private kick(conn: ConnId, target: string, reason: string | undefined, oper: string | undefined): void {
+    const by = this.members.get(conn) ?? oper;
+    if (by === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
+    if (oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
+    const victim = this.memberNamed(target);
+    if (victim === null) return this.refuse(conn, { code: 'notMember', room: this.name, nick: target });
+    const nick = this.members.get(victim)!;
+    const why = reason ? { reason } : {};
+    // Everyone in the room hears it, the kicked member too, before it is out.
+    this.out.deliver(this.all(), -1, { k: 'kicked', room: this.name, ...this.stamps.next(), by, nick, ...why });
+    this.out.deliver(only(victim), -1, { k: 'notice', notice: { code: 'kicked', room: this.name, by, ...why } });
+    this.forget(victim);
+    this.list.remove(victim);
+    this.out.effect({ t: 'placed', conn: victim, room: this.name, present: false });
+    this.out.send({ to: 'directory', msg: { t: 'located', conn: victim, room: this.name, present: false } });
+    this.settle(conn);
+  }
+
+  private invite(conn: ConnId, target: string, oper: string | undefined): void {
+    const by = this.members.get(conn) ?? oper;
+    if (by === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
+    if (this.state.modes.inviteOnly && oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
+    const already = this.memberNamed(target);
+    if (already !== null) return this.refuse(conn, { code: 'alreadyMember', room: this.name, nick: this.members.get(already)! });
+    const key = nickKey(target);
+    if (!this.state.invited.includes(key)) {
+      this.state.invited.push(key);
+      if (this.state.invited.length > 100) this.state.invited.shift(); // bounded: old invitations lapse
+      this.announceState();
+    }
+    // The directory knows where the invitee is: it tells it, and the inviter (which it settles).
+    this.out.send({ to: 'directory', msg: { t: 'invite', conn, room: this.name, by, nick: target } });
+  }
+
+  private maySpeak(conn: ConnId): boolean {
+    if (this.gagged.has(conn) && !this.isOp(conn) && !this.state.voiced.includes(conn)) return false;
+    return !this.state.modes.moderated || this.isOp(conn) || this.state.voiced.includes(conn);
+  }
+
+  private isOp(conn: ConnId): boolean {
+    return this.state.ops.includes(conn);
+  }
+
+  /** The member with nickname `nick` (folded as names are), or null. */
+  private memberNamed(nick: string): ConnId | null {
+    const key = nickKey(nick);
+    for (const [conn, name] of this.members) if (name === nick || nickKey(name) === key) return conn;
+    return null;
+  }
+
+  private markOf(conn: ConnId): string {
+    return (this.isOp(conn) ? '@' : '') + (this.state.voiced.includes(conn) ? '+' : '');
+  }
+
+  /** Each member's status, in the order of nicks(). */
+  marks(): string[] {
+    return [...this.members.keys()].map((conn) => this.markOf(conn));
+  }
+
+  private regag(): void {
+    this.gagged.clear();
+    if (this.state.bans.length === 0) return;
+    for (const [conn, nick] of this.members) if (isBanned(this.state.bans, nick)) this.gagged.add(conn);
+  }
+
+  private announceState(): void {
+    const s = this.state;
+    this.out.effect({ t: 'roomState', room: this.name, state: { modes: { ...s.modes }, bans: s.bans.map((b) => ({ ...b })), ops: [...s.ops], voiced: [...s.voiced], invited: [...s.invited], created: s.created } });
+  }
+
+  private refuse(conn: ConnId, notice: Notice): void {
+    this.out.deliver(only(conn), -1, { k: 'notice', notice });
     this.settle(conn);
   }
 

@@ -3,14 +3,14 @@
 // history, control bytes cleaned, a clean leave, and --reconnect.
 
 import { parseArgs } from 'node:util';
-import { addressFrom, type Address } from './address.js';
+import { addressFrom, UsageError, type Address } from './address.js';
 import { Link, lingerThen } from './link.js';
 import { stripAll } from './sanitize.js';
 import { createTerminal, type Terminal, type TerminalStreams } from './terminal.js';
 
 export const CONNECT_HELP = `usage: node-chat connect [HOST[:PORT]] [options]
 
-A terminal client for node-chat servers (default localhost:3000). IPv6: [::1]:3000.
+A terminal client for node-chat servers (default localhost:3000, or 3443 with --tls). IPv6: [::1]:3000.
 The port may also come as a word of its own, as telnet takes it: HOST PORT.
 The first line you type is your nickname; then every line goes to the room, and
 the server's commands work as in telnet (/who, /nick, /me, /msg, /quit, /help).
@@ -19,10 +19,14 @@ In a pipe, each stdin line is sent and everything received is written to stdout.
 options:
   --no-color    no colours (also when stdout is not a terminal, or NO_COLOR is set)
   --reconnect   when the connection drops, connect again (with backoff) and resend the nickname
+  --tls         over TLS (a node-chat server's --tls-port, default 3443); the certificate is checked
+  --insecure    with --tls: do not check the server's certificate (a self-signed one)
   -h, --help    this text
 `;
 
 export const DEFAULT_PORT = 3000;
+/** node-chat's --tls-port default. */
+export const DEFAULT_TLS_PORT = 3443;
 
 export async function runConnect(argv: string[], streams: TerminalStreams): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,13 +36,16 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
       help: { type: 'boolean', short: 'h' },
       'no-color': { type: 'boolean' },
       reconnect: { type: 'boolean' },
+      tls: { type: 'boolean' },
+      insecure: { type: 'boolean' },
     },
   });
   if (values.help) {
     streams.output.write(CONNECT_HELP);
     return 0;
   }
-  const address: Address = addressFrom(positionals, DEFAULT_PORT, 'connect takes one address (HOST[:PORT] or HOST PORT)');
+  if (values.insecure && !values.tls) throw new UsageError('--insecure goes with --tls (it skips the certificate check)');
+  const address: Address = addressFrom(positionals, values.tls ? DEFAULT_TLS_PORT : DEFAULT_PORT, 'connect takes one address (HOST[:PORT] or HOST PORT)');
 
   let nickname: string | undefined; // confirmed by the server's "NICK joined the room"
   let candidate: string | undefined; // the last line sent before that
@@ -52,6 +59,8 @@ export async function runConnect(argv: string[], streams: TerminalStreams): Prom
   const link: Link = new Link({
     address,
     telnet: true,
+    tls: Boolean(values.tls),
+    insecure: Boolean(values.insecure),
     reconnect: Boolean(values.reconnect),
     terminal: () => terminal,
     onOpen: () => {

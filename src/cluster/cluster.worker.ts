@@ -12,16 +12,24 @@ import type { ClusterApi, ClusterPush } from './remote.js';
 const { options, port } = workerData as { options: ClusterOptions; port: MessagePort };
 let open = 0;
 const push = (message: ClusterPush): void => port.postMessage(message);
-const system = new ClusterSystem(options, { onEffects: (effects) => push({ t: 'effects', effects }), openHere: () => open });
+const system = new ClusterSystem(options, {
+  onEffects: (effects) => push({ t: 'effects', effects }),
+  openHere: () => open,
+  onHealth: (degraded, missed) => push({ t: 'health', degraded, missed }),
+  onProblem: (message) => push({ t: 'problem', message }),
+});
 
-// The gateway's backlog counts envelopes not yet handled; tell it how many are, now and then.
+// The gateway's backlog counts envelopes not yet handled, and /healthz says whether Redis is
+// reachable: tell it both, now and then (when they changed).
 let reported = -1;
 let elsewhere = -1;
+let degraded: string | null = null;
 setInterval(() => {
-  if (system.completed === reported && system.openElsewhere() === elsewhere) return;
+  if (system.completed === reported && system.openElsewhere() === elsewhere && system.degradedWhy() === degraded) return;
   reported = system.completed;
   elsewhere = system.openElsewhere();
-  push({ t: 'status', completed: reported, elsewhere });
+  degraded = system.degradedWhy();
+  push({ t: 'status', completed: reported, elsewhere, degraded });
 }, 20).unref();
 
 const api: ClusterApi = {
@@ -32,6 +40,7 @@ const api: ClusterApi = {
     open = n;
   },
   restore: (records: MemberRecord[]) => system.restore(records),
+  sample: () => system.clusterSample(),
   close: () => system.close(),
 };
 Comlink.expose(api, nodeEndpoint(parentPort!));

@@ -3,6 +3,8 @@
 // its own connections (replica.ts); the order of the log is the room's one order, and an
 // entry's stream id is the event's id on every node.
 
+import type { ModeChange } from '../model/moderation.js';
+
 /** A connection's cluster-wide id: "<node>:<local id>". */
 export type Gid = string;
 
@@ -29,9 +31,18 @@ export type LogEvent =
   | { t: 'act'; g: Gid; n: string; x: string }
   /** `s`: this room's entry settles the rename (the first of the user's rooms). */
   | { t: 'ren'; g: Gid; o: string; n: string; s?: 1 }
-  | { t: 'topic'; g: Gid; n: string; x: string };
+  | { t: 'topic'; g: Gid; n: string; x: string }
+  /** `n` (a member, or a server operator from outside) changed modes: `c`, those that took effect; `s`: `g` is a member and settles on reading it. */
+  | { t: 'mode'; g: Gid; n: string; c: ModeChange[]; s?: 1 }
+  /** `by` put member `g` (`n`) out; `k`: the kicker, who settles on reading it when `s` (a member). */
+  | { t: 'kick'; g: Gid; n: string; by: string; k: Gid; r?: string; s?: 1 };
 
-export type InboxEvent = { t: 'priv'; to: Gid; f: string; x: string; no?: 1 };
+export type InboxEvent =
+  | { t: 'priv'; to: Gid; f: string; x: string; no?: 1 }
+  /** `by` invited `to` into room `r`. */
+  | { t: 'inv'; to: Gid; r: string; by: string }
+  /** A server operator `by` disconnects `to`, saying `r`. */
+  | { t: 'kill'; to: Gid; by: string; r: string };
 
 /** A stream id's time part: when Redis logged the entry (ms since the epoch). */
 export const idTime = (id: string): number => Number(id.slice(0, id.indexOf('-')));

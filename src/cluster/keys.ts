@@ -43,6 +43,19 @@ export const keys = {
   away: `${P}away`,
   /** Names given up, newest first (a list of JSON, capped): what WHOWAS shows. */
   was: `${P}was`,
+  /**
+   * A room's settings (a hash: t n m i as '1'/'0', k its key, l its limit, c when it was made in
+   * ms); absent fields read as the defaults (model/moderation.ts). Like every key of a room's
+   * moderation below, gone when the room empties (the lobby's stay).
+   */
+  modes: (room: string) => `${P}modes:${room}`,
+  /** A room's bans in the order set (a list of JSON {f folded mask, mask, by, at}), at most MAX_BANS. */
+  bans: (room: string) => `${P}bans:${room}`,
+  /** The gids of a room's operators, and of its voiced members (sets); a member leaving leaves them. */
+  ops: (room: string) => `${P}ops:${room}`,
+  voiced: (room: string) => `${P}voiced:${room}`,
+  /** Nickname keys invited into a room and not yet joined (a sorted set, oldest lowest), at most 100. */
+  invited: (room: string) => `${P}invited:${room}`,
   /** The room's ordered, replayable event log (a stream). */
   log: (room: string) => `${P}log:${room}`,
 } as const;

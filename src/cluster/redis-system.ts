@@ -27,7 +27,10 @@ import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
 import { Replica } from './replica.js';
 import { readHistory } from './history.js';
-import { IN_NO_ROOM, NOT_THERE, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
+import { IN_NO_ROOM, NOT_THERE, REFUSED, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
+import { refusalOf, RoomStore } from './moderation-store.js';
+import { scriptChanges } from './moderation-lua.js';
+import type { ClusterSample } from '../model/samples.js';
 
 export interface ClusterOptions {
   url: string;
@@ -38,6 +41,22 @@ export interface ClusterOptions {
 }
 
 const INBOX_RETENTION = 1000;
+/** Heartbeat round trips kept between two samples (one a second: ten minutes' worth). */
+const RTT_KEPT = 600;
+
+/** What the node tells the operator's log, beyond its effects (see SystemEvents). */
+export interface ClusterReports {
+  /** Redis became unreachable, or reachable again (`missed`: rooms whose lines were trimmed meanwhile). */
+  onHealth?(degraded: boolean, missed: number): void;
+  /** A store command failed (Redis's or the client's message). */
+  onProblem?(message: string): void;
+}
+
+/** The millisecond part of a stream id ("1764620000000-3"). */
+const idMs = (id: string): number => Number(id.slice(0, id.indexOf('-')));
+
+/** A JSON list as cjson writes it: an empty one comes as {}. */
+const asList = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
 
 /** The "room=id,…" answer of ncRename and ncLeave as pairs (none for any other answer). */
 function written(answer: string | null): Array<[room: string, id: string]> {
@@ -55,6 +74,8 @@ export class ClusterSystem implements ActorSystem {
   private readonly reader: Redis;
   private readonly scripts: Scripted;
   private readonly replica: Replica;
+  /** What the store says of rooms' members and moderation (WHO, MODE, the ban list). */
+  private readonly store: RoomStore;
   private readerId: number | null = null;
   private inboxPos = '0-0';
   private elsewhere = 0;
@@ -81,10 +102,13 @@ export class ClusterSystem implements ActorSystem {
   private lastOp: number;
   /** Connections whose leave has been sent and not answered yet. */
   private readonly leaving = new Set<ConnId>();
+  /** For /metrics (see sample): heartbeat round trips since the last sample, and reconnections. */
+  private rttMs: number[] = [];
+  private reconnects = 0;
 
   constructor(
     private readonly options: ClusterOptions,
-    private readonly hooks: Pick<SystemHooks, 'onEffects' | 'openHere'>,
+    private readonly hooks: Pick<SystemHooks, 'onEffects' | 'openHere'> & ClusterReports,
     /** Where the node reads the time: the reaping hold-off and the operation numbers' start. */
     private readonly clock: () => number = Date.now,
   ) {
@@ -97,10 +121,19 @@ export class ClusterSystem implements ActorSystem {
     this.redis = new Redis(options.url, settings);
     this.reader = new Redis(options.url, settings);
     this.scripts = scriptCalls(this.redis, () => this.closed);
+    this.store = new RoomStore(this.redis);
     this.redis.on('error', () => {}); // reported through 'close' / 'ready' below; ioredis reconnects
     this.reader.on('error', () => {});
     this.redis.on('close', () => this.down());
     this.redis.on('ready', () => void this.up());
+    // A 'ready' after the first is a reconnection (ioredis makes each one by itself).
+    for (const connection of [this.redis, this.reader]) {
+      let first = true;
+      connection.on('ready', () => {
+        if (!first) this.reconnects++;
+        first = false;
+      });
+    }
     this.reader.on('ready', () => {
       this.reader.client('ID').then(
         (id) => (this.readerId = Number(id)),
@@ -116,11 +149,19 @@ export class ClusterSystem implements ActorSystem {
     return this.elsewhere;
   }
 
+  /** Why this node does not serve as it should, or null (what /healthz says, through the gateway). */
+  degradedWhy(): string | null {
+    if (this.degraded) return 'redis unreachable: the chat is degraded';
+    if (this.epoch === null) return 'not connected to redis yet';
+    if (this.recovering) return 'catching up after a redis outage';
+    return null;
+  }
+
   send(env: Envelope): void {
     this.pending++;
     this.handle(env)
       .catch((err: unknown) => {
-        console.error(`node-chat: cluster: ${err instanceof Error ? err.message : String(err)}`);
+        this.hooks.onProblem?.(err instanceof Error ? err.message : String(err));
         // A sender waiting on this (a barrier) must not wait for ever for an answer that cannot
         // come; what was not a barrier must not release the lines held behind an earlier one.
         this.refuse(env.msg.conn, { code: 'storeFailed' }, env.barrier === true);
@@ -180,6 +221,33 @@ export class ClusterSystem implements ActorSystem {
     this.wakeReader();
     this.replica.notify(this.replica.everyLocal(), { code: 'hiccup' });
     this.scheduleFlush();
+  }
+
+  /**
+   * For /metrics, when scraped: the heartbeats' round trips since the last sample, and how far
+   * this node's reading of each room log it follows is behind the log's newest entry (one
+   * pipelined XREVRANGE … COUNT 1 per room; skipped while Redis is unreachable, so nothing queues up).
+   */
+  async clusterSample(): Promise<ClusterSample> {
+    const rttMs = this.rttMs;
+    this.rttMs = [];
+    const base = { rttMs, reconnects: this.reconnects, degraded: this.degraded };
+    if (this.redis.status !== 'ready') return { ...base, rooms: null, lagMs: [] };
+    const followed = [...this.replica.rooms].filter(([, f]) => f.pos !== null);
+    const pipeline = this.redis.pipeline().hlen(keys.rooms);
+    for (const [room] of followed) pipeline.xrevrange(keys.log(room), '+', '-', 'COUNT', 1);
+    const replies = await pipeline.exec().catch(() => null);
+    if (replies === null) return { ...base, rooms: null, lagMs: [] };
+    const rooms = typeof replies[0]?.[1] === 'number' ? replies[0][1] : null;
+    const lagMs: Array<[string, number]> = [];
+    followed.forEach(([room, f], i) => {
+      const newest = replies[i + 1]?.[1];
+      const head = Array.isArray(newest) && Array.isArray(newest[0]) ? String(newest[0][0]) : null;
+      // f.pos has moved on with whatever was applied while the pipeline ran: where it stands now.
+      const pos = f.pos;
+      lagMs.push([room, head === null || pos === null || !idLess(pos, head) ? 0 : Math.max(0, idMs(head) - idMs(pos))]);
+    });
+    return { ...base, rooms, lagMs };
   }
 
   /** Connections this node keeps any record of (tests: nothing may stay behind a connection that is gone). */
@@ -242,8 +310,12 @@ export class ClusterSystem implements ActorSystem {
       }
       case 'release':
         return this.leave(msg.conn, msg.reason ?? '');
+      case 'kill':
+        return this.kill(msg.conn, msg.nick, msg.reason, msg.oper);
       case 'located':
-        return; // a room actor's bookkeeping: in a cluster, the scripts keep it
+      case 'status':
+      case 'invite':
+        return; // a room actor's bookkeeping: in a cluster, the scripts keep it (and WHO reads marks from the store)
     }
   }
 
@@ -263,12 +335,29 @@ export class ClusterSystem implements ActorSystem {
       case 'say':
       case 'act': {
         const e: LogEvent = msg.t === 'act' ? { t: 'act', g: gid, n: me.nick, x: msg.text } : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}) };
-        await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
+        const id = await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
+        // A NOTICE is never answered automatically, a refusal included (IRC).
+        if (id !== null && id.startsWith(REFUSED) && !(msg.t === 'say' && msg.notice)) this.refuse(conn, refusalOf(id, room), false);
         return;
       }
-      case 'who':
-        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks: await this.membersInOrder(room) });
+      case 'who': {
+        if (msg.ifMember && !(await this.redis.hexists(keys.members(room), gid))) return this.settle(conn);
+        const { nicks, marks } = await this.store.members(room);
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks, ...(marks.some((m) => m !== '') ? { marks } : {}) });
         return this.settle(conn);
+      }
+      case 'mode':
+        return this.mode(conn, gid, room, msg);
+      case 'kick':
+        return this.kick(conn, gid, room, msg);
+      case 'invite': {
+        const answer = await this.scripts.ncInvite(gid, this.nextOp(), this.node, room, nickKey(msg.nick), msg.oper ?? '', INBOX_RETENTION);
+        if (answer === null || answer === NOT_THERE) return this.settle(conn);
+        if (answer.startsWith(REFUSED)) return this.refuse(conn, refusalOf(answer, room, msg.nick), true);
+        // The invitee's node reads the invitation from its inbox (as a private message).
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'inviteSent', room, nick: answer.slice(answer.indexOf(':') + 1) });
+        return this.settle(conn);
+      }
       case 'history': {
         // From the room's log: the same on every node, with the ids live delivery used.
         const { events, reset } = await readHistory(this.redis, room, msg.select, retention);
@@ -278,8 +367,9 @@ export class ClusterSystem implements ActorSystem {
       }
       case 'topic': {
         if (msg.text !== undefined) {
-          const id = await this.scripts.ncTopic(gid, this.nextOp(), room, msg.text, retention);
-          if (id === NOT_THERE || id === null) return this.settle(conn);
+          const id = await this.scripts.ncTopic(gid, this.nextOp(), room, msg.text, msg.oper ?? '', retention);
+          if (id === NOT_THERE || id === null) return this.refuse(conn, { code: 'notInRoom', room }, true);
+          if (id.startsWith(REFUSED)) return this.refuse(conn, refusalOf(id, room), true);
           return; // everyone, the setter included, reads it from the log; the setter's copy settles
         }
         const [text, by, at] = await this.redis.hmget(keys.topic(room), 'x', 'n', 'at');
@@ -295,25 +385,83 @@ export class ClusterSystem implements ActorSystem {
         return;
       }
       case 'move': {
+        const refused = { answer: '' };
         const ids = await this.expecting(
           [msg.to],
-          () => this.scripts.ncMove(gid, this.nextOp(), room, msg.to, retention),
+          () => this.refusing(refused, this.scripts.ncMove(gid, this.nextOp(), room, msg.to, msg.key ?? '', msg.oper ?? '', retention)),
           () => ({ t: 'join', g: gid, n: me.nick, size: -1, moved: 1 }),
         );
+        // Turned away by the new room before leaving this one: the user stays where it was.
+        if (refused.answer !== '') return this.refuse(conn, refusalOf(refused.answer, msg.to), true);
         if (ids === null) return this.settle(conn);
         if (ids[1] !== undefined) this.replica.wrote(room, ids[1], { t: 'leave', g: gid, n: me.nick, to: msg.to });
         return;
       }
       case 'join': {
+        const refused = { answer: '' };
         const ids = await this.expecting(
           [room],
-          () => this.scripts.ncJoin(gid, this.nextOp(), this.node, room, retention),
+          () => this.refusing(refused, this.scripts.ncJoin(gid, this.nextOp(), this.node, room, msg.key ?? '', msg.oper ?? '', retention)),
           () => ({ t: 'join', g: gid, n: me.nick, size: -1 }),
         );
+        if (refused.answer !== '') return this.refuse(conn, refusalOf(refused.answer, room), true);
         if (ids === null) this.settle(conn);
         return;
       }
     }
+  }
+
+  /** A script's answer, with a refusal (`x:…`) kept in `into` and read as no join written. */
+  private async refusing(into: { answer: string }, answer: Promise<string | null>): Promise<string | null> {
+    const a = await answer;
+    if (a === null || !a.startsWith(REFUSED)) return a;
+    into.answer = a;
+    return null;
+  }
+
+  /** Mode changes, or a question about the modes or the bans (answered from the store). */
+  private async mode(conn: ConnId, gid: string, room: string, msg: Extract<RoomMsg, { t: 'mode' }>): Promise<void> {
+    const me = Int32Array.of(conn);
+    if (msg.changes.length === 0) {
+      this.replica.deliver(me, -1, { k: 'modes', room, ...(await this.store.modes(room, gid, msg.oper !== undefined)) });
+      return this.settle(conn);
+    }
+    if (msg.changes.length === 1 && msg.changes[0]!.mode === 'b' && msg.changes[0]!.arg === undefined) {
+      this.replica.deliver(me, -1, { k: 'bans', room, bans: await this.store.bans(room) });
+      return this.settle(conn);
+    }
+    const answer = await this.scripts.ncMode(gid, this.nextOp(), this.node, room, JSON.stringify(scriptChanges(msg.changes)), msg.oper ?? '', this.options.retention);
+    if (answer === null || answer === NOT_THERE) return this.settle(conn);
+    if (answer.startsWith(REFUSED)) return this.refuse(conn, refusalOf(answer, room), true);
+    const result = JSON.parse(answer) as { id?: string; s?: 1; n: string; c: unknown; r: unknown };
+    // cjson writes an empty list as {}: read anything but an array as none.
+    for (const r of asList<{ code: string; nick?: string }>(result.r)) {
+      this.replica.notify(me, r.code === 'notMember' ? { code: 'notMember', room, nick: r.nick ?? '' } : { code: 'banListFull', room });
+    }
+    if (result.id === undefined || result.s === undefined) return this.settle(conn);
+    // A member settles on reading its change back from the log (after the others' lines before it).
+    this.replica.wrote(room, result.id, { t: 'mode', g: gid, n: result.n, c: asList(result.c), s: 1 });
+    this.scheduleFlush();
+  }
+
+  private async kick(conn: ConnId, gid: string, room: string, msg: Extract<RoomMsg, { t: 'kick' }>): Promise<void> {
+    const reason = msg.reason ?? '';
+    const answer = await this.scripts.ncKick(gid, this.nextOp(), this.node, room, nickKey(msg.nick), reason, msg.oper ?? '', this.options.retention);
+    if (answer === null || answer === NOT_THERE) return this.settle(conn);
+    if (answer.startsWith(REFUSED)) return this.refuse(conn, refusalOf(answer, room, msg.nick), true);
+    const result = JSON.parse(answer) as { id: string; s?: 1; n: string; by: string; g: string };
+    if (result.s === undefined) return this.settle(conn);
+    this.replica.wrote(room, result.id, { t: 'kick', g: result.g, n: result.n, by: result.by, k: gid, s: 1, ...(reason ? { r: reason } : {}) });
+    this.scheduleFlush();
+  }
+
+  /** A server operator (the gateway vouched for it) disconnects a user on whatever node it is. */
+  private async kill(conn: ConnId, nick: string, reason: string, oper: boolean): Promise<void> {
+    if (!this.replica.locals.has(conn)) return this.settle(conn);
+    if (!oper) return this.refuse(conn, { code: 'notOper' }, true);
+    const answer = await this.scripts.ncKill(gidOf(this.node, conn), this.nextOp(), nickKey(nick), reason, INBOX_RETENTION);
+    if (answer !== null && answer.startsWith(REFUSED)) return this.refuse(conn, refusalOf(answer, '', nick), true);
+    this.settle(conn); // the target's node reads the kill from its inbox, tells it and closes it
   }
 
   private async claim(conn: ConnId, text: string, enter: string | null, profile?: Profile): Promise<void> {
@@ -321,12 +469,14 @@ export class ClusterSystem implements ActorSystem {
     if (!check.ok) return this.refuse(conn, { code: 'nickInvalid', stage: 'claim', problem: check.problem }, true);
     const rooms = enter === null ? [] : [enter];
     let registered = false;
+    let refused = '';
     const gid = gidOf(this.node, conn);
     const ids = await this.expecting(
       rooms,
       async () => {
         const answer = await this.scripts.ncEnter(gid, this.nextOp(), this.node, rooms.join(','), check.key, check.nick, '0', this.options.retention);
-        registered = answer === IN_NO_ROOM;
+        if (answer?.startsWith(REFUSED)) refused = answer; // named, and turned away by its first room (a ban)
+        registered = answer === IN_NO_ROOM || refused !== '';
         return registered ? null : answer;
       },
       () => ({ t: 'join', g: gid, n: check.nick, size: -1, claim: 1 }),
@@ -338,6 +488,7 @@ export class ClusterSystem implements ActorSystem {
       // In no room: nothing in a log to name and settle it.
       this.replica.locals.set(conn, { nick: check.nick, key: check.key, rooms: [] });
       this.replica.effects.push({ t: 'named', conn, nick: check.nick });
+      if (refused !== '' && enter !== null) this.replica.notify(Int32Array.of(conn), refusalOf(refused, enter));
       return this.settle(conn);
     }
     this.scheduleFlush(); // the join, read back from the log, names and settles the connection
@@ -384,14 +535,6 @@ export class ClusterSystem implements ActorSystem {
 
   // --- what IRC asks about users (WHOIS, WHO, ISON, USERHOST, WHOWAS, LUSERS, AWAY) ----------
 
-  /** A room's members' nicknames in the order they joined it (/who), as the store has them now. */
-  private async membersInOrder(room: string): Promise<string[]> {
-    const gids = await this.redis.zrange(keys.order(room), 0, -1);
-    if (gids.length === 0) return [];
-    const nicks = await this.redis.hmget(keys.members(room), ...gids);
-    return nicks.filter((n): n is string => n !== null);
-  }
-
   /** Users by nickname, as the store has them now. */
   private async named(nicks: string[]): Promise<{ users: UserInfo[]; missing: string[] }> {
     const gids = await Promise.all(nicks.map((n) => this.redis.get(keys.nick(nickKey(n)))));
@@ -419,10 +562,12 @@ export class ClusterSystem implements ActorSystem {
     const tab = info?.indexOf('\t') ?? -1;
     if (info == null || tab < 0) return null;
     const p = profile?.split('\t');
+    const marks = await this.store.marks(gid, rooms);
     return {
       nick: info.slice(tab + 1),
       ...(p && p.length === 2 ? { profile: { user: p[0]!, real: p[1]! } } : {}),
       rooms,
+      ...(marks.some((m) => m !== '') ? { marks } : {}),
       ...(away !== null ? { away } : {}),
       since: 0,
     };
@@ -622,7 +767,10 @@ export class ClusterSystem implements ActorSystem {
   private async heartbeat(): Promise<void> {
     if (this.closed || this.redis.status !== 'ready') return;
     try {
+      const sent = performance.now();
       const beat = await heartbeat(this.redis, this.node, this.hooks.openHere());
+      this.rttMs.push(performance.now() - sent);
+      if (this.rttMs.length > RTT_KEPT) this.rttMs.shift();
       this.elsewhere = beat.elsewhere;
       // Put our users back, so the rest of the cluster sees them again. The reaped flag is read
       // once (GETDEL): what it said is kept until a reassert has run, even if one cannot run now.
@@ -643,6 +791,7 @@ export class ClusterSystem implements ActorSystem {
   private down(): void {
     if (this.degraded || this.closed) return;
     this.degraded = true;
+    this.hooks.onHealth?.(true, 0);
     this.replica.notify(this.replica.everyLocal(), { code: 'degraded' });
     this.scheduleFlush();
   }
@@ -674,6 +823,7 @@ export class ClusterSystem implements ActorSystem {
     if (this.epoch !== null && epoch !== this.epoch) {
       // Redis came back empty: its logs start again, and our users must be registered again.
       this.epoch = epoch;
+      if (wasDegraded) this.hooks.onHealth?.(false, 0);
       for (const room of this.replica.rooms.values()) room.pos = '0-0';
       this.replica.forgetWritten();
       this.inboxPos = '0-0';
@@ -687,6 +837,7 @@ export class ClusterSystem implements ActorSystem {
     if (!wasDegraded) return;
     const missed = await trimmedPast(this.redis, this.replica.rooms);
     for (const room of missed) this.toldMissed.add(room);
+    this.hooks.onHealth?.(false, missed.length);
     this.replica.notify(this.replica.everyLocal(), { code: 'recovered', missed });
     this.scheduleFlush();
   }

@@ -8,7 +8,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import * as Comlink from 'comlink';
 import { nodeEndpoint } from '../runtime/comlink-node.js';
-import type { ActorSystem, SystemFactory, SystemHooks } from '../runtime/system.js';
+import { quietEvents, type ActorSystem, type SystemEvents, type SystemFactory, type SystemHooks } from '../runtime/system.js';
+import type { ClusterSample, SystemSample } from '../model/samples.js';
 import type { ConnId, Effect, Envelope, MemberRecord } from '../model/messages.js';
 import type { ClusterOptions } from './redis-system.js';
 
@@ -16,17 +17,30 @@ export interface ClusterApi {
   send(batch: Envelope[]): void;
   setOpen(n: number): void;
   restore(records: MemberRecord[]): Promise<void>;
+  /** Its counts for /metrics (see ClusterSystem.clusterSample). */
+  sample(): Promise<ClusterSample>;
   close(): Promise<void>;
 }
 
-export type ClusterPush = { t: 'effects'; effects: Effect[] } | { t: 'status'; completed: number; elsewhere: number };
+/** What the cluster Worker sends the gateway unasked, on its MessagePort. */
+export type ClusterPush =
+  | { t: 'effects'; effects: Effect[] }
+  /** `degraded`: why the node does not serve as it should (Redis unreachable), or null. */
+  | { t: 'status'; completed: number; elsewhere: number; degraded: string | null }
+  /** Redis became unreachable (degraded), or reachable again; for the operator's log. */
+  | { t: 'health'; degraded: boolean; missed: number }
+  /** A store command failed; for the operator's log. */
+  | { t: 'problem'; message: string };
+
+/** How long a scrape waits for the cluster Worker's sample before reporting without it. */
+const SAMPLE_WAIT_MS = 2000;
 
 const WORKER_FILE = new URL('./cluster.worker.js', import.meta.url);
 
 export const clusterSystem =
-  (options: ClusterOptions): SystemFactory =>
+  (options: ClusterOptions, events: SystemEvents = quietEvents): SystemFactory =>
   (hooks) =>
-    new RemoteCluster({ ...options, node: options.node ?? randomBytes(6).toString('hex') }, hooks);
+    new RemoteCluster({ ...options, node: options.node ?? randomBytes(6).toString('hex') }, hooks, events);
 
 export class RemoteCluster implements ActorSystem {
   restarts = 0;
@@ -38,12 +52,15 @@ export class RemoteCluster implements ActorSystem {
   private sent = 0;
   private completed = 0;
   private elsewhere = 0;
+  /** What the Worker last said of Redis (see ClusterSystem.degradedWhy); until its first word, not serving. */
+  private degraded: string | null = 'not connected to redis yet';
   private closing = false;
   private readonly loadTimer: NodeJS.Timeout;
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly hooks: SystemHooks,
+    private readonly events: SystemEvents = quietEvents,
   ) {
     this.start();
     this.loadTimer = setInterval(() => void this.api.setOpen(hooks.openHere()), 250);
@@ -60,6 +77,10 @@ export class RemoteCluster implements ActorSystem {
     return this.elsewhere;
   }
 
+  health(): string | null {
+    return this.degraded;
+  }
+
   send(env: Envelope): void {
     this.queued.push(env);
     this.sent++;
@@ -72,6 +93,15 @@ export class RemoteCluster implements ActorSystem {
         void this.api.send(batch);
       });
     }
+  }
+
+  /** The Worker's counts; while it does not answer (restarting, stuck), none but the restarts. */
+  async sample(): Promise<SystemSample> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), SAMPLE_WAIT_MS)));
+    const cluster = await Promise.race([this.api.sample().catch(() => null), late]);
+    clearTimeout(timer);
+    return { rooms: cluster?.rooms ?? null, hosts: [], dropped: 0, cluster };
   }
 
   /** Ends the cluster Worker as a crash would (tests). */
@@ -118,17 +148,21 @@ export class RemoteCluster implements ActorSystem {
     void this.api.setOpen(this.hooks.openHere());
     port1.on('message', (m: ClusterPush) => {
       if (m.t === 'effects') this.hooks.onEffects(m.effects);
+      else if (m.t === 'health') this.events.health(m.degraded, m.missed);
+      else if (m.t === 'problem') this.events.storeFailed(m.message);
       else {
         this.completed = m.completed;
         this.elsewhere = m.elsewhere;
+        this.degraded = m.degraded;
         this.hooks.onEffects([]); // the backlog may have drained with no effect to show for it
       }
     });
-    this.worker.on('error', (err) => console.error(`node-chat: cluster worker error: ${err.message}`));
-    this.worker.on('exit', () => {
+    let error = '';
+    this.worker.on('error', (err) => (error = `: ${err.message}`));
+    this.worker.on('exit', (code) => {
       if (this.closing) return;
       this.restarts++;
-      console.error('node-chat: cluster worker died; restarting it');
+      this.events.restarted('cluster worker', `exited with code ${code}${error}`);
       this.port.close();
       // Waiting when the Worker died, with nothing of theirs still queued here: their answer is lost.
       const queued = new Set(this.queued.map((env) => env.msg.conn));

@@ -213,13 +213,47 @@ export class Replica {
         this.deliver(this.all(room), -1, { k: 'renamed', ...stamp, from: e.o, nick: e.n, once: `r${e.g}|${e.n}` });
         if (conn >= 0 && e.s) this.effects.push({ t: 'settled', conn });
         return;
+      case 'mode':
+        this.deliver(this.all(room), -1, { k: 'modeChanged', ...stamp, nick: e.n, changes: e.c });
+        if (conn >= 0 && e.s) this.effects.push({ t: 'settled', conn }); // a mode change is a barrier
+        return;
+      case 'kick':
+        return this.kicked(roomName, room, conn, e, stamp);
     }
+  }
+
+  /** Everyone in the room hears it, the kicked member too; then that member is out (on its node). */
+  private kicked(roomName: string, room: Followed, conn: ConnId, e: Extract<LogEvent, { t: 'kick' }>, stamp: { room: string; id: string; at: number }): void {
+    const why = e.r ? { reason: e.r } : {};
+    this.deliver(this.all(room), -1, { k: 'kicked', ...stamp, by: e.by, nick: e.n, ...why });
+    if (conn >= 0 && room.members.delete(conn)) {
+      this.deliver(Int32Array.of(conn), -1, { k: 'notice', notice: { code: 'kicked', room: roomName, by: e.by, ...why } });
+      room.list.remove(conn);
+      const local = this.locals.get(conn);
+      if (local) local.rooms = local.rooms.filter((r) => r !== roomName);
+      this.effects.push({ t: 'placed', conn, room: roomName, present: false });
+    }
+    const kicker = e.s ? localConn(e.k, this.node) : -1;
+    if (kicker >= 0) this.effects.push({ t: 'settled', conn: kicker });
+    if (room.members.size === 0 && room.expected === 0) this.unfollow(roomName);
   }
 
   applyInbox(id: string, e: InboxEvent): void {
     const conn = localConn(e.to, this.node);
     const local = this.locals.get(conn);
-    if (conn >= 0 && local) this.deliver(Int32Array.of(conn), -1, { k: 'private', id, at: idTime(id), from: e.f, to: local.nick, text: e.x, ...(e.no ? { notice: true } : {}) });
+    if (conn < 0 || !local) return;
+    const me = Int32Array.of(conn);
+    switch (e.t) {
+      case 'priv':
+        return this.deliver(me, -1, { k: 'private', id, at: idTime(id), from: e.f, to: local.nick, text: e.x, ...(e.no ? { notice: true } : {}) });
+      case 'inv':
+        return this.deliver(me, -1, { k: 'invited', room: e.r, by: e.by, nick: local.nick });
+      case 'kill':
+        // As the directory does in one process: told why, then closed; its rooms hear the reason as its quit.
+        this.deliver(me, -1, { k: 'notice', notice: { code: 'killed', by: e.by, reason: e.r } });
+        this.effects.push({ t: 'close', conn, reason: `Killed by ${e.by}: ${e.r}` });
+        return;
+    }
   }
 
   /** One of ours, back in `room` as Redis's own record says (the cluster Worker restarted). */

@@ -16,15 +16,21 @@
 import type { Redis } from 'ioredis';
 import { LOBBY } from '../model/rooms.js';
 import { keys, PREFIX } from './keys.js';
+import { INVITE_LUA, KICK_LUA, KILL_LUA, MODE_LUA, MODERATION_LUA } from './moderation-lua.js';
+
+const NOT_THERE_VALUE = 'no';
 
 const PRELUDE = `
 local P = '${PREFIX}'
 local LOBBY = '${LOBBY}'
+local NOT_THERE = '${NOT_THERE_VALUE}'
+${MODERATION_LUA}
 local function count(room)
   local n = redis.call('HLEN', P..'members:'..room)
   if n == 0 and room ~= LOBBY then
     redis.call('HDEL', P..'rooms', room)
     redis.call('DEL', P..'topic:'..room)
+    forgetRoom(room)
   else redis.call('HSET', P..'rooms', room, n) end
   return n
 end
@@ -43,16 +49,27 @@ local function register(gid, node, key, nick)
   redis.call('SET', P..'nick:'..key, gid)
   redis.call('HSET', P..'conns:'..node, gid, key..'\\t'..nick)
 end
--- Into one more room: the join event, with the topic the joiner finds there.
+-- Into one more room: the join event, with the topic the joiner finds there. The first to join a
+-- room that did not exist (not the lobby; not a user the store lost coming back) runs it; an
+-- invitation is used up by the join.
 local function enter(gid, room, nick, ev, maxlen)
+  local fresh = room ~= LOBBY and redis.call('HLEN', P..'members:'..room) == 0
+  if fresh then forgetRoom(room) end
   redis.call('HSET', P..'members:'..room, gid, nick)
   -- The order people came in, for /who: a hash keeps none.
   redis.call('ZADD', P..'order:'..room, redis.call('INCR', P..'joins'), gid)
   redis.call('RPUSH', P..'in:'..gid, room)
+  local key = keyOf(gid)
+  if key then redis.call('ZREM', P..'invited:'..room, key) end
+  if fresh and not ev.again then redis.call('SADD', P..'ops:'..room, gid) end
   ev.t, ev.g, ev.n, ev.size, ev.tp = 'join', gid, nick, count(room), topicOf(room)
-  return append(room, ev, maxlen)
+  local id = append(room, ev, maxlen)
+  if fresh then redis.call('HSET', P..'modes:'..room, 'c', string.match(id, '^(%d+)')) end
+  return id
 end
 local function part(gid, room)
+  redis.call('SREM', P..'ops:'..room, gid)
+  redis.call('SREM', P..'voiced:'..room, gid)
   redis.call('HDEL', P..'members:'..room, gid)
   redis.call('ZREM', P..'order:'..room, gid)
   redis.call('LREM', P..'in:'..gid, 0, room)
@@ -123,15 +140,18 @@ end
 const script = (numberOfKeys: number, body: string) => ({ numberOfKeys, lua: PRELUDE + body });
 
 /** What a script answers when the connection is not (or no longer) where the operation needs it: nothing was done. */
-export const NOT_THERE = 'no';
+export const NOT_THERE = NOT_THERE_VALUE;
+/** A script's refusal: `x:` and a Notice code (and, for some, a nickname after another colon). */
+export const REFUSED = 'x:';
 /** ncRename's answer for a user in no room: renamed, with nobody to tell. */
 export const IN_NO_ROOM = 'none';
 
 export const SCRIPTS = {
   /**
    * ARGV: gid seq node rooms(comma-separated) key nick again maxlen → the joins' log ids, comma-separated,
-   * IN_NO_ROOM when it joined none, or nil when the name is taken. A telnet claim enters the lobby, an
-   * IRC one no room; `again` (1) registers a user the store lost back into its rooms.
+   * IN_NO_ROOM when it joined none, `x:joinRefused:WHY` when registered but turned away by the room (a
+   * ban in the lobby), or nil when the name is taken. A telnet claim enters the lobby, an IRC one no
+   * room; `again` (1) registers a user the store lost back into its rooms (no room refuses that).
    */
   ncEnter: script(
     0,
@@ -142,27 +162,35 @@ if earlier then if earlier == '' then return false end return earlier end
 local owner = redis.call('GET', P..'nick:'..key)
 if owner and owner ~= gid then return done(gid, seq, nil) end
 register(gid, node, key, nick)
-local ids = {}
+local ids, why = {}, nil
 for room in string.gmatch(rooms, '[^,]+') do
   if not member(gid, room) then
-    local ev = {}
-    if again == '1' then ev.again = 1 else ev.claim = 1 end
-    ids[#ids + 1] = enter(gid, room, nick, ev, maxlen)
+    local ev, no = {}, nil
+    if again == '1' then ev.again = 1 else ev.claim = 1; no = refusal(room, gid, key, '', '', false) end
+    if no then why = why or no
+    else ids[#ids + 1] = enter(gid, room, nick, ev, maxlen) end
   end
 end
+if #ids == 0 and why then return done(gid, seq, '${REFUSED}joinRefused:'..why) end
 if #ids == 0 then return done(gid, seq, '${IN_NO_ROOM}') end
 return done(gid, seq, table.concat(ids, ','))
 `,
   ),
-  /** ARGV: gid seq node room maxlen → the join's log id, or NOT_THERE (not registered, or in the room already). */
+  /**
+   * ARGV: gid seq node room key oper maxlen → the join's log id, `x:joinRefused:WHY` (a ban, +i, +k,
+   * +l: see refusal), or NOT_THERE (not registered, or in the room already). `key`: the one given
+   * ('' none); `oper`: a server operator's nickname ('' none), whom nothing refuses.
+   */
   ncJoin: script(
     0,
     `
-local gid, seq, node, room, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local gid, seq, node, room, given, oper, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
 local info = redis.call('HGET', P..'conns:'..node, gid)
 if not info or member(gid, room) then return done(gid, seq, '${NOT_THERE}') end
+local why = refusal(room, gid, string.match(info, '^([^\\t]*)'), given, oper, false)
+if why then return done(gid, seq, '${REFUSED}joinRefused:'..why) end
 return done(gid, seq, enter(gid, room, string.match(info, '\\t(.*)$'), {}, maxlen))
 `,
   ),
@@ -181,15 +209,21 @@ if reason ~= '' then ev.r = reason end
 return done(gid, seq, append(room, ev, maxlen))
 `,
   ),
-  /** ARGV: gid seq from to maxlen → "joinId,leaveId" (the join in `to`, the leave in `from`), or NOT_THERE when not in `from` (or in `to` already). */
+  /**
+   * ARGV: gid seq from to key oper maxlen → "joinId,leaveId" (the join in `to`, the leave in `from`),
+   * `x:joinRefused:WHY` when `to` turns the user away (checked before it leaves `from`, so it stays
+   * there), or NOT_THERE when not in `from` (or in `to` already). `key`, `oper`: as for ncJoin.
+   */
   ncMove: script(
     0,
     `
-local gid, seq, from, to, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local gid, seq, from, to, given, oper, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
 local nick = redis.call('HGET', P..'members:'..from, gid)
 if not nick or member(gid, to) then return done(gid, seq, '${NOT_THERE}') end
+local why = refusal(to, gid, keyOf(gid), given, oper, false)
+if why then return done(gid, seq, '${REFUSED}joinRefused:'..why) end
 part(gid, from)
 local left = append(from, {t='leave', g=gid, n=nick, to=to}, maxlen)
 return done(gid, seq, enter(gid, to, nick, {moved=1}, maxlen)..','..left)
@@ -240,7 +274,10 @@ if #written == 0 then return done(gid, seq, '${IN_NO_ROOM}') end
 return done(gid, seq, table.concat(written, ','))
 `,
   ),
-  /** ARGV: gid seq room event-json maxlen → log id, or NOT_THERE when not a member: a chat line or action, logged once. */
+  /**
+   * ARGV: gid seq room event-json maxlen → log id, `x:cannotSpeak` (a moderated room and no voice, or
+   * banned), or NOT_THERE when not a member: a chat line or action, logged once.
+   */
   ncSay: script(
     0,
     `
@@ -248,18 +285,23 @@ local gid, seq, room, json, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
 if not member(gid, room) then return done(gid, seq, '${NOT_THERE}') end
+if not maySpeak(room, gid) then return done(gid, seq, '${REFUSED}cannotSpeak') end
 return done(gid, seq, redis.call('XADD', P..'log:'..room, 'MAXLEN', '~', maxlen, '*', 'e', json))
 `,
   ),
-  /** ARGV: gid seq room text maxlen → log id, or NOT_THERE when not a member: the room's new topic. */
+  /**
+   * ARGV: gid seq room text oper maxlen → log id, `x:notOperator` (+t, and the setter neither a room
+   * nor a server operator), or NOT_THERE when not a member: the room's new topic.
+   */
   ncTopic: script(
     0,
     `
-local gid, seq, room, text, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local gid, seq, room, text, oper, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
 local nick = redis.call('HGET', P..'members:'..room, gid)
 if not nick then return done(gid, seq, '${NOT_THERE}') end
+if oper == '' and flag(room, 't') and not isOp(room, gid) then return done(gid, seq, '${REFUSED}notOperator') end
 local id = append(room, {t='topic', g=gid, n=nick, x=text}, maxlen)
 redis.call('HSET', P..'topic:'..room, 'x', text, 'n', nick, 'at', string.match(id, '^(%d+)'))
 return done(gid, seq, id)
@@ -292,6 +334,14 @@ redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.enc
 return done(gid, seq, nick)
 `,
   ),
+  /** Room mode changes (see MODE_LUA in moderation-lua.ts). */
+  ncMode: script(0, MODE_LUA),
+  /** A kick (see KICK_LUA). */
+  ncKick: script(0, KICK_LUA),
+  /** An invitation, recorded and handed on (see INVITE_LUA). */
+  ncInvite: script(0, INVITE_LUA),
+  /** A server operator's kill, handed on to the target's node (see KILL_LUA). */
+  ncKill: script(0, KILL_LUA),
   /** ARGV: node maxlen → how many of its users were announced gone (0 if it is alive or already reaped). */
   ncReap: script(
     0,

@@ -37,7 +37,16 @@ export interface Framer {
 export interface Codec {
   readonly protocol: string;
   render(event: ChatEvent): string;
+  /**
+   * How this codec's text (and its session's answers) becomes bytes on the wire, when that is
+   * not plain UTF-8: IRC over WebSocket frames each line as a message. Called once per render,
+   * so the framing is shared by every recipient of the codec, as the text is.
+   */
+  encode?(text: string): Buffer;
 }
+
+/** `text` from a session or codec as its transport sends it (see Codec.encode). */
+export const encoded = (codec: Codec, text: string): Buffer => (codec.encode === undefined ? Buffer.from(text, 'utf8') : codec.encode(text));
 
 /** What the actors last said about the connection a line came from. */
 export interface Sender {

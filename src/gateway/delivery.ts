@@ -6,7 +6,7 @@
 
 import type { ChatEvent } from '../model/events.js';
 import type { ConnId, Effect } from '../model/messages.js';
-import type { Codec } from '../edges/edge.js';
+import { encoded, type Codec } from '../edges/edge.js';
 import type { Connection } from './connection.js';
 
 export type DeliverEffect = Extract<Effect, { t: 'deliver' }>;
@@ -53,7 +53,7 @@ class Rendered {
   for(codec: Codec): Buffer {
     if (codec === this.codec) return this.bytes!;
     if (codec === this.codec2) return this.bytes2!;
-    const bytes = (): Buffer => Buffer.from(codec.render(this.event), 'utf8');
+    const bytes = (): Buffer => encoded(codec, codec.render(this.event));
     if (this.codec === null) {
       this.codec = codec;
       return (this.bytes = bytes());
@@ -76,6 +76,8 @@ interface RunBytes {
   starts: number[];
   /** Each event's length in `all`. */
   lengths: number[];
+  /** How many events from each one to the end have bytes in this codec (what a member from there on is counted as receiving). */
+  shown: number[];
 }
 
 export class Delivery {
@@ -106,7 +108,7 @@ export class Delivery {
       const session = conn.session;
       if (to[0] === except && session.echoes !== true) return;
       if ('once' in event && event.once !== undefined && session.seen?.(event.once) === true) return;
-      this.enqueue(conn, Buffer.from(session.renderFor ? session.renderFor(event, conn.nick) : conn.codec.render(event), 'utf8'));
+      this.enqueue(conn, encoded(conn.codec, session.renderFor ? session.renderFor(event, conn.nick) : conn.codec.render(event)), 1);
       return;
     }
     const rendered = new Rendered(event); // once per codec, shared by its recipients
@@ -121,7 +123,7 @@ export class Delivery {
       const conn = conns.get(id);
       if (conn === undefined) continue;
       if (once !== undefined && conn.session.seen?.(once) === true) continue;
-      this.enqueue(conn, rendered.for(conn.codec));
+      this.enqueue(conn, rendered.for(conn.codec), 1);
     }
   }
 
@@ -132,13 +134,19 @@ export class Delivery {
     const lengths: number[] = [];
     let offset = 0;
     for (const e of effects) {
-      const part = Buffer.from(codec.render(e.event), 'utf8');
+      const part = encoded(codec, codec.render(e.event));
       parts.push(part);
       starts.push(offset);
       lengths.push(part.length);
       offset += part.length;
     }
-    return { all: Buffer.concat(parts, offset), starts, lengths };
+    const shown = new Array<number>(effects.length);
+    let n = 0;
+    for (let k = effects.length - 1; k >= 0; k--) {
+      if (lengths[k]! > 0) n++;
+      shown[k] = n;
+    }
+    return { all: Buffer.concat(parts, offset), starts, lengths, shown };
   }
 
   /**
@@ -183,28 +191,33 @@ export class Delivery {
         codec = nextCodec;
         run = next;
       }
-      const { all, starts, lengths } = run!;
+      const { all, starts, lengths, shown } = run!;
       if (!senders.has(id)) {
-        this.enqueue(conn, first === 0 ? all : all.subarray(starts[first]));
+        this.enqueue(conn, first === 0 ? all : all.subarray(starts[first]), shown[first]!);
         continue;
       }
       // A sender gets the stretches of the shared buffer between its own lines, without a copy.
       let stretch = starts[first]!;
+      let own = 0;
       for (let k = first; k < end; k++) {
         if (effects[k]!.except !== id) continue;
+        if (lengths[k]! > 0) own++;
         if (starts[k]! > stretch) this.enqueue(conn, all.subarray(stretch, starts[k]));
         stretch = starts[k]! + lengths[k]!;
       }
       if (stretch < all.length) this.enqueue(conn, all.subarray(stretch));
+      if (!conn.closed && !conn.socket.writableEnded) conn.outEvents += shown[first]! - own;
     }
   }
 
-  enqueue(conn: Connection, bytes: Buffer): void {
+  /** `events`: how many chat events `bytes` carry (0 for answers, pings and farewells), for the counts. */
+  enqueue(conn: Connection, bytes: Buffer, events = 0): void {
     if (bytes.length === 0 || conn.closed || conn.socket.writableEnded) return;
     if (conn.outHeld !== null && this.hold(conn, bytes)) return;
     const out = conn.out;
     out.push(bytes);
     conn.outBytes += bytes.length;
+    conn.outEvents += events;
     if (out.length >= MAX_PARTS) {
       // Recipients of the same broadcasts come here one after another with the same parts: they share one copy.
       const joined = this.gather(out, conn.outBytes);
@@ -287,8 +300,14 @@ export class Delivery {
   writeOut(conn: Connection, cap: number): void {
     if (conn.closed || conn.out.length === 0) return;
     const data = this.gather(conn.out, conn.outBytes);
+    // Counted once per socket per flush, not per recipient of each event.
+    const counts = conn.counts;
+    counts.events += conn.outEvents;
+    counts.bytes += data.length;
+    counts.writes++;
     conn.out.length = 0;
     conn.outBytes = 0;
+    conn.outEvents = 0;
     const socket = conn.socket;
     // write() says false once the socket holds more than its high-water mark: only then is the
     // (not free) writableLength worth reading.

@@ -4,21 +4,27 @@
 // chat decision itself: who receives what comes back from the actors as effects.
 
 import net, { type AddressInfo, type Socket } from 'node:net';
+import tls from 'node:tls';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
-import type { Edge } from '../edges/edge.js';
+import { encoded, type Edge } from '../edges/edge.js';
 import type { ChatEvent, Farewell, HistoryTarget, RoomEvent } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
 import { select, type Kept } from '../model/history.js';
 import { nickKey } from '../model/nicknames.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
-import { Connection, type Held } from './connection.js';
+import { Connection, type Held, type Link } from './connection.js';
 import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
 import { HistoryStore } from './history.js';
+import type { Certificates } from './certificates.js';
+import { Handshakes } from './handshakes.js';
+import { GatewayCounts, kickCause, refuseReason } from './counts.js';
+import { unobserved, type GatewayObserver } from './observer.js';
+import { Operators } from './operators.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
@@ -30,10 +36,31 @@ const REPLAY_PATIENCE_MS = 2000;
 const BACKLOG_HIGH = 50_000;
 const BACKLOG_LOW = 10_000;
 
+/** What a transport other than TCP (WebSocket) tells the gateway about a connection it opened (see Gateway.openLink). */
+export interface Transported {
+  /** Bytes received (for WebSocket: one message). */
+  received(chunk: Uint8Array): void;
+  /** The peer is going (its close, or an error: `error` says which), noted now, so departures keep the order they were seen in. */
+  going(error?: string): void;
+  /** The transport is closed. */
+  closed(): void;
+}
+
 export interface GatewayStats {
   open: number;
   named: number;
   restarts: number;
+  /** TCP connections on the TLS listeners still in their handshake (not yet counted in open). */
+  handshaking: number;
+}
+
+/** Connections open now in one protocol, by where they stand (see Gateway.connectionStates). */
+export interface ConnectionStates {
+  /** Not named yet (at the prompt, or in IRC registration). */
+  registering: number;
+  named: number;
+  /** Ending (quit, kicked, shutting down) or closed with a command still in flight. */
+  closing: number;
 }
 
 export class Gateway {
@@ -43,6 +70,7 @@ export class Gateway {
   private readonly conns = new Map<ConnId, Connection>();
   private readonly mirror = new MemberMirror();
   private readonly perIp = new Map<string, number>();
+  private readonly handshakes = new Handshakes();
   private readonly out: Delivery;
   /** Newcomers that must choose a nickname in time (see config registerTimeoutSeconds). */
   private readonly registration: Deadlines;
@@ -71,6 +99,12 @@ export class Gateway {
   private readonly holdAfterRun: Connection[] = [];
   /** The run being gathered must end after this event: a replay waits for it. */
   private cutRun = false;
+  /** Per protocol totals, read by /metrics when scraped (see counts.ts). */
+  readonly counts = new GatewayCounts();
+  /** Server operator accounts (`--operators`), checked here: the actors only hear that a connection is one. */
+  private readonly operators: Operators;
+  /** Connections logged in as server operators now. */
+  private opers = 0;
 
   constructor(
     readonly config: Config,
@@ -79,6 +113,8 @@ export class Gateway {
     private readonly edge: Edge,
     /** The clock the flood limit, the registration deadline and the flush pacing read (ms; injected by tests). */
     private readonly now: () => number = () => performance.now(),
+    /** Who is told of listeners, connections and kicks: the operator's log (src/ops/log-events.ts). */
+    readonly observer: GatewayObserver = unobserved,
   ) {
     this.system = system({
       onEffects: (effects) => this.apply(effects),
@@ -95,6 +131,7 @@ export class Gateway {
       const conn = this.conns.get(id);
       if (conn) this.kick(conn, { code: 'registerTimeout', seconds: this.config.registerTimeoutSeconds });
     }, now);
+    this.operators = Operators.fromFile(config.operatorsFile, now);
     this.out = new Delivery(this.conns, config.sendQueue, (conn, bytes) => this.kick(conn, { code: 'slow', bytes }, true), now);
     if (config.pingSeconds > 0) {
       // One sweep for every connection, not a timer each (see Deadlines for what a timer costs).
@@ -121,7 +158,7 @@ export class Gateway {
       const ping = conn.session.ping();
       if (ping === null) continue;
       conn.pingedAt = now;
-      this.out.enqueue(conn, Buffer.from(ping));
+      this.out.enqueue(conn, encoded(conn.codec, ping));
     }
   }
 
@@ -130,9 +167,23 @@ export class Gateway {
     return this.servers[0]!;
   }
 
-  /** Listens for `edge`'s protocol (the constructor's, by default) on `port`; every listener shares the rooms. */
-  listen(port = this.config.port, host = this.config.host, edge = this.edge): Promise<AddressInfo> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, edge));
+  /**
+   * Listens for `edge`'s protocol (the constructor's, by default) on `port`; every listener shares
+   * the rooms. With `secure`, over TLS: a socket becomes a Connection once its handshake is done,
+   * and is an ordinary one from then on (a TLSSocket is a net.Socket).
+   */
+  listen(port = this.config.port, host = this.config.host, edge = this.edge, secure?: Certificates): Promise<AddressInfo> {
+    let server: net.Server;
+    if (secure === undefined) server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, edge));
+    else {
+      const tlsServer = tls.createServer({ ...secure.serverOptions(), noDelay: true }, (socket) => {
+        this.handshakes.secured(socket);
+        this.accept(socket, edge);
+      });
+      tlsServer.on('connection', (raw: Socket) => this.handshaking(raw, edge.protocol));
+      secure.track(tlsServer);
+      server = tlsServer;
+    }
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
@@ -140,14 +191,61 @@ export class Gateway {
       server.listen({ port, host: host || undefined }, () => {
         server.off('error', onError);
         // Accept errors (EMFILE, ENFILE…) are about one new socket, never about the ones we serve.
-        server.on('error', (err) => console.error(`node-chat: ${edge.protocol} listener error: ${err.message}`));
-        resolve(server.address() as AddressInfo);
+        server.on('error', (err) => this.observer.listenerError(`${edge.protocol}${secure ? '-tls' : ''}`, err));
+        const at = server.address() as AddressInfo;
+        this.observer.listening(`${edge.protocol}${secure ? '-tls' : ''}`, at);
+        resolve(at);
       });
     });
   }
 
+  /**
+   * A TCP connection on a TLS listener, before its handshake: it counts against the caps from now
+   * (see Handshakes). Over them, it is closed at once and without a word: saying why would take
+   * the very handshake the caps are there to refuse.
+   */
+  private handshaking(raw: Socket, protocol: string): void {
+    raw.on('error', () => {}); // the TLS socket over it reports, and tlsClientError ends it
+    if (!this.admission(raw.remoteAddress ?? '', protocol).ok) return void raw.destroy();
+    this.handshakes.begin(raw);
+  }
+
+  /** A listener of another transport (the HTTP one): closed with the gateway's own on shutdown. */
+  adopt(server: net.Server): void {
+    this.servers.push(server);
+  }
+
+  /** Whether the server is serving: null, or why not (cluster degraded, shutting down); /healthz says it. */
+  health(): string | null {
+    if (this.stopping) return 'shutting down';
+    return this.system.health?.() ?? null;
+  }
+
   stats(): GatewayStats {
-    return { open: this.open, named: this.mirror.named, restarts: this.system.restarts };
+    return { open: this.open, named: this.mirror.named, restarts: this.system.restarts, handshaking: this.handshakes.count };
+  }
+
+  /** Rooms with at least one member on this node. */
+  get roomsHere(): number {
+    return this.mirror.rooms;
+  }
+
+  /** Connections paused until the actors catch up (see BACKLOG_HIGH). */
+  get backloggedConnections(): number {
+    return this.backlogged.length;
+  }
+
+  /** Every connection still held, by protocol and state: one pass, when /metrics is scraped. */
+  connectionStates(): Map<string, ConnectionStates> {
+    const states = new Map<string, ConnectionStates>();
+    for (const c of this.counts.all()) states.set(c.protocol, { registering: 0, named: 0, closing: 0 });
+    for (const conn of this.conns.values()) {
+      const s = states.get(conn.protocol)!;
+      if (conn.ending || conn.closed) s.closing++;
+      else if (conn.nick !== null) s.named++;
+      else s.registering++;
+    }
+    return states;
   }
 
   /** Bytes the history keeps in this process (estimated: see gateway/history.ts), for /metrics; 0 without one. */
@@ -163,8 +261,9 @@ export class Gateway {
     const closing: Promise<void>[] = [];
     for (const conn of this.conns.values()) {
       if (conn.closed) continue;
+      conn.ends('shutdown');
       closing.push(new Promise((resolve) => conn.socket.once('close', () => resolve())));
-      this.out.enqueue(conn, Buffer.from(conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
+      this.out.enqueue(conn, encoded(conn.codec, conn.session.farewell({ code: 'shutdown' }, this.mirror.nickOf(conn.id) !== null)));
       this.end(conn);
     }
     this.out.flush();
@@ -173,6 +272,7 @@ export class Gateway {
     await Promise.race([Promise.all(closing), deadline]);
     clearTimeout(timer);
     for (const conn of this.conns.values()) conn.socket.destroy();
+    this.handshakes.destroyAll();
     await listenersClosed;
     this.registration.stop();
     await this.system.close();
@@ -180,43 +280,105 @@ export class Gateway {
 
   // --- sockets in ---------------------------------------------------------------------
 
-  private accept(socket: Socket, edge: Edge): void {
-    const address = socket.remoteAddress ?? '';
+  /**
+   * What the caps say of a new connection from `address` (every transport asks before opening
+   * one); a refusal is counted and logged under `protocol`. TLS handshakes in progress count as
+   * the connections they are about to be (see Handshakes).
+   */
+  admission(address: string, protocol: string): Admission {
     const verdict: Admission = this.stopping
       ? { ok: false, why: { code: 'shutdown' } }
-      : admit(this.config, this.open, address, this.perIp.get(address) ?? 0, this.nextId);
+      : admit(this.config, this.open + this.handshakes.count, address, (this.perIp.get(address) ?? 0) + this.handshakes.from(address), this.nextId);
+    if (!verdict.ok) {
+      const reason = refuseReason(verdict.why);
+      this.counts.of(protocol).refused[reason]++;
+      this.observer.refused(protocol, address, reason);
+    }
+    return verdict;
+  }
+
+  private accept(socket: Socket, edge: Edge): void {
+    const address = socket.remoteAddress ?? '';
+    const verdict = this.admission(address, edge.protocol);
     if (!verdict.ok) return this.refuse(socket, edge, verdict.why);
-    const conn = new Connection(this.nextId++, socket, address, edge.open(), this.config.floodBurst);
-    conn.refilledAt = conn.heardAt = this.now();
+    socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
+    const conn = this.connect(socket, address, edge);
+    socket.on('data', (chunk: Buffer) => this.received(conn, chunk));
+    // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
+    // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
+    socket.on('end', () => {
+      conn.ends('peer');
+      this.seeGoing(conn);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      conn.ends('error', err.code ?? err.message);
+      this.seeGoing(conn);
+    });
+    socket.on('close', () => this.onClose(conn));
+    this.greet(conn);
+  }
+
+  /**
+   * A connection on another transport (a WebSocket), admitted already (see admission): the same
+   * edge, caps, throttle, deadlines and delivery as a TCP one. The transport reports to the hooks.
+   */
+  openLink(link: Link, address: string, edge: Edge): Transported {
+    const conn = this.connect(link, address, edge);
+    this.greet(conn);
+    return {
+      received: (chunk) => this.received(conn, chunk),
+      going: (error) => {
+        if (error === undefined) conn.ends('peer');
+        else conn.ends('error', error);
+        this.seeGoing(conn);
+      },
+      closed: () => this.onClose(conn),
+    };
+  }
+
+  private connect(link: Link, address: string, edge: Edge): Connection {
+    const counts = this.counts.of(edge.protocol);
+    const conn = new Connection(this.nextId++, link, address, edge.open(), this.config.floodBurst, counts);
+    conn.openedAt = conn.refilledAt = conn.heardAt = this.now();
+    counts.opened++;
     this.conns.set(conn.id, conn);
     this.open++;
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
-    socket.setKeepAlive(true, this.config.keepAliveSeconds * 1000);
     if (this.config.registerTimeoutSeconds > 0) this.registration.add(conn.id);
     const sink = {
       line: (text: string): boolean => {
         this.onLine(conn, text);
         return !this.holdsTooMuch(conn); // past the cap, the framer keeps the rest unread
       },
-      tooLong: () => this.out.enqueue(conn, Buffer.from(conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null))),
+      tooLong: () => {
+        counts.tooLong++;
+        this.out.enqueue(conn, encoded(conn.codec, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null)));
+      },
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
     };
     conn.sink = sink;
-    socket.on('data', (chunk: Buffer) => {
-      conn.heardAt = this.now(); // anything heard answers a keepalive ping (see keepalive)
-      conn.pingedAt = 0;
-      conn.framer.push(chunk, sink);
-    });
-    // 'end' (the peer's FIN) and 'error' (ECONNRESET, EPIPE…) come in the order the sockets were
-    // read; the 'close' that follows does the cleanup, but libuv runs one turn's closes newest first.
-    socket.on('end', () => this.seeGoing(conn));
-    socket.on('error', () => this.seeGoing(conn));
-    socket.on('close', () => this.onClose(conn));
-    // Written now, not at the next flush: nothing can be queued ahead of it, and during a join
-    // storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
-    const greeting = Buffer.from(conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
+    this.observer.opened(conn);
+    return conn;
+  }
+
+  private received(conn: Connection, chunk: Uint8Array): void {
+    conn.heardAt = this.now(); // anything heard answers a keepalive ping (see keepalive)
+    conn.pingedAt = 0;
+    if (conn.sink !== null) conn.framer.push(chunk, conn.sink);
+  }
+
+  /**
+   * Written now, not at the next flush: nothing can be queued ahead of it, and during a join
+   * storm (when flushes are spaced out) the newcomer would otherwise wait a flush for its prompt.
+   */
+  private greet(conn: Connection): void {
+    const greeting = encoded(conn.codec, conn.session.greeting(this.open - 1 + this.system.openElsewhere()));
     const opening = conn.framer.opening?.();
-    socket.write(opening ? Buffer.concat([opening, greeting]) : greeting);
+    const first = opening ? Buffer.concat([opening, greeting]) : greeting;
+    if (first.length === 0) return;
+    conn.counts.bytes += first.length;
+    conn.counts.writes++;
+    conn.socket.write(first);
   }
 
   /**
@@ -234,6 +396,7 @@ export class Gateway {
   }
 
   private onLine(conn: Connection, text: string): void {
+    conn.counts.lines++;
     // A blank line from a named user asks for nothing and costs no token; at the prompt its edge answers it.
     if (conn.ending || (text.trim() === '' && this.mirror.nickOf(conn.id) !== null)) return;
     if (conn.held.length === 0 && !conn.awaiting && this.takeToken(conn)) this.forward(conn, text);
@@ -283,8 +446,10 @@ export class Gateway {
   private throttle(conn: Connection): void {
     conn.socket.pause();
     const now = this.now();
-    if (conn.throttledSince === 0) conn.throttledSince = now;
-    else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, { code: 'flooding' });
+    if (conn.throttledSince === 0) {
+      conn.throttledSince = now;
+      conn.counts.throttles++;
+    } else if (now - conn.throttledSince > this.config.floodKickSeconds * 1000) return this.kick(conn, { code: 'flooding' });
     if (conn.floodTimer) return;
     const wait = ((1 - conn.tokens) / this.config.floodRate) * 1000;
     conn.floodTimer = setTimeout(() => {
@@ -307,7 +472,7 @@ export class Gateway {
         return;
       }
       const reading = readings[i]!;
-      if ('answer' in reading) this.out.enqueue(conn, Buffer.from(reading.answer));
+      if ('answer' in reading) this.out.enqueue(conn, encoded(conn.codec, reading.answer));
       else this.send(conn, reading.intent);
     }
   }
@@ -333,6 +498,7 @@ export class Gateway {
   private envelope(conn: Connection, intent: Intent): Envelope | null {
     if (intent.kind === 'quit') {
       // Its rooms hear it now, with the reason; the socket closes once its output is written.
+      conn.ends('quit');
       conn.quitReason = intent.reason;
       this.announceDeparture(conn);
       this.end(conn);
@@ -344,12 +510,60 @@ export class Gateway {
     }
     // A room's history goes through the room (see routes.ts): answered here once it settles.
     if (intent.kind === 'history') this.historyAsked.set(conn.id, intent);
-    if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
-      const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
-      this.out.enqueue(conn, Buffer.from(conn.codec.render({ k: 'notice', notice })));
+    if (intent.kind === 'oper') {
+      this.oper(conn, intent.name, intent.password);
       return null;
     }
-    return route(conn.id, this.mirror.nickOf(conn.id), intent);
+    if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
+      const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
+      this.out.enqueue(conn, encoded(conn.codec, conn.codec.render({ k: 'notice', notice })));
+      return null;
+    }
+    return route(conn.id, this.mirror.nickOf(conn.id), intent, conn.oper !== null);
+  }
+
+  /**
+   * A server operator login: checked off the loop (scrypt) while the user's later lines wait, as
+   * behind any barrier. Failures are logged with the address, never with the password.
+   */
+  private oper(conn: Connection, name: string, password: string): void {
+    conn.awaiting = true;
+    conn.socket.pause();
+    this.operators.check(name, password, conn.address).then(
+      (result) => {
+        if (result.ok && conn.oper === null) this.opers++;
+        if (result.ok) conn.oper = name;
+        this.observer.operLogin(conn, name.slice(0, 32), result.ok ? 'accepted' : result.tooFast ? 'too_soon' : 'failed');
+        this.tell(conn, { k: 'notice', notice: result.tooFast ? { code: 'oper', ok: false, tooFast: true } : { code: 'oper', ok: result.ok } });
+        this.settle(conn.id);
+      },
+      () => this.settle(conn.id),
+    );
+  }
+
+  /**
+   * What a lookup found, with what only the gateway knows of the users connected here: which are
+   * server operators (IRC 313, WHO's `*`), and for a server operator asking, their addresses.
+   * Only while some server operator is logged in: otherwise a lookup costs no scan.
+   */
+  private withOperators(event: Extract<ChatEvent, { k: 'users' }>, to: Int32Array): ChatEvent {
+    if (event.ask.startsWith('whowas')) return event; // past names: nobody connected now
+    const asker = to.length === 1 ? this.conns.get(to[0]!) : undefined;
+    const byNick = new Map<string, Connection>();
+    for (const c of this.conns.values()) if (c.nick !== null) byNick.set(c.nick, c);
+    const users = event.users.map((u) => {
+      const c = byNick.get(u.nick);
+      if (c === undefined) return u;
+      return { ...u, ...(c.oper !== null ? { oper: true } : {}), ...(asker?.oper ? { address: c.address } : {}) };
+    });
+    return { ...event, users };
+  }
+
+  /** An event for this connection alone, as its session renders one. */
+  private tell(conn: Connection, event: ChatEvent): void {
+    if (conn.closed) return;
+    const text = conn.session.renderFor ? conn.session.renderFor(event, conn.nick) : conn.codec.render(event);
+    this.out.enqueue(conn, encoded(conn.codec, text));
   }
 
   private releaseBacklog(): void {
@@ -364,6 +578,7 @@ export class Gateway {
   private onClose(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
+    if (conn.oper !== null) this.opers--;
     conn.clearTimers();
     this.registration.delete(conn.id);
     this.open--;
@@ -372,6 +587,10 @@ export class Gateway {
     else this.perIp.delete(conn.address);
     conn.out.length = 0;
     conn.outBytes = 0;
+    conn.outEvents = 0;
+    conn.ends('peer'); // closed with no FIN or error seen first (destroyed by us after a grace)
+    conn.counts.closed[conn.closeReason!]++;
+    this.observer.closed(conn, conn.closeReason!, { seconds: (this.now() - conn.openedAt) / 1000, ...(conn.closeError !== undefined ? { error: conn.closeError } : {}) });
     this.seeGoing(conn);
     if (conn.awaiting) return; // it departs once its barrier settles
     this.closing.push(conn);
@@ -456,6 +675,7 @@ export class Gateway {
       }
       this.cutRun = false;
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
+      if (e.event.k === 'users' && this.opers > 0 && run.length === 1) e.event = this.withOperators(e.event, e.to);
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
@@ -595,12 +815,6 @@ export class Gateway {
     this.replays = keep;
   }
 
-  /** An event for one connection, rendered for it. */
-  private tell(conn: Connection, event: ChatEvent): void {
-    const text = conn.session.renderFor ? conn.session.renderFor(event, conn.nick) : conn.codec.render(event);
-    this.out.enqueue(conn, Buffer.from(text, 'utf8'));
-  }
-
   /** CHATHISTORY and /history, answered from the history this process keeps. */
   private answerHistory(conn: Connection, intent: Extract<Intent, { kind: 'history' | 'historyTargets' }>): void {
     const history = this.history;
@@ -643,7 +857,10 @@ export class Gateway {
       case 'named': {
         this.mirror.setNick(e.conn, e.nick);
         const conn = this.conns.get(e.conn);
-        if (conn) conn.nick = e.nick;
+        if (conn) {
+          conn.nick = e.nick;
+          if (e.nick !== null) conn.lastNick = e.nick;
+        }
         if (e.nick !== null) this.registration.delete(e.conn);
         break;
       }
@@ -655,9 +872,19 @@ export class Gateway {
         break;
       case 'close': {
         const conn = this.conns.get(e.conn);
-        if (conn) this.end(conn);
+        if (!conn) break;
+        conn.ends(e.reason !== undefined ? 'killed' : 'server');
+        if (e.reason !== undefined && !conn.departed) {
+          // Put out by someone else (a server operator's kill): its rooms hear why, now.
+          conn.quitReason = e.reason;
+          this.announceDeparture(conn);
+        }
+        this.end(conn);
         break;
       }
+      case 'roomState':
+        this.mirror.setState(e.room, e.state);
+        break;
     }
   }
 
@@ -683,15 +910,23 @@ export class Gateway {
   /** Disconnect with a reason: the user sees why, the room sees an ordinary leave. */
   private kick(conn: Connection, why: Farewell, slow = false): void {
     if (conn.closed || conn.ending) return;
+    const cause = kickCause(why);
+    if (cause !== null) {
+      conn.ends(cause);
+      this.observer.kicked(conn, cause);
+    }
     if (slow) {
       // It is not reading: the notice is best-effort, and nothing more is queued behind it.
-      conn.socket.write(conn.session.farewell(why, true));
+      const notice = encoded(conn.codec, conn.session.farewell(why, true));
+      conn.counts.bytes += notice.length;
+      conn.counts.writes++;
+      conn.socket.write(notice);
       conn.ending = true;
       conn.socket.destroySoon();
       setTimeout(() => conn.socket.destroy(), 1000).unref();
       return;
     }
-    this.out.enqueue(conn, Buffer.from(conn.session.farewell(why, this.mirror.nickOf(conn.id) !== null)));
+    this.out.enqueue(conn, encoded(conn.codec, conn.session.farewell(why, this.mirror.nickOf(conn.id) !== null)));
     this.end(conn);
   }
 

@@ -6,6 +6,7 @@
 import type { ConnId } from '../model/messages.js';
 import type { Snapshot } from '../runtime/host.js';
 import type { Topic } from '../actors/room.js';
+import type { RoomState } from '../model/moderation.js';
 
 interface Known {
   nick: string | null;
@@ -24,6 +25,7 @@ export class MemberMirror {
   /** Local members per room, so a room's topic is forgotten when the last of them leaves. */
   private readonly counts = new Map<string, number>();
   private readonly topics = new Map<string, Topic>();
+  private readonly states = new Map<string, RoomState>();
   private joins = 0;
 
   get(conn: ConnId): Readonly<Known> | undefined {
@@ -61,12 +63,23 @@ export class MemberMirror {
       else {
         this.counts.delete(room);
         this.topics.delete(room);
+        this.states.delete(room);
       }
     });
   }
 
   setTopic(room: string, topic: Topic): void {
     if (this.counts.has(room)) this.topics.set(room, topic);
+  }
+
+  /** Rooms with at least one member here (for stats). */
+  get rooms(): number {
+    return this.counts.size;
+  }
+
+  /** A room's moderation as it last announced it (it comes before the join that makes a room, so kept whatever the count). */
+  setState(room: string, state: RoomState): void {
+    this.states.set(room, state);
   }
 
   /** Named connections (for stats). */
@@ -83,7 +96,8 @@ export class MemberMirror {
       if (k.nick !== null) members.push({ conn, nick: k.nick, rooms: [...k.rooms], since: [...k.since] });
       else if (k.rooms.length > 0) members.push({ conn, nick: k.last, rooms: [...k.rooms], since: [...k.since], released: true });
     }
-    return { members, topics: [...this.topics] };
+    for (const room of this.states.keys()) if (!this.counts.has(room)) this.states.delete(room); // announced by a room nobody stayed in
+    return { members, topics: [...this.topics], states: [...this.states] };
   }
 
   private update(conn: ConnId, change: (k: Known) => void): void {

@@ -5,6 +5,7 @@
 import type { NickProblem } from './nicknames.js';
 import type { Profile } from './intents.js';
 import type { Kept } from './history.js';
+import type { Ban, JoinRefusal, ModeChange, RoomModes } from './moderation.js';
 
 /**
  * A room event's id: unique within its room, ordered as the room's events are. `<ms>-<n>`, the
@@ -42,6 +43,18 @@ export type ChatEvent =
   /** A member went away (with `text`) or came back; not part of the room's history. */
   | { k: 'awayChanged'; room: string; nick: string; text?: string; once: Once }
   | (InRoom & { k: 'topicSet'; nick: string; text: string })
+  /** `nick` changed the room's modes or its members' status: the changes that took effect, in order. */
+  | (InRoom & { k: 'modeChanged'; nick: string; changes: ModeChange[] })
+  /** `by` put `nick` out of the room (to everyone in it, `nick` included). */
+  | (InRoom & { k: 'kicked'; by: string; nick: string; reason?: string })
+  /** To one user who asked: the room's settings (`member`: the asker is in it, so it may see the key). */
+  | { k: 'modes'; room: string; modes: RoomModes; created: number; member: boolean }
+  /** To one user who asked: the room's bans. */
+  | { k: 'bans'; room: string; bans: Ban[] }
+  /** To the user `by` invited into `room`. */
+  | { k: 'invited'; room: string; by: string; nick: string }
+  /** To the inviter, once the invitation was handed on. */
+  | { k: 'inviteSent'; room: string; nick: string }
   /** To a user whose first nickname was accepted (before its first room's join, if it enters one). */
   | { k: 'welcome'; nick: string; users?: number; rooms?: number }
   /** To one user who asked: how many users and rooms there are. */
@@ -57,7 +70,7 @@ export type ChatEvent =
   /** To one member who asked: the room has no topic. */
   | { k: 'noTopic'; room: string }
   /** To one member who asked: who is in the room, in the order they came. */
-  | { k: 'members'; room: string; nicks: string[] }
+  | { k: 'members'; room: string; nicks: string[]; marks?: string[] }
   /** To one user who asked: every room with its member count, in no particular order. */
   | { k: 'rooms'; rooms: Array<[room: string, count: number]> }
   /** To the addressee of a private message. */
@@ -113,7 +126,33 @@ export type Notice =
   /** Cluster: while this node was away someone else took the user's nickname. */
   | { code: 'nickLost'; nick: string }
   /** The user is now marked away (`away`), or back. */
-  | { code: 'away'; away: boolean };
+  | { code: 'away'; away: boolean }
+  /** Only the room's operators (or a server operator) may do that. */
+  | { code: 'notOperator'; room: string }
+  /** The asker is not in the room it asked about. */
+  | { code: 'notInRoom'; room: string }
+  /** The room does not exist (nobody is in it). */
+  | { code: 'noSuchRoom'; room: string }
+  /** `nick` is not in the room. */
+  | { code: 'notMember'; room: string; nick: string }
+  /** `nick` is in the room already (an invitation). */
+  | { code: 'alreadyMember'; room: string; nick: string }
+  /** The room turned the join away. */
+  | { code: 'joinRefused'; room: string; why: JoinRefusal }
+  /** The room is moderated (or the speaker banned): the line was not sent. */
+  | { code: 'cannotSpeak'; room: string }
+  /** No such room mode letter. */
+  | { code: 'unknownMode'; mode: string }
+  /** The room holds as many bans as it may. */
+  | { code: 'banListFull'; room: string }
+  /** To the member kicked: it is out of `room`. */
+  | { code: 'kicked'; room: string; by: string; reason?: string }
+  /** A server operator login: accepted, refused, or refused unchecked (`tooFast`: after a failure, wait). */
+  | { code: 'oper'; ok: boolean; tooFast?: boolean }
+  /** Only server operators may do that. */
+  | { code: 'notOper' }
+  /** A server operator disconnects this user. */
+  | { code: 'killed'; by: string; reason: string };
 
 /**
  * The same value on every copy of one happening announced in several rooms (a quit, a rename,
@@ -127,6 +166,12 @@ export interface UserInfo {
   profile?: Profile;
   /** The rooms it is in, in the order joined (for a past name: none). */
   rooms: string[];
+  /** Its status in each of `rooms` (same order): '@' operator, '+' voiced, '@+' both, '' neither. */
+  marks?: string[];
+  /** The address it connects from: for server operators' eyes only (filled in by the gateway). */
+  address?: string;
+  /** Whether it is a server operator. */
+  oper?: boolean;
   away?: string;
   /** Server time it took the name (a past name: when it gave it up). */
   since: number;

@@ -2,6 +2,7 @@
 // these; the actors (or the cluster adapter) carry them out and never see command text.
 
 import type { HistorySelect } from './history.js';
+import type { ModeChange } from './moderation.js';
 
 export type Intent =
   /** The first nickname (telnet: the line at the prompt); `enter`: the room it starts in (none for IRC). */
@@ -9,15 +10,24 @@ export type Intent =
   /** `notice`: a line nobody should answer automatically (IRC NOTICE); telnet shows it as any line. */
   | { kind: 'say'; room: string; text: string; notice?: boolean }
   | { kind: 'act'; room: string; text: string }
-  /** Join `room` and stay in the others (IRC JOIN). */
-  | { kind: 'join'; room: string }
+  /** Join `room` and stay in the others (IRC JOIN); `key`: the room's password, if it has one. */
+  | { kind: 'join'; room: string; key?: string }
   /** Leave `room` and stay in the chat (IRC PART). */
   | { kind: 'part'; room: string; reason?: string }
   /** Leave `from` for `to` in one step (telnet /join, /leave: one current room). */
-  | { kind: 'move'; from: string; to: string }
+  | { kind: 'move'; from: string; to: string; key?: string }
+  /** Change the room's modes or members' status; no changes: ask for the modes; `+b` alone: ask for the bans. */
+  | { kind: 'mode'; room: string; changes: ModeChange[] }
+  | { kind: 'kick'; room: string; nick: string; reason?: string }
+  | { kind: 'invite'; room: string; nick: string }
+  /** Log in as a server operator (checked by the gateway against the operators file). */
+  | { kind: 'oper'; name: string; password: string }
+  /** A server operator disconnects a user. */
+  | { kind: 'kill'; nick: string; reason: string }
   | { kind: 'rename'; nick: string }
   | { kind: 'private'; target: string; text: string; notice?: boolean }
-  | { kind: 'who'; room: string }
+  /** `ifMember`: answered only if the asker is in the room (the NAMES after a join, which may have been refused). */
+  | { kind: 'who'; room: string; ifMember?: boolean }
   | { kind: 'rooms' }
   /** Without `text`, a question; with it, a new topic. */
   | { kind: 'topic'; room: string; text?: string }

@@ -5,6 +5,7 @@
 import type { ChatEvent } from './events.js';
 import type { Profile } from './intents.js';
 import type { HistorySelect } from './history.js';
+import type { ModeChange, RoomState } from './moderation.js';
 
 /** A connection, numbered by the gateway that owns its socket. */
 export type ConnId = number;
@@ -31,19 +32,33 @@ export type DirectoryMsg =
   | { t: 'located'; conn: ConnId; room: string; present: boolean }
   | { t: 'rooms'; conn: ConnId }
   /** The named user is gone (`reason`: the one its /quit gave); the name is free again. */
-  | { t: 'release'; conn: ConnId; reason?: string };
+  | { t: 'release'; conn: ConnId; reason?: string }
+  /** A room hands on `by`'s invitation of `nick` (the room has recorded it). */
+  | { t: 'invite'; conn: ConnId; room: string; by: string; nick: string }
+  /** A member's status in a room changed ('@', '+', '@+' or ''), for WHO and WHOIS. */
+  | { t: 'status'; conn: ConnId; room: string; mark: string }
+  /** A server operator (`oper`, vouched for by the gateway) disconnects `nick`. */
+  | { t: 'kill'; conn: ConnId; nick: string; reason: string; oper: boolean };
 
 /** Messages a room actor understands. */
 export type RoomMsg =
-  /** `moved`: from another room in one step (a telnet /join), rather than a join on its own. */
-  | { t: 'join'; conn: ConnId; nick: string; moved?: boolean }
+  /**
+   * `moved`: from another room in one step (a telnet /join), rather than a join on its own; `from`:
+   * that room, where a refused move goes back to; `back`: such a return (only a ban stops it).
+   * `oper`: a server operator (its nickname), whom no mode stops.
+   */
+  | { t: 'join'; conn: ConnId; nick: string; moved?: boolean; key?: string; oper?: string; from?: string; back?: boolean }
   | { t: 'say'; conn: ConnId; text: string; notice?: boolean }
   | { t: 'act'; conn: ConnId; text: string }
-  | { t: 'who'; conn: ConnId }
-  | { t: 'topic'; conn: ConnId; text?: string }
+  | { t: 'who'; conn: ConnId; ifMember?: boolean }
+  /** `oper` on these: the asker is a server operator, with its nickname (it may be in no room). */
+  | { t: 'topic'; conn: ConnId; text?: string; oper?: string }
+  | { t: 'mode'; conn: ConnId; changes: ModeChange[]; oper?: string }
+  | { t: 'kick'; conn: ConnId; nick: string; reason?: string; oper?: string }
+  | { t: 'invite'; conn: ConnId; nick: string; oper?: string }
   | { t: 'part'; conn: ConnId; reason?: string }
   /** Leave this room for `to` (which then settles). */
-  | { t: 'move'; conn: ConnId; to: string }
+  | { t: 'move'; conn: ConnId; to: string; key?: string; oper?: string }
   /**
    * The directory renamed a member. `from` travels with it: a room rebuilt after a crash may
    * already know the new name. `settle`: this room settles the rename (one of the user's rooms).
@@ -82,8 +97,10 @@ export type Effect =
   | { t: 'placed'; conn: ConnId; room: string; present: boolean }
   /** A barrier of this connection has been fully handled: its next line may go. */
   | { t: 'settled'; conn: ConnId }
-  /** Close the connection once what is queued for it has been written. */
-  | { t: 'close'; conn: ConnId };
+  /** Close the connection once what is queued for it has been written (`reason`: what its rooms hear). */
+  | { t: 'close'; conn: ConnId; reason?: string }
+  /** A room's moderation changed: the gateway keeps the last one, to rebuild the room after a crash. */
+  | { t: 'roomState'; room: string; state: RoomState };
 
 /** One connection as the gateway last heard from the actors: what a restarted host is rebuilt from. */
 export interface MemberRecord {

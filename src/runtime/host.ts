@@ -10,17 +10,23 @@ import { Directory } from '../actors/directory.js';
 import type { Outbox } from '../actors/outbox.js';
 import { RoomActor, type Topic } from '../actors/room.js';
 import { hostFor } from './placement.js';
+import type { HostCounts } from '../model/samples.js';
+import type { RoomState } from '../model/moderation.js';
 
 /** What one batch gave: effects for the gateway, and messages for actors on other hosts. */
 export interface HostOutput {
   effects: Effect[];
   sends: Envelope[];
+  /** The host's counts after this batch (for /metrics). */
+  counts: HostCounts;
 }
 
 /** What a restarted host is rebuilt from: every named connection, and the rooms' topics. */
 export interface Snapshot {
   members: MemberRecord[];
   topics: Array<[room: string, topic: Topic]>;
+  /** The last moderation state each room announced (modes, bans, operators, voices). */
+  states?: Array<[room: string, state: RoomState]>;
 }
 
 /** What the pool may call on a host; the Worker shell exposes exactly this through comlink. */
@@ -65,7 +71,10 @@ export class ActorHost implements HostApi, Outbox {
     // Local sends append to the queue, so a batch runs to quiescence in FIFO order.
     for (let i = 0; i < queue.length; i++) this.dispatch(queue[i]!);
     this.queue = [];
-    const out = { effects: this.effects, sends: this.sends };
+    // The lobby stays once made (see dispatch): an empty one is not counted.
+    const lobby = this.rooms.get(LOBBY);
+    const rooms = this.rooms.size - (lobby !== undefined && lobby.size === 0 ? 1 : 0);
+    const out = { effects: this.effects, sends: this.sends, counts: { rooms, handled: queue.length } };
     this.effects = [];
     this.sends = [];
     return out;
@@ -73,11 +82,13 @@ export class ActorHost implements HostApi, Outbox {
 
   restore(snapshot: Snapshot): void {
     this.directory?.restore(snapshot.members);
+    this.directory?.restoreMarks(snapshot.states ?? []);
     this.rooms.clear();
     const topics = new Map(snapshot.topics);
+    const states = new Map(snapshot.states ?? []);
     const mine = new Set<string>();
     for (const r of snapshot.members) for (const room of r.rooms) if (this.owns(room)) mine.add(room);
-    for (const name of mine) this.room(name).restore(snapshot.members, topics.get(name) ?? null);
+    for (const name of mine) this.room(name).restore(snapshot.members, topics.get(name) ?? null, states.get(name) ?? null);
   }
 
   /** Rooms on this host with their member counts (for stats and tests). */
@@ -114,7 +125,8 @@ export class ActorHost implements HostApi, Outbox {
     const existing = this.rooms.get(name);
     if (!existing && msg.t !== 'join' && name !== LOBBY) {
       // A stale message for a room that emptied: nobody in it to hear it, but a sender waiting on it must go on.
-      if (msg.t === 'who') this.deliver(Int32Array.of(msg.conn), -1, { k: 'members', room: name, nicks: [] }); // an empty room: nobody
+      if (msg.t === 'who' && !msg.ifMember) this.deliver(Int32Array.of(msg.conn), -1, { k: 'members', room: name, nicks: [] }); // an empty room: nobody
+      if (msg.t === 'mode' || msg.t === 'kick' || msg.t === 'invite' || (msg.t === 'topic' && msg.text !== undefined)) this.deliver(Int32Array.of(msg.conn), -1, { k: 'notice', notice: { code: 'noSuchRoom', room: name } });
       if (env.barrier || (msg.t === 'renamed' && msg.settle)) this.effect({ t: 'settled', conn: msg.conn });
       return;
     }

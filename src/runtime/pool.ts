@@ -11,24 +11,29 @@ import { roomOf, type Effect, type Envelope } from '../model/messages.js';
 import type { HostOutput } from './host.js';
 import { inThreadLink, workerLink, type HostLink, type LinkFactory } from './links.js';
 import { hostFor } from './placement.js';
-import type { ActorSystem, SystemFactory, SystemHooks } from './system.js';
+import type { ActorSystem, SystemEvents, SystemFactory, SystemHooks } from './system.js';
+import { quietEvents } from './system.js';
+import type { SystemSample } from '../model/samples.js';
 
 export interface PoolOptions extends Pick<SystemHooks, 'onEffects' | 'snapshot'> {
   hosts: number;
   link: LinkFactory;
   /** A host was restarted; for logs and tests. */
   onRestart?(index: number, why: string): void;
+  /** A message was given up (see dropPoison); for logs. */
+  onDrop?(env: Envelope): void;
 }
 
 /** The single-process actor system: `hosts` Workers (or in-thread hosts) in this process. */
 export const localSystem =
-  (hosts: number, mode: 'worker' | 'in-thread'): SystemFactory =>
+  (hosts: number, mode: 'worker' | 'in-thread', events: SystemEvents = quietEvents): SystemFactory =>
   (hooks) =>
     new ActorPool({
       ...hooks,
       hosts,
       link: mode === 'worker' ? workerLink : inThreadLink,
-      onRestart: (index, why) => console.error(`node-chat: actor host ${index} restarted (${why})`),
+      onRestart: (index, why) => events.restarted(`actor host ${index}`, why),
+      onDrop: (env) => events.dropped(env.to, env.msg.t),
     });
 
 interface Batch {
@@ -42,6 +47,9 @@ interface Slot {
   generation: number;
   queued: Envelope[];
   inflight: Batch[];
+  /** Rooms its host last said it held, and messages its hosts handled in all (across restarts). */
+  rooms: number;
+  handled: number;
 }
 
 /** A batch its host died on this often is split; an envelope that does so alone is dropped. */
@@ -52,10 +60,12 @@ export class ActorPool implements ActorSystem {
   private flushScheduled = false;
   private closed = false;
   restarts = 0;
+  /** Messages given up (see dropPoison). */
+  dropped = 0;
 
   constructor(private readonly options: PoolOptions) {
     for (let i = 0; i < options.hosts; i++) {
-      const slot: Slot = { index: i, link: null!, generation: 0, queued: [], inflight: [] };
+      const slot: Slot = { index: i, link: null!, generation: 0, queued: [], inflight: [], rooms: 0, handled: 0 };
       this.slots.push(slot);
       this.attach(slot);
     }
@@ -80,6 +90,11 @@ export class ActorPool implements ActorSystem {
 
   /** Envelopes sent but not yet answered, over all hosts: the gateway's measure of backpressure. */
   pending = 0;
+
+  async sample(): Promise<SystemSample> {
+    const hosts = this.slots.map((s) => ({ rooms: s.rooms, handled: s.handled }));
+    return { rooms: hosts.reduce((n, h) => n + h.rooms, 0), hosts, dropped: this.dropped, cluster: null };
+  }
 
   /** Ends host `index` as a crash would (tests); false when its hosts run in this thread. */
   kill(index: number): boolean {
@@ -112,6 +127,8 @@ export class ActorPool implements ActorSystem {
         if (slot.generation !== generation || this.closed) return; // answered by a host we replaced
         slot.inflight.shift();
         this.pending -= batch.envs.length;
+        slot.rooms = output.counts.rooms;
+        slot.handled += output.counts.handled;
         this.apply(output);
       },
       (err: unknown) => {
@@ -179,7 +196,8 @@ export class ActorPool implements ActorSystem {
    * holds no ghost member and no name nobody can free.
    */
   private dropPoison(env: Envelope): void {
-    console.error(`node-chat: dropped a message that crashed its actor host ${MAX_TRIES} times (${env.to} ${env.msg.t})`);
+    this.dropped++;
+    this.options.onDrop?.(env);
     const msg = env.msg;
     const conn = msg.conn;
     const effects: Effect[] = [];

@@ -8,11 +8,14 @@ import { roomAddress, type ConnId, type Envelope } from '../model/messages.js';
 /**
  * The envelope for `intent` from connection `conn` (named `nick`, null before its first name), with
  * its barrier flag; null for a quit (the gateway closes the connection, and departure tells its
- * rooms), for the history questions the gateway answers itself (TARGETS, a private
- * conversation's), or for a join from a connection without a name.
+ * rooms), for a server-operator login (the gateway checks it), for the history questions the
+ * gateway answers itself (TARGETS, a private conversation's), or for a join from a connection
+ * without a name. `oper`: the connection is a server operator.
  */
-export function route(conn: ConnId, nick: string | null, intent: Intent): Envelope | null {
+export function route(conn: ConnId, nick: string | null, intent: Intent, oper = false): Envelope | null {
   const barrier = isBarrier(intent);
+  // A server operator moderates every room: the gateway vouches for it (see Gateway.oper).
+  const op = oper && nick !== null ? { oper: nick } : {};
   switch (intent.kind) {
     case 'claim':
       return { to: 'directory', msg: { t: 'claim', conn, nick: intent.nick, enter: intent.enter, ...(intent.profile ? { profile: intent.profile } : {}) }, barrier };
@@ -35,15 +38,25 @@ export function route(conn: ConnId, nick: string | null, intent: Intent): Envelo
     case 'act':
       return { to: roomAddress(intent.room), msg: { t: 'act', conn, text: intent.text }, barrier };
     case 'who':
-      return { to: roomAddress(intent.room), msg: { t: 'who', conn }, barrier };
+      return { to: roomAddress(intent.room), msg: intent.ifMember ? { t: 'who', conn, ifMember: true } : { t: 'who', conn }, barrier };
     case 'topic':
-      return { to: roomAddress(intent.room), msg: intent.text === undefined ? { t: 'topic', conn } : { t: 'topic', conn, text: intent.text }, barrier };
+      return { to: roomAddress(intent.room), msg: intent.text === undefined ? { t: 'topic', conn } : { t: 'topic', conn, text: intent.text, ...op }, barrier };
+    case 'mode':
+      return { to: roomAddress(intent.room), msg: { t: 'mode', conn, changes: intent.changes, ...op }, barrier };
+    case 'kick':
+      return { to: roomAddress(intent.room), msg: { t: 'kick', conn, nick: intent.nick, ...(intent.reason ? { reason: intent.reason } : {}), ...op }, barrier };
+    case 'invite':
+      return { to: roomAddress(intent.room), msg: { t: 'invite', conn, nick: intent.nick, ...op }, barrier };
+    case 'kill':
+      return { to: 'directory', msg: { t: 'kill', conn, nick: intent.nick, reason: intent.reason, oper }, barrier };
+    case 'oper':
+      return null; // the gateway checks it against the operators file itself
     case 'part':
       return { to: roomAddress(intent.room), msg: intent.reason ? { t: 'part', conn, reason: intent.reason } : { t: 'part', conn }, barrier };
     case 'move':
-      return { to: roomAddress(intent.from), msg: { t: 'move', conn, to: intent.to }, barrier };
+      return { to: roomAddress(intent.from), msg: { t: 'move', conn, to: intent.to, ...(intent.key !== undefined ? { key: intent.key } : {}), ...op }, barrier };
     case 'join':
-      return nick === null ? null : { to: roomAddress(intent.room), msg: { t: 'join', conn, nick }, barrier };
+      return nick === null ? null : { to: roomAddress(intent.room), msg: { t: 'join', conn, nick, ...(intent.key !== undefined ? { key: intent.key } : {}), ...op }, barrier };
     case 'history':
       // A room's: through the room, so the answer follows the asker's earlier lines there. A
       // private conversation's is the gateway's to answer.

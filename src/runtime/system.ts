@@ -4,6 +4,7 @@
 
 import type { ConnId, Effect, Envelope } from '../model/messages.js';
 import type { Snapshot } from './host.js';
+import type { SystemSample } from '../model/samples.js';
 
 export interface SystemHooks {
   /** Effects in order; apply them as they come. */
@@ -31,7 +32,25 @@ export interface ActorSystem {
   readonly keepsHistory?: boolean;
   /** Connections open on other nodes, for the banner's count (0 for a single process). */
   openElsewhere(): number;
+  /** What it reports of itself for /metrics (asked when scraped). */
+  sample?(): Promise<SystemSample>;
+  /** Null while it serves as it should; otherwise why not (a cluster node that lost Redis). Absent: always serving. */
+  health?(): string | null;
   close(): Promise<void>;
 }
+
+/** What an actor system tells the operator's log (src/ops/log-events.ts). None of it is a user's text. */
+export interface SystemEvents {
+  /** An actor host (`host`: "actor host 0") or the cluster Worker died and was started again. */
+  restarted(host: string, why: string): void;
+  /** A message that crashed its host every time was given up (`to`: its actor, `type`: its kind). */
+  dropped(to: string, type: string): void;
+  /** Cluster: Redis became unreachable (degraded), or reachable again (`missedRooms`: rooms whose lines were trimmed meanwhile). */
+  health(degraded: boolean, missedRooms: number): void;
+  /** Cluster: a store command failed (Redis's message). */
+  storeFailed(message: string): void;
+}
+
+export const quietEvents: SystemEvents = { restarted: () => {}, dropped: () => {}, health: () => {}, storeFailed: () => {} };
 
 export type SystemFactory = (hooks: SystemHooks) => ActorSystem;

@@ -85,12 +85,14 @@ export function inboxOf(effects: readonly Effect[], gone: ReadonlySet<ConnId> = 
   return new Map([...eventsOf(effects, gone)].map(([id, events]) => [id, events.map(renderTelnet).filter((text) => text !== '')]));
 }
 
-export const kinds = (effects: readonly Effect[], conn: ConnId): string[] => effects.filter((e) => e.t !== 'deliver' && e.conn === conn).map((e) => e.t);
+export const kinds = (effects: readonly Effect[], conn: ConnId): string[] => effects.filter((e) => e.t !== 'deliver' && e.t !== 'roomState' && e.conn === conn).map((e) => e.t);
 
 /** What the gateway learns from effects: each connection's name and rooms (to route its next line). */
 class Mirror {
   readonly nicks = new Map<ConnId, string>();
   readonly rooms = new Map<ConnId, string[]>();
+  /** Connections the gateway would vouch for as server operators (it checks OPER itself). */
+  readonly opers = new Set<ConnId>();
 
   learn(effects: readonly Effect[]): void {
     for (const e of effects) {
@@ -107,7 +109,7 @@ class Mirror {
 
   /** The envelope for an intent, as the gateway routes it. */
   envelope(conn: ConnId, intent: Intent): Envelope | null {
-    return route(conn, this.nicks.get(conn) ?? null, intent);
+    return route(conn, this.nicks.get(conn) ?? null, intent, this.opers.has(conn));
   }
 
   /** The departure the gateway sends when a connection closes: a leave to each room, the release. */

@@ -3,6 +3,7 @@
 // commands (its IAC DO BINARY at connect, its answers) are not text.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 import { TelnetFilter } from '../../src/client/telnet.js';
 import { Arrivals, waitForText, type TextMatch } from './wait.js';
@@ -32,6 +33,13 @@ export class TestClient {
   static async connect(port: number): Promise<TestClient> {
     const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
     await once(socket, 'connect');
+    return new TestClient(socket);
+  }
+
+  /** Over TLS: resolves once the handshake is done (a self-signed certificate is accepted unless `options` say otherwise). */
+  static async connectTls(port: number, options: tls.ConnectionOptions = {}): Promise<TestClient> {
+    const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...options });
+    await once(socket, 'secureConnect');
     return new TestClient(socket);
   }
 

@@ -49,8 +49,8 @@ export class TestNode {
   }
 
   /** How many effects of kind `t` connection `conn` got so far. */
-  count(conn: ConnId, t: Exclude<Effect['t'], 'deliver'>): number {
-    return this.effects.filter((e) => e.t === t && e.conn === conn).length;
+  count(conn: ConnId, t: Exclude<Effect['t'], 'deliver' | 'roomState'>): number {
+    return this.effects.filter((e) => e.t === t && 'conn' in e && e.conn === conn).length;
   }
 
   /** The events delivered to `conn` so far. */

@@ -7,6 +7,7 @@ import type { Intent } from '../../model/intents.js';
 import type { HistoryRef, HistorySelect } from '../../model/history.js';
 import { checkNick, nickKey } from '../../model/nicknames.js';
 import { checkRoom } from '../../model/rooms.js';
+import { parseModes } from '../../model/moderation.js';
 import type { IrcLine } from './message.js';
 import { channel, SERVER, source } from './names.js';
 import { CRLF } from './render.js';
@@ -43,8 +44,9 @@ function cap(s: IrcSession, p: string[], me: string): Reading[] {
     case 'LS': {
       if (!registered) s.capHold = true;
       // CAP LS 302 turns cap-notify on by itself (IRCv3 capability negotiation).
-      if (Number(p[1]) >= 302) s.caps.add('cap-notify');
-      return say(r.line('CAP', me, 'LS', s.capList()));
+      const v302 = Number(p[1]) >= 302;
+      if (v302) s.caps.add('cap-notify');
+      return say(r.line('CAP', me, 'LS', s.capList(v302)));
     }
     case 'LIST':
       return say(r.line('CAP', me, 'LIST', [...s.caps].join(' ')));
@@ -99,7 +101,9 @@ function join(s: IrcSession, p: string[], me: string, from: Sender): Reading[] {
   const out: Reading[] = [];
   let rooms = from.rooms.length;
   const asked = new Set<string>();
-  for (const name of list(p[0])) {
+  const keys = list(p[1]);
+  for (const [i, name] of list(p[0]).entries()) {
+    const key = keys[i] !== undefined ? { key: keys[i]! } : {};
     const room = roomOf(name);
     if (room === null) {
       out.push(answer(r.num(me, '403', name, 'No such channel')));
@@ -113,7 +117,7 @@ function join(s: IrcSession, p: string[], me: string, from: Sender): Reading[] {
     rooms++;
     asked.add(room);
     // The join, then its NAMES (353/366), which every client waits for.
-    out.push(ask({ kind: 'join', room }), ask({ kind: 'who', room }));
+    out.push(ask({ kind: 'join', room, ...key }), ask({ kind: 'who', room, ifMember: true }));
   }
   return out;
 }
@@ -198,11 +202,12 @@ function mode(s: IrcSession, p: string[], me: string): Reading[] {
   if (target.startsWith('#')) {
     const room = roomOf(target);
     if (room === null) return say(r.num(me, '403', target, 'No such channel'));
-    const chan = channel(room);
-    if (p.length === 1) return say(r.num(me, '324', chan, '+n'));
-    if (/^\+?b$/.test(p[1]!) && p.length === 2) return say(r.num(me, '368', chan, 'End of channel ban list'));
-    // Room operators come with the moderation issue: until then, nobody may change a room's modes.
-    return say(r.num(me, '482', chan, "You're not channel operator"));
+    if (p.length === 1) return [ask({ kind: 'mode', room, changes: [] })];
+    const { changes, unknown } = parseModes(p[1]!, p.slice(2));
+    const out: Reading[] = unknown.map((c) => answer(r.num(me, '472', c, 'is unknown mode char to me')));
+    // Lists other than bans (e, I) are not kept: an empty list, as the client asked.
+    if (changes.length > 0) out.push(ask({ kind: 'mode', room, changes }));
+    return out;
   }
   if (nickKey(target) !== nickKey(me)) return say(r.num(me, '502', "Can't change mode for other users"));
   if (p.length === 1) return say(r.num(me, '221', `+${[...s.userModes].join('')}`));
@@ -297,6 +302,19 @@ function chathistory(s: IrcSession, p: string[], _me: string, from: Sender): Rea
   return [ask({ kind: 'history', ask: askTag, target, room: false, select })];
 }
 
+function kick(_s: IrcSession, p: string[], me: string): Reading[] {
+  const room = roomOf(p[0]!);
+  if (room === null) return say(r.num(me, '403', p[0]!, 'No such channel'));
+  const reason = p[2] !== undefined && p[2] !== '' ? { reason: p[2].slice(0, 300) } : {};
+  return list(p[1]).slice(0, 4).map((nick) => ask({ kind: 'kick', room, nick, ...reason }));
+}
+
+function invite(_s: IrcSession, p: string[], me: string): Reading[] {
+  const room = roomOf(p[1]!);
+  if (room === null) return say(r.num(me, '403', p[1]!, 'No such channel'));
+  return [ask({ kind: 'invite', room, nick: p[0]! })];
+}
+
 const TABLE: Record<string, Command> = {
   CHATHISTORY: { min: 1, run: chathistory },
   CAP: { min: 1, early: true, run: cap },
@@ -331,6 +349,10 @@ const TABLE: Record<string, Command> = {
   ISON: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'ison', nicks: p.join(' ').split(' ').filter((x) => x !== '') })] },
   USERHOST: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'userhost', nicks: p.join(' ').split(' ').filter((x) => x !== '').slice(0, 5) })] },
   MODE: { min: 1, run: mode },
+  KICK: { min: 2, run: kick },
+  INVITE: { min: 2, run: invite },
+  OPER: { min: 2, run: (_s, p) => [ask({ kind: 'oper', name: p[0]!, password: p[1]! })] },
+  KILL: { min: 2, run: (_s, p) => [ask({ kind: 'kill', nick: p[0]!, reason: p[1]!.slice(0, 300) || 'no reason given' })] },
   AWAY: { min: 0, run: (_s, p) => [ask(p[0] ? { kind: 'away', text: p[0].slice(0, 300) } : { kind: 'away' })] },
   MOTD: { min: 0, run: (s, _p, me) => say(r.motd(me, s.options)) },
   LUSERS: { min: 0, run: () => [ask({ kind: 'count' })] },

@@ -2,6 +2,7 @@
 // same bytes (see caps.ts). Answers to one user (numerics) are in replies.ts.
 
 import type { ChatEvent, MsgId } from '../../model/events.js';
+import type { ModeChange } from '../../model/moderation.js';
 import type { Codec } from '../edge.js';
 import { channel, source } from './names.js';
 import { splitBytes } from './split.js';
@@ -65,12 +66,34 @@ export function renderBroadcast(event: ChatEvent, bits: number): string {
       return `${tagsFor(bits, event.at, event.id)}:${source(event.from)} NICK ${event.nick}${CRLF}`;
     case 'topicSet':
       return `${tagsFor(bits, event.at, event.id)}:${source(event.nick)} TOPIC ${channel(event.room)} :${safe(event.text)}${CRLF}`;
+    case 'kicked':
+      return `${tagsFor(bits, event.at, event.id)}:${source(event.by)} KICK ${channel(event.room)} ${event.nick} :${safe(event.reason ?? event.by)}${CRLF}`;
+    case 'modeChanged':
+      return `${tagsFor(bits, event.at, event.id)}:${source(event.nick)} MODE ${channel(event.room)} ${modeText(event.changes)}${CRLF}`;
     case 'awayChanged':
       if (!(bits & AWAY)) return '';
       return event.text === undefined ? `:${source(event.nick)} AWAY${CRLF}` : `:${source(event.nick)} AWAY :${safe(event.text)}${CRLF}`;
     default:
       return '';
   }
+}
+
+/** Changes as IRC writes them: `+o-v bob carol` (a signed run of letters, then their arguments). */
+export function modeText(changes: readonly ModeChange[]): string {
+  let letters = '';
+  let sign = '';
+  const args: string[] = [];
+  for (const c of changes) {
+    const s = c.set ? '+' : '-';
+    if (s !== sign) letters += sign = s;
+    letters += c.mode;
+    if (c.arg !== undefined) args.push(safe(c.arg).replace(/ /g, '_'));
+  }
+  if (args.length === 0) return letters;
+  // The last argument is written as a trailing parameter only if it must be (it starts with ':').
+  const last = args[args.length - 1]!;
+  if (last.startsWith(':') || last === '') args[args.length - 1] = `:${last}`;
+  return `${letters} ${args.join(' ')}`;
 }
 
 /** One codec per variant, made once: sessions with the same variant share it (see caps.ts). */

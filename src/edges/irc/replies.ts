@@ -1,7 +1,8 @@
 // Numeric replies and other lines to one user (modern.ircdocs.horse "Numerics"): each takes the
 // recipient's nick (`*` before it has one) first, as the spec says. Pure: strings out.
 
-import type { UserInfo } from '../../model/events.js';
+import type { Notice, UserInfo } from '../../model/events.js';
+import { MAX_MODE_CHANGES, modeString, type Ban, type RoomModes } from '../../model/moderation.js';
 import { MAX_NICK_CHARS } from '../../model/nicknames.js';
 import { MAX_ROOM_CHARS } from '../../model/rooms.js';
 import { joinLine } from './message.js';
@@ -24,6 +25,11 @@ export interface IrcOptions {
   chathistory?: number;
   /** Lines replayed on joining to a client without draft/chathistory (`--irc-autoreplay`). */
   autoreplay?: number;
+  /**
+   * The IRCv3 sts value this listener advertises (`port=6697` on a plain one, `duration=N` over
+   * TLS), or none. Per listener: the same protocol, told what kind of transport it runs on.
+   */
+  sts?: string;
 }
 
 /** One line from the server: `:node-chat <verb> <params…>`. */
@@ -46,13 +52,14 @@ export function isupport(me: string, o: IrcOptions): string {
     // characters) we only refuse more names as taken, never let two users share one.
     'CASEMAPPING=rfc8265',
     `CHANLIMIT=#:${o.maxRooms}`,
-    'CHANMODES=b,,,n',
+    // Lists, settings with an argument both ways, with one when set, flags (see model/moderation.ts).
+    'CHANMODES=b,k,l,imnt',
     `CHANNELLEN=${MAX_ROOM_CHARS + 1}`,
     'CHANTYPES=#',
     'ELIST=',
     `LINELEN=${LINE_BYTES}`,
     `MAXTARGETS=4`,
-    'MODES=1',
+    `MODES=${MAX_MODE_CHANGES}`,
     `NETWORK=${NETWORK}`,
     `NICKLEN=${MAX_NICK_CHARS}`,
     'PREFIX=(ov)@+',
@@ -89,7 +96,7 @@ export function welcome(me: string, o: IrcOptions, users: number, rooms: number)
     num(me, '001', `Welcome to the ${NETWORK} IRC network ${me}!~u@${HOST}`) +
     num(me, '002', `Your host is ${SERVER}, running version node-chat-${o.version}`) +
     num(me, '003', `This server was created ${o.created.toUTCString()}`) +
-    num(me, '004', SERVER, `node-chat-${o.version}`, 'iw', 'bn') +
+    num(me, '004', SERVER, `node-chat-${o.version}`, 'iow', 'biklmnotv', 'bklov') +
     isupport(me, o) +
     counts(me, users, rooms) +
     motd(me, o)
@@ -100,9 +107,11 @@ export function whois(me: string, users: UserInfo[], missing: string[], asked: s
   let out = '';
   for (const u of users) {
     out += num(me, '311', u.nick, userOf(u), HOST, '*', realOf(u));
-    if (u.rooms.length > 0) out += num(me, '319', u.nick, u.rooms.map(channel).join(' '));
+    if (u.rooms.length > 0) out += num(me, '319', u.nick, u.rooms.map((room, i) => `${u.marks?.[i] ?? ''}${channel(room)}`).join(' '));
     out += num(me, '312', u.nick, SERVER, 'node-chat');
     if (u.away !== undefined) out += num(me, '301', u.nick, u.away);
+    if (u.oper) out += num(me, '313', u.nick, 'is an IRC operator');
+    if (u.address !== undefined) out += num(me, '338', u.nick, u.address, 'is actually using host');
     out += num(me, '317', u.nick, '0', String(Math.floor(u.since / 1000)), 'seconds idle, signon time');
   }
   for (const nick of missing) out += num(me, '401', nick, 'No such nick/channel');
@@ -116,13 +125,18 @@ export function whowas(me: string, users: UserInfo[], missing: string[], asked: 
   return out + num(me, '369', asked, 'End of WHOWAS');
 }
 
+/** The highest status mark, or all of them (multi-prefix). */
+export const shownMark = (mark: string, all: boolean): string => (all ? mark : mark.slice(0, 1));
+
 /** WHO: `mask` is what was asked (a channel, or a nick). */
-export function who(me: string, users: UserInfo[], mask: string): string {
+export function who(me: string, users: UserInfo[], mask: string, allMarks = false): string {
   let out = '';
   const room = mask.startsWith('#') ? mask : null;
   for (const u of users) {
+    const at = room !== null ? u.rooms.indexOf(room.slice(1)) : 0;
     const shown = room ?? (u.rooms[0] !== undefined ? channel(u.rooms[0]) : '*');
-    out += num(me, '352', shown, userOf(u), HOST, SERVER, u.nick, u.away !== undefined ? 'G' : 'H', `0 ${realOf(u)}`);
+    const flags = (u.away !== undefined ? 'G' : 'H') + (u.oper ? '*' : '') + shownMark(u.marks?.[at] ?? '', allMarks);
+    out += num(me, '352', shown, userOf(u), HOST, SERVER, u.nick, flags, `0 ${realOf(u)}`);
   }
   return out + num(me, '315', mask, 'End of WHO list');
 }
@@ -136,14 +150,15 @@ export function ison(me: string, users: UserInfo[]): string {
 }
 
 /** NAMES: 353 lines within 512 bytes each, then 366. With userhost-in-names, nick!user@host. */
-export function names(me: string, room: string, nicks: string[], full: boolean): string {
+export function names(me: string, room: string, nicks: string[], full: boolean, marks?: readonly string[], allMarks = false): string {
   const chan = channel(room);
   const head = `:${SERVER} 353 ${me} = ${chan} :`;
   const budget = LINE_BYTES - Buffer.byteLength(head) - CRLF.length;
   let out = '';
   let row = '';
-  for (const nick of nicks) {
-    const item = full ? `${nick}!~u@${HOST}` : nick;
+  for (let i = 0; i < nicks.length; i++) {
+    const nick = nicks[i]!;
+    const item = shownMark(marks?.[i] ?? '', allMarks) + (full ? `${nick}!~u@${HOST}` : nick);
     if (row !== '' && Buffer.byteLength(row) + 1 + Buffer.byteLength(item) > budget) {
       out += `${head}${row}${CRLF}`;
       row = '';
@@ -161,8 +176,56 @@ export function list(me: string, rooms: Array<[string, number]>, only: ReadonlyS
   return out + num(me, '323', 'End of /LIST');
 }
 
+/** 324 and 329: a room's modes (the key shown to members only) and when it was made. */
+export function modes(me: string, room: string, m: RoomModes, created: number, member: boolean): string {
+  const { letters, args } = modeString(m, member);
+  return num(me, '324', channel(room), letters, ...args) + num(me, '329', channel(room), String(Math.floor(created / 1000)));
+}
+
+export function bans(me: string, room: string, list: readonly Ban[]): string {
+  const chan = channel(room);
+  return list.map((b) => num(me, '367', chan, b.mask, b.by, String(Math.floor(b.at / 1000)))).join('') + num(me, '368', chan, 'End of channel ban list');
+}
+
+const REFUSED = { banned: ['474', '+b'], inviteOnly: ['473', '+i'], badKey: ['475', '+k'], full: ['471', '+l'] } as const;
+
+/** The numeric for a moderation refusal, or null for a notice that is not one. */
+export function moderationNumeric(me: string, n: Notice): string | null {
+  switch (n.code) {
+    case 'notOperator':
+      return num(me, '482', channel(n.room), "You're not channel operator");
+    case 'notInRoom':
+      return num(me, '442', channel(n.room), "You're not on that channel");
+    case 'noSuchRoom':
+      return num(me, '403', channel(n.room), 'No such channel');
+    case 'notMember':
+      return num(me, '441', n.nick, channel(n.room), "They aren't on that channel");
+    case 'alreadyMember':
+      return num(me, '443', n.nick, channel(n.room), 'is already on channel');
+    case 'joinRefused': {
+      const [code, mode] = REFUSED[n.why];
+      return num(me, code, channel(n.room), `Cannot join channel (${mode})`);
+    }
+    case 'cannotSpeak':
+      return num(me, '404', channel(n.room), 'Cannot send to channel');
+    case 'unknownMode':
+      return num(me, '472', n.mode, 'is unknown mode char to me');
+    case 'banListFull':
+      return num(me, '478', channel(n.room), '*', 'Channel ban list is full');
+    case 'kicked':
+      return ''; // the KICK line said it
+    case 'oper':
+      return n.ok ? num(me, '381', 'You are now an IRC operator') : num(me, '464', n.tooFast ? 'Too many attempts, wait a few seconds' : 'Password incorrect');
+    case 'notOper':
+      return num(me, '481', "Permission Denied- You're not an IRC operator");
+    default:
+      return null;
+  }
+}
+
 export const HELP = [
   'node-chat speaks IRC: JOIN PART PRIVMSG NOTICE NAMES TOPIC LIST WHO WHOIS WHOWAS',
-  'MODE AWAY ISON USERHOST NICK QUIT PING MOTD LUSERS VERSION TIME INFO HELP,',
+  'MODE KICK INVITE OPER KILL AWAY ISON USERHOST NICK QUIT PING MOTD LUSERS VERSION TIME',
+  'INFO HELP,',
   'and the IRCv3 capabilities in CAP LS. Rooms are channels: the telnet room dev is #dev.',
 ];

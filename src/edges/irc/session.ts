@@ -13,7 +13,7 @@ import { answer, readCommand } from './commands.js';
 import { IrcFramer } from './framer.js';
 import { parseLine } from './message.js';
 import { channel, SERVER, source } from './names.js';
-import { codecFor, CRLF, messageLines, renderBroadcast } from './render.js';
+import { codecFor, CRLF, messageLines, renderBroadcast, safe } from './render.js';
 import * as r from './replies.js';
 
 /** How many happenings (see seen) a session remembers: its users' recent quits, renames, aways. */
@@ -91,8 +91,14 @@ export class IrcSession implements Session {
     this.codec = codecFor(variantOf(this.caps));
   }
 
-  capList(): string {
-    return CAPS.filter((c) => this.isCap(c)).join(' ');
+  /**
+   * CAP LS: ours that are on here (draft/chathistory only with history). sts is listed only where
+   * capabilities carry values (CAP LS 302): without its value it says nothing. It is never one to
+   * REQ (isCap does not know it), as the spec asks.
+   */
+  capList(values: boolean): string {
+    const caps = CAPS.filter((c) => this.isCap(c)).join(' ');
+    return values && this.options.sts !== undefined ? `${caps} sts=${this.options.sts}` : caps;
   }
 
   /** Ours, and on here: draft/chathistory only when the server keeps history. */
@@ -144,7 +150,15 @@ export class IrcSession implements Session {
       case 'noTopic':
         return r.num(me, '331', channel(event.room), 'No topic is set');
       case 'members':
-        return r.names(me, event.room, event.nicks, this.caps.has('userhost-in-names'));
+        return r.names(me, event.room, event.nicks, this.caps.has('userhost-in-names'), event.marks, this.caps.has('multi-prefix'));
+      case 'modes':
+        return r.modes(me, event.room, event.modes, event.created, event.member);
+      case 'bans':
+        return r.bans(me, event.room, event.bans);
+      case 'invited':
+        return `:${source(event.by)} INVITE ${me} ${channel(event.room)}${CRLF}`;
+      case 'inviteSent':
+        return r.num(me, '341', event.nick, channel(event.room));
       case 'rooms':
         return r.list(me, event.rooms, this.lists.shift() ?? null);
       case 'counts':
@@ -209,7 +223,7 @@ export class IrcSession implements Session {
       case 'whowas':
         return r.whowas(me, e.users, e.missing, arg);
       case 'who':
-        return r.who(me, e.users, arg);
+        return r.who(me, e.users, arg, this.caps.has('multi-prefix'));
       case 'ison':
         return r.ison(me, e.users);
       case 'userhost':
@@ -239,8 +253,10 @@ export class IrcSession implements Session {
         // The actors restarted with the claim in flight: the client picks another nick, or sends this one again.
         this.claiming = false;
         return r.num(me, '433', this.nickTried, 'The server had a hiccup, please try again');
+      case 'killed':
+        return `:${source(n.by)} KILL ${me} :${safe(n.reason)}${CRLF}` + this.farewell(`Killed (${n.by} (${safe(n.reason)}))`);
       default:
-        return r.line('NOTICE', me, noticeText(n));
+        return r.moderationNumeric(me, n) ?? r.line('NOTICE', me, noticeText(n));
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { Reading, Sender } from '../edge.js';
 import type { Intent } from '../../model/intents.js';
 import { checkRoom, LOBBY } from '../../model/rooms.js';
+import { normalizeMask, parseModes, type ModeChange } from '../../model/moderation.js';
 import * as texts from './texts.js';
 
 export interface ParserLimits {
@@ -52,14 +53,26 @@ export function readTelnetLine(line: string, from: Sender, limits: ParserLimits)
     case 'rooms':
       return ask({ kind: 'rooms' });
     case 'help':
-      return answer(texts.help());
+      return answer(arg.toLowerCase() === 'modes' ? texts.modesHelp() : texts.help());
     case 'join':
     case 'leave': {
-      const check = name === 'leave' ? ({ ok: true, room: LOBBY } as const) : checkRoom(arg);
+      const [wanted = '', key] = arg.split(/\s+/);
+      const check = name === 'leave' ? ({ ok: true, room: LOBBY } as const) : checkRoom(wanted);
       if (!check.ok) return answer(texts.error(texts.roomProblem(check.problem)));
-      if (room === undefined) return ask({ kind: 'join', room: check.room });
+      const keyed = key !== undefined && name === 'join' ? { key } : {};
+      if (room === undefined) return ask({ kind: 'join', room: check.room, ...keyed });
       if (check.room === room) return answer(texts.alreadyIn(room));
-      return ask({ kind: 'move', from: room, to: check.room });
+      return ask({ kind: 'move', from: room, to: check.room, ...keyed });
+    }
+    case 'oper': {
+      const [account, password] = arg.split(/\s+/);
+      return account && password ? ask({ kind: 'oper', name: account, password }) : answer(texts.usage('/oper NAME PASSWORD'));
+    }
+    case 'kill': {
+      const gap = arg.search(/\s/);
+      const nick = gap < 0 ? arg : arg.slice(0, gap);
+      const reason = gap < 0 ? '' : arg.slice(gap + 1).trim();
+      return nick ? ask({ kind: 'kill', nick, reason: reason || 'no reason given' }) : answer(texts.usage('/kill NICK [REASON]'));
     }
   }
   if (room === undefined) return answer(texts.inNoRoom());
@@ -79,6 +92,36 @@ export function readTelnetLine(line: string, from: Sender, limits: ParserLimits)
       if (!arg) return ask({ kind: 'topic', room });
       if (Buffer.byteLength(arg) > limits.topicBytes) return answer(texts.topicTooLong(limits.topicBytes));
       return ask({ kind: 'topic', room, text: arg });
+    case 'op':
+    case 'deop':
+    case 'voice':
+    case 'devoice':
+    case 'ban':
+    case 'unban': {
+      const target = arg.split(/\s+/)[0];
+      if (!target) return answer(texts.usage(`/${name} ${name.endsWith('ban') ? 'MASK' : 'NICK'}`));
+      const change: ModeChange = { set: !name.startsWith('de') && !name.startsWith('un'), mode: name.endsWith('op') ? 'o' : name.endsWith('voice') ? 'v' : 'b', arg: name.endsWith('ban') ? normalizeMask(target) : target };
+      return ask({ kind: 'mode', room, changes: [change] });
+    }
+    case 'bans':
+      return ask({ kind: 'mode', room, changes: [{ set: true, mode: 'b' }] });
+    case 'kick': {
+      const gap = arg.search(/\s/);
+      const nick = gap < 0 ? arg : arg.slice(0, gap);
+      const reason = gap < 0 ? '' : arg.slice(gap + 1).trim();
+      if (!nick) return answer(texts.usage('/kick NICK [REASON]'));
+      return ask(reason ? { kind: 'kick', room, nick, reason } : { kind: 'kick', room, nick });
+    }
+    case 'invite':
+      return arg ? ask({ kind: 'invite', room, nick: arg.split(/\s+/)[0]! }) : answer(texts.usage('/invite NICK'));
+    case 'mode': {
+      if (!arg) return ask({ kind: 'mode', room, changes: [] });
+      const [flags = '', ...rest] = arg.split(/\s+/);
+      if (!/^[+-]/.test(flags)) return answer(texts.usage('/mode [+|-FLAGS [ARGS]] (/help modes)'));
+      const { changes, unknown } = parseModes(flags, rest);
+      if (unknown.length > 0) return answer(texts.notice({ code: 'unknownMode', mode: unknown.join('') }));
+      return changes.length === 0 ? answer(texts.usage('/mode [+|-FLAGS [ARGS]] (/help modes)')) : ask({ kind: 'mode', room, changes });
+    }
     default:
       return answer(texts.unknownCommand(name));
   }

@@ -34,7 +34,19 @@ export function renderTelnet(event: ChatEvent): string {
     case 'roomSize':
       return texts.roomSize(event.count, event.room);
     case 'members':
-      return texts.whoLines(event.nicks);
+      return texts.whoLines(event.nicks, undefined, event.marks);
+    case 'kicked':
+      return texts.kicked(event.by, event.nick, event.reason === undefined ? undefined : t(event.reason));
+    case 'modeChanged':
+      return texts.modeChanged(event.nick, event.changes.map((c) => (c.arg === undefined ? c : { ...c, arg: t(c.arg) })));
+    case 'modes':
+      return texts.modesOf(event.room, event.modes.key === null ? event.modes : { ...event.modes, key: t(event.modes.key) }, event.member);
+    case 'bans':
+      return texts.banList(event.room, event.bans.map((b) => ({ ...b, mask: t(b.mask) })));
+    case 'invited':
+      return texts.invited(event.by, event.room);
+    case 'inviteSent':
+      return texts.inviteSent(event.nick, event.room);
     case 'rooms':
       return texts.roomList(new Map(event.rooms));
     case 'private':
@@ -42,7 +54,8 @@ export function renderTelnet(event: ChatEvent): string {
     case 'privateSent':
       return texts.privateTo(event.to, t(event.text));
     case 'notice':
-      return texts.notice(event.notice);
+      // A kick's or a kill's reason is someone's text: it goes through forTerminal like any line.
+      return texts.notice('reason' in event.notice && event.notice.reason !== undefined ? { ...event.notice, reason: t(event.notice.reason) } : event.notice);
     case 'history':
       return history(event);
     case 'historyTargets':

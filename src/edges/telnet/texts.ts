@@ -3,6 +3,7 @@
 // node-chat; lines end with \r\n because telnet expects a carriage return.
 
 import type { Farewell, Notice } from '../../model/events.js';
+import { modeString, type Ban, type JoinRefusal, type ModeChange, type RoomModes } from '../../model/moderation.js';
 import { farewellText } from '../reasons.js';
 import { MAX_NICK_CHARS, type NickProblem } from '../../model/nicknames.js';
 import { LOBBY, MAX_ROOM_CHARS, type RoomProblem } from '../../model/rooms.js';
@@ -141,8 +142,9 @@ export function roomList(rooms: ReadonlyMap<string, number>): string {
   return [LOBBY, ...names].map((r) => info(`${r} (${rooms.get(r) ?? 0})`)).join('');
 }
 
-/** /who: the member list, wrapped into several lines when it is long. */
-export function whoLines(nicks: readonly string[], width = 400): string {
+/** /who: the member list (operators `@alice`, voiced `+bob`), wrapped into several lines when it is long. */
+export function whoLines(nicks: readonly string[], width = 400, marks?: readonly string[]): string {
+  if (marks) nicks = nicks.map((n, i) => (marks[i] ? marks[i]![0] : '') + n);
   const head = ' > in the room: ';
   let out = '';
   let line = head;
@@ -187,11 +189,97 @@ export const HELP: readonly string[] = [
   '/topic [TEXT]   show or set the room\'s topic',
   '/history [N]    the last N lines of the room (20)',
   '/quit [REASON]  leave the chat',
+  '/join ROOM KEY  join a room that has a key',
+  '/op NICK, /deop NICK, /voice NICK, /devoice NICK   (room operators)',
+  '/kick NICK [REASON], /ban MASK, /unban MASK, /invite NICK',
+  '/mode [+|-FLAGS [ARGS]]  show or set the room\'s modes (/help modes)',
+  '/oper NAME PASSWORD      log in as a server operator',
   '/help           this list',
   '//text          send a line that starts with /',
 ];
 
 export const help = (): string => HELP.map((line) => grey(` > ${line}`)).join('');
+
+export const MODES_HELP: readonly string[] = [
+  'room modes (/mode +FLAGS or -FLAGS, operators only):',
+  't  only operators set the topic (new rooms have it)',
+  'n  no messages from outside the room (always)',
+  'm  moderated: only operators and voiced members speak',
+  'i  invite-only: /invite NICK lets someone in',
+  'k KEY    a password to join (/join ROOM KEY)',
+  'l COUNT  at most COUNT members',
+  'o NICK, v NICK, b MASK: operator, voice, ban (as /op, /voice, /ban)',
+];
+
+export const modesHelp = (): string => MODES_HELP.map((line) => grey(` > ${line}`)).join('');
+
+// --- moderation -------------------------------------------------------------------------
+
+const by = (nick: string): string => nick;
+
+export const kicked = (who: string, nick: string, reason?: string): string => grey(` > ${by(who)} kicked ${nick}${reason ? ` (${reason})` : ''}`);
+
+/** One change of a room's modes, in plain words (`alice set the room to moderated`). */
+export function modeChange(who: string, c: ModeChange): string {
+  const w = by(who);
+  switch (c.mode) {
+    case 'o':
+      return c.set ? `${w} made ${c.arg} an operator` : `${w} took operator status from ${c.arg}`;
+    case 'v':
+      return c.set ? `${w} gave ${c.arg} a voice` : `${w} took the voice from ${c.arg}`;
+    case 'b':
+      return c.set ? `${w} banned ${c.arg}` : `${w} lifted the ban on ${c.arg}`;
+    case 'm':
+      return c.set ? `${w} set the room to moderated` : `${w} set the room to unmoderated`;
+    case 'i':
+      return c.set ? `${w} made the room invite-only` : `${w} opened the room to everyone`;
+    case 't':
+      return c.set ? `${w} locked the topic (operators set it)` : `${w} unlocked the topic (anyone sets it)`;
+    case 'n':
+      return c.set ? `${w} closed the room to messages from outside` : `${w} opened the room to messages from outside`;
+    case 'k':
+      return c.set ? `${w} set a key on the room` : `${w} removed the room's key`;
+    case 'l':
+      return c.set ? `${w} limited the room to ${c.arg} members` : `${w} lifted the room's member limit`;
+  }
+}
+
+export const modeChanged = (who: string, changes: readonly ModeChange[]): string => changes.map((c) => grey(` > ${modeChange(who, c)}`)).join('');
+
+/** What /mode shows: the letters and what they mean. */
+export function modesOf(room: string, modes: RoomModes, member: boolean): string {
+  const said: string[] = [];
+  if (modes.topicLock) said.push('topic set by operators');
+  if (modes.noOutside) said.push('no messages from outside');
+  if (modes.moderated) said.push('moderated');
+  if (modes.inviteOnly) said.push('invite-only');
+  if (modes.key !== null) said.push(member ? `key ${modes.key}` : 'a key');
+  if (modes.limit !== null) said.push(`at most ${modes.limit} members`);
+  const { letters } = modeString(modes, member);
+  return info(`${room} modes: ${letters}${said.length ? ` (${said.join(', ')})` : ''}`);
+}
+
+export function banList(room: string, bans: readonly Ban[]): string {
+  if (bans.length === 0) return info(`nobody is banned from ${room}`);
+  return info(`banned from ${room}:`) + bans.map((b) => info(`  ${b.mask} (by ${b.by})`)).join('');
+}
+
+export const invited = (who: string, room: string): string => info(`${who} invites you to ${room}: /join ${room}`);
+
+export const inviteSent = (nick: string, room: string): string => info(`you invited ${nick} to ${room}`);
+
+function refusal(room: string, why: JoinRefusal): string {
+  switch (why) {
+    case 'banned':
+      return `you are banned from ${room}`;
+    case 'inviteOnly':
+      return `${room} is invite-only: an operator there can /invite you`;
+    case 'badKey':
+      return `${room} needs a key: /join ${room} KEY`;
+    case 'full':
+      return `${room} is full`;
+  }
+}
 
 /** A notice (a code with its arguments, from the actors or the cluster) in telnet's words. */
 export function notice(n: Notice): string {
@@ -230,5 +318,31 @@ export function notice(n: Notice): string {
       return error(`your nickname ${n.nick} was taken while this server was away; please reconnect`);
     case 'away':
       return ''; // telnet has no /away
+    case 'notOperator':
+      return error(`only operators of ${n.room} can do that`);
+    case 'notInRoom':
+      return error(`you are not in ${n.room}`);
+    case 'noSuchRoom':
+      return error(`there is no room ${n.room}`);
+    case 'notMember':
+      return error(`${n.nick} is not in ${n.room}`);
+    case 'alreadyMember':
+      return error(`${n.nick} is already in ${n.room}`);
+    case 'joinRefused':
+      return error(refusal(n.room, n.why));
+    case 'cannotSpeak':
+      return error(`you cannot speak in ${n.room} (it is moderated, or you are banned): not sent`);
+    case 'unknownMode':
+      return error(`unknown mode ${n.mode} (/help modes)`);
+    case 'banListFull':
+      return error(`${n.room} has as many bans as it can hold`);
+    case 'kicked':
+      return error(`you were kicked from ${n.room} by ${n.by}${n.reason ? ` (${n.reason})` : ''}: /join a room to chat again`);
+    case 'oper':
+      return n.ok ? info('you are now a server operator') : error(n.tooFast ? 'too many operator logins: wait a few seconds' : 'operator login failed');
+    case 'notOper':
+      return error('only server operators can do that');
+    case 'killed':
+      return error(`${n.by} disconnected you: ${n.reason}`);
   }
 }
