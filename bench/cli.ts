@@ -29,7 +29,7 @@ flags:
   --quick            a few clients for about a second per case (smoke run)
   --duration S       seconds of sending (fanout, rate, churn, rooms, cluster; default 10)
   --clients N        clients (fanout/rate/cluster: N; connections: N; churn: concurrent churners)
-  --servers LIST     comma-separated: ours, baseline, ours-inthread, ours+redis (one cluster node on a
+  --servers LIST     comma-separated: ours, baseline, ours-inthread, ours-nohistory (--history 0), ours+redis (one cluster node on a
                      fresh redis-server; its figures are the node's), ours@REF (the commit REF of
                      this repository, e.g. ours@HEAD~1, built in a temporary git worktree)
                      (default: ours,baseline)
@@ -54,6 +54,7 @@ flags:
   --timeout S        bound for joining/settling phases (default 60)
   --rest S           connections: seconds idle, everyone still connected, before RSS is read again (default 10; --quick 0)
   --line-bytes B     bytes per sent line, newline included (default 64)
+  --fill-history N   connections: N lines said in the room before the storm, so every joiner is shown history (default 0)
   --out DIR          results directory (default bench/results)
   --no-svg           do not write the SVG charts
 `;
@@ -110,6 +111,7 @@ async function main(): Promise<number> {
       timeout: { type: 'string', default: '60' },
       rest: { type: 'string' },
       'line-bytes': { type: 'string', default: '64' },
+      'fill-history': { type: 'string', default: '0' },
       out: { type: 'string' },
       'no-svg': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -217,6 +219,7 @@ async function main(): Promise<number> {
     timeoutS: Number(values.timeout),
     restS: num(values.rest),
     lineBytes: Number(values['line-bytes']),
+    fillHistory: Number(values['fill-history']),
     progress: (t) => progress.set(t),
     baselineMsgs: new Map(),
     external: values.port !== undefined,

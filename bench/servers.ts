@@ -20,7 +20,7 @@ export interface ServerOptions {
   workers?: number;
 }
 
-export const SERVER_NAMES = ['ours', 'baseline', 'ours-inthread'] as const;
+export const SERVER_NAMES = ['ours', 'baseline', 'ours-inthread', 'ours-nohistory'] as const;
 /** `--servers` name of one cluster node on a fresh redis-server (see clusterTarget). */
 export const CLUSTER_NODE = 'ours+redis';
 /** `--servers` name of ours measured over TLS (see tlsTarget). */
@@ -33,6 +33,9 @@ export function serverSpec(name: string, opts: ServerOptions = {}): ServerSpec {
       return { name, script: OURS, args: [...LOCAL, '--flood-rate', '0', ...workers] };
     case 'ours-inthread':
       return { name, script: OURS, args: [...LOCAL, '--flood-rate', '0', '--actors', 'in-thread', ...workers] };
+    case 'ours-nohistory':
+      // History off: what keeping each event costs, against `ours` in the same run (issue 19: at least 0.95×).
+      return { name, script: OURS, args: [...LOCAL, '--flood-rate', '0', '--history', '0', ...workers] };
     case 'baseline':
       return { name, script: CLASSIC, args: LOCAL };
     default:

@@ -74,6 +74,11 @@ export const SETTINGS = {
   'tls-handshake-timeout': num('TLS_HANDSHAKE_TIMEOUT', 10, 'seconds a client has to finish its TLS handshake; until then it holds a descriptor and counts against the connection caps (Node\'s own default is 120)'),
   redis: str('REDIS_URL', '', 'redis://HOST:PORT joins the cluster sharing that Redis; empty: this process alone, nothing else needed'),
   retention: num('RETENTION', 10_000, 'events kept per room log in Redis: how far a node can fall behind (an outage) and still catch up'),
+  history: num('HISTORY', 1000, 'events each room keeps (lines, actions, joins, leaves, renames, topics), and lines each private conversation keeps: a day of a busy room; 0 keeps none'),
+  'history-room-bytes': num('HISTORY_ROOM_BYTES', 512 * 1024, 'bytes one room (or private conversation) keeps, estimated: 1,000 events of about 500 bytes, so a flood of 4 KB lines keeps about 120 of them instead of 4 MB'),
+  'history-bytes': num('HISTORY_BYTES', 64 * 1024 * 1024, 'bytes every room and conversation keep together (single process; a cluster keeps history in Redis): past it the one written to longest ago loses its oldest events'),
+  'history-on-join': num('HISTORY_ON_JOIN', 20, 'lines a telnet user is shown on joining a room (a screenful); /history N shows more'),
+  'irc-autoreplay': num('IRC_AUTOREPLAY', 0, 'lines an IRC client without draft/chathistory gets as plain PRIVMSGs after joining (0 as ergo: a bouncer or logger would store them twice)'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
   'log-level': str('LOG_LEVEL', 'info', 'least severe log events written to stdout: fatal, error, warn, info (connections and kicks), debug, trace, or silent'),
 } as const;
@@ -127,6 +132,12 @@ export interface Config {
   shutdownGraceSeconds: number;
   redis: string;
   retention: number;
+  /** Events per room (and lines per private conversation) kept; 0: no history. */
+  history: number;
+  historyRoomBytes: number;
+  historyBytes: number;
+  historyOnJoin: number;
+  ircAutoreplay: number;
   logLevel: LogLevel;
 }
 
@@ -184,6 +195,11 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     shutdownGraceSeconds: value('shutdown-grace'),
     redis: value('redis'),
     retention: Math.max(100, value('retention')),
+    history: Math.floor(value('history')),
+    historyRoomBytes: value('history-room-bytes'),
+    historyBytes: value('history-bytes'),
+    historyOnJoin: Math.floor(value('history-on-join')),
+    ircAutoreplay: Math.floor(value('irc-autoreplay')),
     logLevel,
   };
 }

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, SETTINGS, type SettingName } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { telnetEdge } from './edges/telnet/edge.js';
+import { telnetEdge, telnetLimits } from './edges/telnet/edge.js';
+import { ircHistory } from './edges/irc/edge.js';
 import { localSystem } from './runtime/pool.js';
 import { openListeners } from './listeners.js';
 import { createLog } from './ops/log.js';
@@ -44,13 +45,13 @@ export async function serve(argv: string[]): Promise<void> {
     ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention }, events)
     : localSystem(config.workers, config.actors, events);
   const observer = gatewayLog(log);
-  const telnet = telnetEdge({ topicBytes: config.topicBytes, maxLine: config.maxLine });
+  const telnet = telnetEdge(telnetLimits(config));
   const gateway = new Gateway(config, system, telnet, undefined, observer);
   const address = await gateway.listen();
   const where = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const scope = config.host ? '' : ' (every interface, IPv4 and IPv6)';
   const motd = config.motdFile ? readFileSync(config.motdFile, 'utf8').split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : null;
-  const ircOptions = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName };
+  const ircOptions = { version: VERSION, motd, maxRooms: config.maxRooms, topicBytes: config.topicBytes, password: config.ircPassword, created: new Date(), server: config.ircServerName, ...ircHistory(config) };
   const { described, certificates, web, ports } = await openListeners(gateway, config, telnet, ircOptions);
   if (web) web.metrics = createMetrics(gateway, { cluster: config.redis !== '', logDropped: () => ops.dropped });
   // The gateway logs its own listeners (telnet, IRC, TLS); the web front's are logged here.

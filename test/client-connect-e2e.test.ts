@@ -24,7 +24,9 @@ e2e.before(async () => {
     setupError = `${SERVER} is missing: build first (npm run build)`;
     return;
   }
-  server = start(process.execPath, [SERVER, '--port', '0', '--host', '127.0.0.1'], 'server');
+  // One server for the file: without --history-on-join 0, a later joiner's transcript would start
+  // with the lines earlier tests sent (history has its own tests).
+  server = start(process.execPath, [SERVER, '--port', '0', '--host', '127.0.0.1', '--history-on-join', '0'], 'server');
   try {
     port = (await untilListening(server.child, 'server', WAIT_MS)).port;
   } catch (error) {

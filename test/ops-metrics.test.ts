@@ -86,6 +86,8 @@ traffic('telnet, IRC and WebSocket users chat: lines, events and bytes move by e
   await dave.waitFor(`:from carol ${M - 1}`);
   const after = await scrape();
 
+  assert.ok(delta(before, after, 'nodechat_history_bytes') >= (N + M) * 100, 'each line kept costs at least its object');
+  assert.is(value(after, 'nodechat_history_bytes'), server!.gateway.historyBytes());
   assert.is(delta(before, after, 'nodechat_lines_received_total{protocol="telnet"}'), N);
   assert.is(delta(before, after, 'nodechat_lines_received_total{protocol="irc"}'), M);
   assert.is(delta(before, after, 'nodechat_lines_received_total{protocol="websocket"}'), 0);

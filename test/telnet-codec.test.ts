@@ -9,6 +9,9 @@ import { readTelnetLine } from '../src/edges/telnet/parser.js';
 import { renderTelnet } from '../src/edges/telnet/render.js';
 import { telnetEdge } from '../src/edges/telnet/edge.js';
 
+// History lines show the server's local time: pinned to UTC here, so the bytes below are the same everywhere.
+process.env.TZ = 'UTC';
+
 const GREY = '\x1b[90m';
 const CYAN = '\x1b[96m';
 const YELLOW = '\x1b[93m';
@@ -64,6 +67,27 @@ const cases: Array<[string, ChatEvent, string]> = [
   ['lines trimmed from a log', notice({ code: 'missed', room: 'dev' }), grey(' > some lines in dev were missed (older than the store keeps)')],
   ['private messages trimmed', notice({ code: 'privatesMissed' }), grey(' > some private messages to you may have been missed (older than the store keeps)')],
   ['a rename in no room (IRC only; telnet users are always in one)', { k: 'nickChanged', from: 'al', nick: 'alice' }, grey(' > al is now known as alice')],
+  [
+    'history: past lines in grey with their time (the server\'s), then where live lines begin',
+    {
+      k: 'history',
+      ask: 'join',
+      target: 'lobby',
+      events: [
+        { k: 'said', room: 'lobby', id: '1700000000000-0', at: Date.UTC(2026, 11, 1, 12, 3), nick: 'bob', text: 'hi \x1b[2Jthere' },
+        { k: 'joined', room: 'lobby', id: '1700000000001-0', at: Date.UTC(2026, 11, 1, 12, 4), nick: 'carol' },
+        { k: 'acted', room: 'lobby', id: '1700000000002-0', at: Date.UTC(2026, 11, 1, 9, 5), nick: 'carol', text: 'waves' },
+      ],
+    },
+    grey(' [12:03] bob: hi there') + grey(' [09:05] * carol waves') + grey(' > --- the lines above were sent before (/history N for more) ---'),
+  ],
+  ['history on joining a room without lines: nothing', { k: 'history', ask: 'join', target: 'dev', events: [] }, ''],
+  ['/history in a room without lines says so', { k: 'history', ask: 'telnet', target: 'dev', events: [] }, grey(' > no lines in dev yet')],
+  [
+    'history after the store restarted empty says so first',
+    { k: 'history', ask: 'telnet', target: 'dev', events: [{ k: 'said', room: 'dev', id: '1-0', at: Date.UTC(2026, 0, 1, 0, 0), nick: 'a', text: 'b' }], reset: true },
+    grey(' > the message store restarted empty: older history is lost') + grey(' [00:00] a: b') + grey(' > --- the lines above were sent before (/history N for more) ---'),
+  ],
 ];
 for (const [name, event, bytes] of cases) render(name, () => assert.is(renderTelnet(event), bytes));
 render('a long member list wraps into several lines', () => {
@@ -132,6 +156,19 @@ read('what the edge answers by itself, byte for byte', () => {
   assert.ok(help.startsWith(grey(' > commands:')));
   assert.match(help, grey(" > /topic [TEXT]   show or set the room's topic"));
   assert.match(help, grey(' > //text          send a line that starts with /'));
+  assert.match(help, grey(' > /history [N]    the last N lines of the room (20)'));
+});
+read('/history [N]: the room\'s last lines (20, at most what a room keeps); off without history', () => {
+  const withHistory = (line: string) => readTelnetLine(line, named, { topicBytes: 20, history: 50 });
+  const select = (line: string) => {
+    const r = withHistory(line);
+    return r !== null && 'intent' in r && r.intent.kind === 'history' ? r.intent : null;
+  };
+  assert.equal(select('/history'), { kind: 'history', ask: 'telnet', target: 'dev', room: true, select: { dir: 'latest', limit: 20 } });
+  assert.equal(select('/HISTORY 5')?.select, { dir: 'latest', limit: 5 });
+  assert.equal(select('/history 5000')?.select, { dir: 'latest', limit: 50 });
+  assert.equal(withHistory('/history lots'), { answer: yellow(' > usage: /history [N]') });
+  assert.is(answerOf('/history'), yellow(' > history is off on this server'));
 });
 read.run();
 

@@ -2,8 +2,10 @@
 // settled, server RSS per connection (again after a rest), then everyone leaves at once: how
 // long the server stays busy announcing the leaves, and its RSS.
 
+import net from 'node:net';
+import { once } from 'node:events';
 import { LOBBY } from '../../src/model/rooms.js';
-import type { PoolSetup } from '../pool-messages.js';
+import type { Address, PoolSetup } from '../pool-messages.js';
 import { untilIdle } from '../proc.js';
 import type { CaseResult } from '../result-types.js';
 import { nowUs } from '../stats.js';
@@ -11,6 +13,35 @@ import { Pools } from '../threads.js';
 import { LoadgenMeter, fmtMs, mergeErrors, mergeHist, onServer, procsOf, roomConns, serverUse, sleep, withProgress, type Scenario } from './shared.js';
 
 const SENTINEL = 'zzend';
+
+/**
+ * `--fill-history N`: a member says N lines in the room before the storm (and stays), so every
+ * joiner is shown history; resolves once the server has them all (its /history answer names the
+ * last). The caller closes the socket.
+ */
+async function fillHistory(at: Address, lines: number, lineBytes: number, timeoutMs: number): Promise<net.Socket> {
+  const socket = net.connect({ host: at.host, port: at.port, noDelay: true });
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  let seen = '';
+  const last = `history ${lines - 1} `;
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`--fill-history: the server did not take ${lines} lines in ${timeoutMs} ms`)), timeoutMs);
+    socket.on('data', (d: Buffer) => {
+      seen = (seen + d.toString('latin1')).slice(-4096);
+      if ((seen.includes(last) && seen.includes('sent before')) || seen.includes('history is off')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const pad = (i: number): string => `history ${i} `.padEnd(Math.max(12, lineBytes - 2), 'x');
+  let out = 'zzfiller\r\n';
+  for (let i = 0; i < lines; i++) out += `${pad(i)}\r\n`;
+  socket.write(`${out}/history 1\r\n`);
+  await done;
+  return socket;
+}
 
 export const connections: Scenario = {
   name: 'connections',
@@ -23,6 +54,7 @@ export const connections: Scenario = {
         await onServer(target, async (addresses, proc) => {
           const title = `connections N=${N} ${target.name}`;
           await sleep(300);
+          const filler = (ctx.fillHistory ?? 0) > 0 ? await fillHistory(addresses[0]!, ctx.fillHistory!, ctx.lineBytes, ctx.timeoutS * 1000) : null;
           const idle = proc?.sample() ?? null;
           // Every join line goes to everyone: N²/2 lines that only need draining. Count mode skips
           // parsing; a last joiner (SENTINEL) tells us when everything before it has arrived.
@@ -40,6 +72,7 @@ export const connections: Scenario = {
           let closed = false;
           const closeAll = async (): Promise<void> => {
             closed = true;
+            filler?.destroy();
             await sentinel.close();
             await pools.close();
           };
@@ -76,7 +109,7 @@ export const connections: Scenario = {
               scenario: 'connections',
               label: `N=${N}`,
               server: target.name,
-              params: { N, timeoutS: ctx.timeoutS, threads: pools.size },
+              params: { N, timeoutS: ctx.timeoutS, threads: pools.size, fillHistory: ctx.fillHistory ?? 0 },
               ok: joinedN === N && settledMs >= 0 && departure?.died !== true,
               join: { joined: joinedN, of: N, failed: N - joinedN, ms: joinedMs, p50Ms: fmtMs(joinHist.quantile(0.5)), p99Ms: fmtMs(joinHist.quantile(0.99)) },
               messages: 0,

@@ -27,6 +27,8 @@ export interface RunContext {
   /** `connections`: seconds idle after settling before RSS is read again (see there). */
   restS?: number;
   lineBytes: number;
+  /** `connections`: lines said in the room before the storm (`--fill-history`), so joiners are shown history. */
+  fillHistory?: number;
   progress: (text: string) => void;
   /** Baseline fanout messages/s by N, from this invocation (feeds `rate`). */
   baselineMsgs: Map<number, number>;

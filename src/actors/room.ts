@@ -117,6 +117,8 @@ export class RoomActor {
         return this.renamed(msg.conn, msg.from, msg.nick, msg.settle);
       case 'leave':
         return this.leave(msg.conn, 'quit', msg.reason);
+      case 'history':
+        return this.settle(msg.conn); // the gateway answers from the history it keeps (gateway/history.ts)
     }
   }
 

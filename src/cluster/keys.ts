@@ -8,6 +8,8 @@ const P = PREFIX;
 export const keys = {
   /** Set when the first node meets this Redis; a different or missing value means Redis lost its data. */
   epoch: `${P}epoch`,
+  /** When the epoch began (ms, Redis's clock), set with it: a message id older than this is from a store that was lost. */
+  epochAt: `${P}epoch-at`,
   /** The nodes that have registered (a set); a member whose `alive` key expired is reaped. */
   nodes: `${P}nodes`,
   /** node → connections open there (a hash), for the banner's count. */

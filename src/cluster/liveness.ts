@@ -46,7 +46,12 @@ export function refusedForMemory(err: unknown): boolean {
 
 /** The store's epoch, set by whoever asks first after it started empty. */
 export async function storeEpoch(redis: Redis): Promise<string> {
-  await redis.set(keys.epoch, randomBytes(8).toString('hex'), 'NX');
+  if ((await redis.set(keys.epoch, randomBytes(8).toString('hex'), 'NX')) === 'OK') {
+    // This node began the epoch: it notes when (Redis's clock, as stream ids), for history's
+    // "reset" answers (see keys.epochAt). Only here, so every other call costs what it did.
+    const [seconds, micros] = await redis.time();
+    await redis.set(keys.epochAt, String(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)), 'NX');
+  }
   return (await redis.get(keys.epoch)) ?? '';
 }
 

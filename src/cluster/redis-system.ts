@@ -26,6 +26,7 @@ import { gidOf, idLess, nodeOfGid, type InboxEvent, type LogEvent } from './even
 import { keys, LOG_PREFIX } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
 import { Replica } from './replica.js';
+import { readHistory } from './history.js';
 import { IN_NO_ROOM, NOT_THERE, REFUSED, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 import { refusalOf, RoomStore } from './moderation-store.js';
 import { scriptChanges } from './moderation-lua.js';
@@ -356,6 +357,13 @@ export class ClusterSystem implements ActorSystem {
         // The invitee's node reads the invitation from its inbox (as a private message).
         this.replica.deliver(Int32Array.of(conn), -1, { k: 'inviteSent', room, nick: answer.slice(answer.indexOf(':') + 1) });
         return this.settle(conn);
+      }
+      case 'history': {
+        // From the room's log: the same on every node, with the ids live delivery used.
+        const { events, reset } = await readHistory(this.redis, room, msg.select, retention);
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'history', ask: msg.ask, target: room, events, ...(reset ? { reset: true } : {}) });
+        // The replay on joining is no barrier (the gateway asked for it, not the user): nothing to settle.
+        return barrier ? this.settle(conn) : this.scheduleFlush();
       }
       case 'topic': {
         if (msg.text !== undefined) {

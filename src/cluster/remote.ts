@@ -70,6 +70,9 @@ export class RemoteCluster implements ActorSystem {
     return this.sent - this.completed;
   }
 
+  /** Rooms' history is their logs in Redis: the cluster Worker answers history questions from them. */
+  readonly keepsHistory = true;
+
   openElsewhere(): number {
     return this.elsewhere;
   }

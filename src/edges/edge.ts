@@ -88,6 +88,13 @@ export interface Session {
    * this connection already; records it when not. Called only for events that carry a `once`.
    */
   seen?(once: string): boolean;
+  /**
+   * Lines of a room's history to show on joining it (0 or absent: none), as a `history` event
+   * with ask `join`, rendered by renderFor or the codec. Before the join's own line, unless
+   * `replayAfterJoin` (IRC: a client shows a channel's lines only once it has joined it).
+   */
+  joinReplay?(): number;
+  readonly replayAfterJoin?: boolean;
   /** Keepalive: a line to send when the peer has been quiet for a while, or null for none (telnet has TCP keepalive only). */
   ping?(): string | null;
 }

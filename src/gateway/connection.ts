@@ -76,6 +76,14 @@ export class Connection {
   /** Output for this event-loop turn, written in one go by the gateway's flush. */
   readonly out: Buffer[] = [];
   outBytes = 0;
+  /**
+   * In a cluster, what arrives for it between its join and the history it is shown on joining
+   * (read from Redis): held, so the history comes first (see Gateway.replayFromStore). null: none held.
+   */
+  outHeld: Buffer[] | null = null;
+  outHeldBytes = 0;
+  /** Cluster: histories on joining asked of the store and not answered yet (output is held while any is). */
+  replaysPending = 0;
   /** Events in `out` (what its protocol's `events` count gets once it is written). */
   outEvents = 0;
   inFlushList = false;

@@ -213,6 +213,7 @@ export class Delivery {
   /** `events`: how many chat events `bytes` carry (0 for answers, pings and farewells), for the counts. */
   enqueue(conn: Connection, bytes: Buffer, events = 0): void {
     if (bytes.length === 0 || conn.closed || conn.socket.writableEnded) return;
+    if (conn.outHeld !== null && this.hold(conn, bytes)) return;
     const out = conn.out;
     out.push(bytes);
     conn.outBytes += bytes.length;
@@ -228,6 +229,24 @@ export class Delivery {
       this.list.push(conn);
       if (!this.scheduled) this.schedule();
     }
+  }
+
+  /** Keeps `bytes` back while the connection waits for its history (false: past the cap, it all goes now). */
+  private hold(conn: Connection, bytes: Buffer): boolean {
+    conn.outHeld!.push(bytes);
+    conn.outHeldBytes += bytes.length;
+    if (conn.outHeldBytes <= this.sendQueue) return true;
+    this.release(conn);
+    return true;
+  }
+
+  /** What was held for a connection goes out, in order, after whatever was enqueued before (its history). */
+  release(conn: Connection): void {
+    const held = conn.outHeld;
+    if (held === null) return;
+    conn.outHeld = null;
+    conn.outHeldBytes = 0;
+    for (const bytes of held) this.enqueue(conn, bytes);
   }
 
   /**

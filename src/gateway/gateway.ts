@@ -8,8 +8,10 @@ import tls from 'node:tls';
 import type { Config } from '../config.js';
 import type { ActorSystem, SystemFactory } from '../runtime/system.js';
 import { encoded, type Edge } from '../edges/edge.js';
-import type { ChatEvent, Farewell } from '../model/events.js';
+import type { ChatEvent, Farewell, HistoryTarget, RoomEvent } from '../model/events.js';
 import type { Intent } from '../model/intents.js';
+import { select, type Kept } from '../model/history.js';
+import { nickKey } from '../model/nicknames.js';
 import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
 import { Connection, type Held, type Link } from './connection.js';
@@ -17,6 +19,7 @@ import { admit, type Admission } from './admission.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery, extendsList, joinsRuns, type DeliverEffect } from './delivery.js';
 import { MemberMirror } from './members.js';
+import { HistoryStore } from './history.js';
 import type { Certificates } from './certificates.js';
 import { Handshakes } from './handshakes.js';
 import { GatewayCounts, kickCause, refuseReason } from './counts.js';
@@ -25,6 +28,9 @@ import { Operators } from './operators.js';
 
 /** Refused sockets that may be open at once, saying why: part of the descriptors kept in reserve (config's FD_HEADROOM). */
 const REFUSING = 16;
+
+/** Cluster: how long a joiner's output waits for the history it is shown on joining before it goes out anyway. */
+const REPLAY_PATIENCE_MS = 2000;
 
 /** Envelopes in flight to the actors above which senders are paused, and below which they resume. */
 const BACKLOG_HIGH = 50_000;
@@ -79,6 +85,20 @@ export class Gateway {
   private goneCount = 0;
   private open = 0;
   private stopping = false;
+  /** A single process's history (null in a cluster, whose system keeps it in Redis, or with --history 0). */
+  readonly history: HistoryStore | null;
+  /** A private message seen in this batch whose sender's copy (privateSent) is still to come. */
+  private privateSeen: { id: string; to: ConnId; line: Kept } | null = null;
+  /** Replays that go after their joiner's own join line (see Session.replayAfterJoin), in order. */
+  private replays: Array<{ conn: ConnId; room: string; events: Kept[]; joined: boolean }> = [];
+  /** Room history questions sent through their room (see envelope), answered when it settles. */
+  private readonly historyAsked = new Map<ConnId, Extract<Intent, { kind: 'history' }>>();
+  /** Cluster: the last join event seen; its joiner's `placed` follows it in the same batch (see replica.ts). */
+  private lastJoin: { room: string; id: string } | null = null;
+  /** Cluster: joiners whose output is held once the current run is out (see startHolds). */
+  private readonly holdAfterRun: Connection[] = [];
+  /** The run being gathered must end after this event: a replay waits for it. */
+  private cutRun = false;
   /** Per protocol totals, read by /metrics when scraped (see counts.ts). */
   readonly counts = new GatewayCounts();
   /** Server operator accounts (`--operators`), checked here: the actors only hear that a connection is one. */
@@ -103,6 +123,10 @@ export class Gateway {
       awaiting: () => [...this.conns.values()].filter((c) => c.awaiting).map((c) => c.id),
       isOpen: (id) => this.conns.get(id)?.closed === false,
     });
+    this.history =
+      config.history > 0 && this.system.keepsHistory !== true
+        ? new HistoryStore({ events: config.history, conversationBytes: config.historyRoomBytes, totalBytes: config.historyBytes })
+        : null;
     this.registration = new Deadlines(config.registerTimeoutSeconds * 1000, (id) => {
       const conn = this.conns.get(id);
       if (conn) this.kick(conn, { code: 'registerTimeout', seconds: this.config.registerTimeoutSeconds });
@@ -222,6 +246,11 @@ export class Gateway {
       else s.registering++;
     }
     return states;
+  }
+
+  /** Bytes the history keeps in this process (estimated: see gateway/history.ts), for /metrics; 0 without one. */
+  historyBytes(): number {
+    return this.history?.bytes ?? 0;
   }
 
   /** Stop accepting, say goodbye to everyone, flush, and close. */
@@ -475,6 +504,12 @@ export class Gateway {
       this.end(conn);
       return null;
     }
+    if (intent.kind === 'historyTargets' || (intent.kind === 'history' && !(intent.room && this.mirror.roomsOf(conn.id).includes(intent.target)))) {
+      this.answerHistory(conn, intent);
+      return null;
+    }
+    // A room's history goes through the room (see routes.ts): answered here once it settles.
+    if (intent.kind === 'history') this.historyAsked.set(conn.id, intent);
     if (intent.kind === 'oper') {
       this.oper(conn, intent.name, intent.password);
       return null;
@@ -586,6 +621,8 @@ export class Gateway {
   /** The socket is gone and nothing is in flight for it: its departure is announced, and it is forgotten. */
   private depart(conn: Connection): void {
     this.conns.delete(conn.id);
+    this.history?.forget(conn.id);
+    this.historyAsked.delete(conn.id);
     // Nothing of it may be read or sent after this: its leave is on its way.
     conn.clearTimers();
     conn.held.length = 0;
@@ -612,33 +649,215 @@ export class Gateway {
     let i = 0;
     while (i < effects.length) {
       const e = effects[i]!;
+      if (e.t === 'deliver' && e.event.k === 'history' && e.event.ask === 'join' && this.history === null) {
+        this.replayFromStore(e);
+        i++;
+        continue;
+      }
+      this.see(e);
       if (e.t !== 'deliver') {
         this.applyOne(e);
+        if (this.holdAfterRun.length > 0) this.startHolds();
         i++;
         continue;
       }
       // Broadcasts to the same members, or to members that only grew (a join storm), go out as
       // one buffer: a per-recipient cost per run, not per line. Bookkeeping effects between them
       // (named, placed, settled) write nothing, so they wait until the run is out; a close
-      // ends the run, so that the closing connection gets exactly what came before it.
+      // ends the run, so that the closing connection gets exactly what came before it, and so
+      // does a join whose joiner's replay goes after its join line.
       const run: DeliverEffect[] = [e];
       const after: Array<Exclude<Effect, DeliverEffect>> = [];
       let j = i + 1;
-      for (; j < effects.length; j++) {
+      while (j < effects.length && !this.cutRun) {
         const next = effects[j]!;
         if (next.t === 'close') break;
         if (next.t !== 'deliver') after.push(next);
         else if (joinsRuns(e) && joinsRuns(next) && extendsList(run[run.length - 1]!.to, next.to)) run.push(next);
         else break;
+        this.see(next);
+        j++;
+        // Cluster: a joiner's live lines wait for its history from here, so the run ends with its join.
+        if (this.holdAfterRun.length > 0) break;
       }
+      this.cutRun = false;
       for (const d of run) if (d.event.k === 'topicSet') this.mirror.setTopic(d.event.room, { text: d.event.text, by: d.event.nick, at: d.event.at });
       if (e.event.k === 'users' && this.opers > 0 && run.length === 1) e.event = this.withOperators(e.event, e.to);
       if (e.event.k === 'counts') e.event = { ...e.event, unknown: this.unnamed(), opers: this.opers }; // asked for (LUSERS): a scan is fine
       if (run.length === 1) this.out.deliver(e.to, e.except, e.event);
       else this.out.deliverRun(run);
       for (const a of after) this.applyOne(a);
+      if (this.holdAfterRun.length > 0) this.startHolds();
+      if (this.replays.length > 0) this.replayJoined();
       i = j;
     }
+    if (this.replays.length > 0) this.replayJoined(true);
+  }
+
+  // --- history ------------------------------------------------------------------------
+
+  /**
+   * Each effect once, in the order the actors produced it (before runs regroup deliveries): a
+   * room event goes into its room's history, and a joiner is shown the history as it stands just
+   * before its join's own event, so what came before is in what it is shown and what comes
+   * after reaches it live: no gap, no duplicate. One test per event, never per recipient.
+   */
+  private see(e: Effect): void {
+    const history = this.history;
+    if (history === null) return this.seeInCluster(e);
+    if (e.t === 'deliver') {
+      const event = e.event;
+      switch (event.k) {
+        case 'joined':
+          if (this.replays.length > 0) this.joinedSeen(event.room);
+          history.record(event);
+          return;
+        case 'said':
+        case 'acted':
+        case 'left':
+        case 'renamed':
+        case 'topicSet':
+          history.record(event as RoomEvent);
+          return;
+        case 'private': {
+          const line = { k: 'private', id: event.id, at: event.at, from: event.from, to: event.to, text: event.text, ...(event.notice ? { notice: true } : {}) } as const;
+          this.privateSeen = { id: event.id, to: e.to[0]!, line };
+          return;
+        }
+        case 'privateSent': {
+          const seen = this.privateSeen;
+          if (seen !== null && seen.id === event.id && seen.line.k === 'private') history.recordPrivate(e.to[0]!, seen.to, seen.line);
+          this.privateSeen = null;
+          return;
+        }
+        default:
+          return;
+      }
+    }
+    if (e.t === 'placed' && e.present) {
+      const conn = this.conns.get(e.conn);
+      const n = conn?.session.joinReplay?.() ?? 0;
+      if (conn === undefined || n <= 0) return;
+      const events = history.newest(e.room, n);
+      if (events.length === 0) return;
+      if (conn.session.replayAfterJoin === true) this.replays.push({ conn: e.conn, room: e.room, events, joined: false });
+      else this.tell(conn, { k: 'history', ask: 'join', target: e.room, events });
+    }
+  }
+
+  /**
+   * In a cluster (no history here: it is in Redis), a joiner that wants history on joining asks
+   * the room's log for the lines before its join's own id, the exact bound between history and
+   * live; what reaches it meanwhile (live lines) is held until that answer is out. (Its join line,
+   * already delivered, comes first.)
+   */
+  private seeInCluster(e: Effect): void {
+    if (this.system.keepsHistory !== true || this.config.history === 0) return;
+    if (e.t === 'deliver' && e.event.k === 'joined') {
+      this.lastJoin = { room: e.event.room, id: e.event.id };
+      return;
+    }
+    if (e.t !== 'placed' || !e.present) return;
+    const conn = this.conns.get(e.conn);
+    const n = conn?.session.joinReplay?.() ?? 0;
+    const joinId = this.lastJoin?.room === e.room ? this.lastJoin.id : undefined;
+    this.lastJoin = null;
+    if (conn === undefined || n <= 0 || joinId === undefined) return;
+    // Held from the end of the run that carries its join line: that line goes out first, wherever
+    // the run ends (a move's room size, to the joiner alone, ends it before this effect; a claim's not).
+    this.holdAfterRun.push(conn);
+    // Not a barrier: the joiner's own next lines need not wait for it.
+    this.system.send({ to: roomAddress(e.room), msg: { t: 'history', conn: conn.id, ask: 'join', select: { dir: 'before', ref: { msgid: joinId }, limit: n } } });
+    conn.replaysPending++;
+    const waiting = conn;
+    setTimeout(() => {
+      // A store that does not answer holds nothing for long; a late answer is shown as it comes.
+      if (waiting.replaysPending === 0) return;
+      waiting.replaysPending = 0;
+      this.out.release(waiting);
+    }, REPLAY_PATIENCE_MS).unref();
+  }
+
+  /** Starts holding the output of the joiners seen in the run just delivered (see seeInCluster). */
+  private startHolds(): void {
+    for (const conn of this.holdAfterRun) {
+      if (conn.outHeld !== null || conn.closed || conn.replaysPending === 0) continue;
+      conn.outHeld = [];
+      conn.outHeldBytes = 0;
+    }
+    this.holdAfterRun.length = 0;
+  }
+
+  /** A joiner's history from the store (cluster): it goes out first, then what was held meanwhile. */
+  private replayFromStore(e: DeliverEffect): void {
+    const conn = this.conns.get(e.to[0]!);
+    if (conn === undefined) return;
+    const held = conn.outHeld;
+    conn.outHeld = null; // the history itself goes ahead of what is held
+    const event = e.event as Extract<ChatEvent, { k: 'history' }>;
+    if (event.events.length > 0 || event.reset) this.tell(conn, event);
+    conn.outHeld = held;
+    if (conn.replaysPending > 0) conn.replaysPending--;
+    if (conn.replaysPending === 0) this.out.release(conn);
+  }
+
+  /** A join event in `room`: the first replay waiting for one there goes out after it (the run ends with it). */
+  private joinedSeen(room: string): void {
+    const waiting = this.replays.find((r) => !r.joined && r.room === room);
+    if (waiting === undefined) return;
+    waiting.joined = true;
+    this.cutRun = true;
+  }
+
+  /** Replays whose join line has been delivered (`all`: every one left, at the end of a batch). */
+  private replayJoined(all = false): void {
+    const keep: typeof this.replays = [];
+    for (const r of this.replays) {
+      if (!r.joined && !all) {
+        keep.push(r);
+        continue;
+      }
+      const conn = this.conns.get(r.conn);
+      if (conn) this.tell(conn, { k: 'history', ask: 'join', target: r.room, events: r.events });
+    }
+    this.replays = keep;
+  }
+
+  /** CHATHISTORY and /history, answered from the history this process keeps. */
+  private answerHistory(conn: Connection, intent: Extract<Intent, { kind: 'history' | 'historyTargets' }>): void {
+    const history = this.history;
+    if (intent.kind === 'historyTargets') {
+      const targets: HistoryTarget[] = [];
+      if (history !== null) {
+        const inside = (at: number | undefined): at is number => at !== undefined && at > intent.from && at < intent.to;
+        for (const room of this.mirror.roomsOf(conn.id)) {
+          const at = history.latest(room);
+          if (inside(at)) targets.push({ room, at });
+        }
+        for (const other of history.partnersOf(conn.id)) {
+          const nick = this.mirror.nickOf(other);
+          const at = history.latestPrivate(conn.id, other);
+          if (nick !== null && inside(at)) targets.push({ nick, at });
+        }
+      }
+      targets.sort((a, b) => a.at - b.at);
+      return this.tell(conn, { k: 'historyTargets', targets: targets.slice(0, intent.limit) });
+    }
+    const answer = { k: 'history', ask: intent.ask, target: intent.target } as const;
+    if (intent.room) {
+      if (!this.mirror.roomsOf(conn.id).includes(intent.target)) return this.tell(conn, { ...answer, events: [], refused: true });
+      return this.tell(conn, { ...answer, events: history === null ? [] : select(history.lines(intent.target), intent.select) });
+    }
+    // A private conversation: with whoever holds that nickname now and talked with this connection.
+    let events: Kept[] = [];
+    if (history !== null) {
+      const key = nickKey(intent.target);
+      for (const other of history.partnersOf(conn.id)) {
+        const nick = this.mirror.nickOf(other);
+        if (nick !== null && nickKey(nick) === key) events = select(history.privateLines(conn.id, other), intent.select);
+      }
+    }
+    this.tell(conn, { ...answer, events });
   }
 
   private applyOne(e: Exclude<Effect, DeliverEffect>): void {
@@ -681,6 +900,11 @@ export class Gateway {
     const conn = this.conns.get(id);
     if (!conn) return;
     conn.awaiting = false;
+    const asked = this.historyAsked.get(id);
+    if (asked !== undefined) {
+      this.historyAsked.delete(id);
+      if (this.history !== null) this.answerHistory(conn, asked);
+    }
     this.out.answer(conn);
     this.pump(conn);
     if (conn.closed && !conn.awaiting) {

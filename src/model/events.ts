@@ -4,6 +4,7 @@
 
 import type { NickProblem } from './nicknames.js';
 import type { Profile } from './intents.js';
+import type { Kept } from './history.js';
 import type { Ban, JoinRefusal, ModeChange, RoomModes } from './moderation.js';
 
 /**
@@ -84,7 +85,19 @@ export type ChatEvent =
    */
   | { k: 'privateSent'; to: string; text: string; notice?: boolean; away?: string; id?: MsgId; at?: number }
   /** To one user: an answer that is no chat event (a refusal, a notice about the server). */
-  | { k: 'notice'; notice: Notice };
+  | { k: 'notice'; notice: Notice }
+  /**
+   * To one user: past events of a room or of its private conversation with `target` (the nick as
+   * asked), oldest first, answering `ask` (the edge's tag for its question; `join`: the replay on
+   * joining a room). `refused`: not a conversation it may read. `reset`: the store lost its data
+   * since the message asked about (a cluster's Redis restarted empty), so the answer may miss some.
+   */
+  | { k: 'history'; ask: string; target: string; events: Kept[]; refused?: boolean; reset?: boolean }
+  /** To one user (IRC CHATHISTORY TARGETS): conversations with lines in a time window, each with its latest line's time, earliest first. */
+  | { k: 'historyTargets'; targets: HistoryTarget[] };
+
+/** A conversation with lines: a room, or a private conversation with the user named `nick`; `at`: its latest line's time. */
+export type HistoryTarget = { room: string; at: number } | { nick: string; at: number };
 
 /** Where a nickname was asked for: the first one (at the prompt) or a rename. */
 export type NickStage = 'claim' | 'rename';

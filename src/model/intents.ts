@@ -1,6 +1,7 @@
 // What a user asks for, whatever protocol it was typed in. Each edge parses its own syntax into
 // these; the actors (or the cluster adapter) carry them out and never see command text.
 
+import type { HistorySelect } from './history.js';
 import type { ModeChange } from './moderation.js';
 
 export type Intent =
@@ -42,7 +43,14 @@ export type Intent =
   /** Away with a message, or back (no text); the user's rooms hear of it. */
   | { kind: 'away'; text?: string }
   /** Leave the chat; the gateway closes the connection and its rooms hear why. */
-  | { kind: 'quit'; reason?: string };
+  | { kind: 'quit'; reason?: string }
+  /**
+   * Past lines of a room or of a private conversation with the user named `target` (see
+   * model/history.ts); `ask`: the edge's tag, returned with the answer (see the history event).
+   */
+  | { kind: 'history'; ask: string; target: string; room: boolean; select: HistorySelect }
+  /** Which conversations had lines between two times (ms), `limit` at most (IRC CHATHISTORY TARGETS). */
+  | { kind: 'historyTargets'; from: number; to: number; limit: number };
 
 /**
  * Whether an intent holds its sender's later lines until it has settled: it can change where
@@ -57,7 +65,10 @@ export function isBarrier(intent: Intent): boolean {
     case 'say':
     case 'act':
     case 'quit':
-      return false;
+    case 'historyTargets':
+      return false; // answered by the gateway at once
+    case 'history':
+      return true; // a room's: after the asker's earlier lines (see the gateway's envelope)
     case 'away':
       return true; // its answer (away / back) must come before the user's next answers
     default:

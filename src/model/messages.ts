@@ -4,6 +4,7 @@
 
 import type { ChatEvent } from './events.js';
 import type { Profile } from './intents.js';
+import type { HistorySelect } from './history.js';
 import type { ModeChange, RoomState } from './moderation.js';
 
 /** A connection, numbered by the gateway that owns its socket. */
@@ -70,7 +71,13 @@ export type RoomMsg =
   /** The directory marked a member away (with `text`) or back. */
   | { t: 'away'; conn: ConnId; text?: string }
   /** The connection closed (`reason`: the one its /quit gave). */
-  | { t: 'leave'; conn: ConnId; reason?: string };
+  | { t: 'leave'; conn: ConnId; reason?: string }
+  /**
+   * The member asks for the room's past lines: a barrier, so the answer comes after its own
+   * earlier lines are in. A single process's room only settles it (the gateway keeps history and
+   * answers then); a cluster reads the room's log.
+   */
+  | { t: 'history'; conn: ConnId; ask: string; select: HistorySelect };
 
 export type Envelope = ({ to: 'directory'; msg: DirectoryMsg } | { to: RoomAddress; msg: RoomMsg }) & {
   /**

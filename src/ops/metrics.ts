@@ -18,6 +18,8 @@ export interface MetricsSource {
   readonly backloggedConnections: number;
   connectionStates(): Map<string, ConnectionStates>;
   stats(): GatewayStats;
+  /** Bytes a single process's history keeps (estimated; gateway/history.ts); 0 in a cluster, whose history is in Redis. */
+  historyBytes?(): number;
 }
 
 /** What an HTTP listener serves at /metrics (the web edge's provider hook). */
@@ -149,6 +151,14 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
     collect() {
       this.reset();
       sample?.hosts.forEach((h, i) => this.set({ host: String(i) }, h.rooms));
+    },
+  });
+  new Gauge({
+    name: 'nodechat_history_bytes',
+    help: 'Bytes the rooms\' and private conversations\' history keeps in this process (estimated; bounded by --history-bytes)',
+    registers: [registry],
+    collect() {
+      this.set(source.historyBytes?.() ?? 0);
     },
   });
   total('nodechat_log_lines_dropped_total', 'Log lines dropped because stdout did not take them fast enough', () => options.logDropped?.() ?? 0);

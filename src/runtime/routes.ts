@@ -8,7 +8,8 @@ import { roomAddress, type ConnId, type Envelope } from '../model/messages.js';
 /**
  * The envelope for `intent` from connection `conn` (named `nick`, null before its first name), with
  * its barrier flag; null for a quit (the gateway closes the connection, and departure tells its
- * rooms), for a server-operator login (the gateway checks it) or for a join from a connection
+ * rooms), for a server-operator login (the gateway checks it), for the history questions the
+ * gateway answers itself (TARGETS, a private conversation's), or for a join from a connection
  * without a name. `oper`: the connection is a server operator.
  */
 export function route(conn: ConnId, nick: string | null, intent: Intent, oper = false): Envelope | null {
@@ -56,7 +57,12 @@ export function route(conn: ConnId, nick: string | null, intent: Intent, oper = 
       return { to: roomAddress(intent.from), msg: { t: 'move', conn, to: intent.to, ...(intent.key !== undefined ? { key: intent.key } : {}), ...op }, barrier };
     case 'join':
       return nick === null ? null : { to: roomAddress(intent.room), msg: { t: 'join', conn, nick, ...(intent.key !== undefined ? { key: intent.key } : {}), ...op }, barrier };
+    case 'history':
+      // A room's: through the room, so the answer follows the asker's earlier lines there. A
+      // private conversation's is the gateway's to answer.
+      return intent.room ? { to: roomAddress(intent.target), msg: { t: 'history', conn, ask: intent.ask, select: intent.select }, barrier } : null;
     case 'quit':
+    case 'historyTargets':
       return null;
   }
 }

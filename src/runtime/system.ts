@@ -25,6 +25,11 @@ export interface ActorSystem {
   readonly pending: number;
   /** Actor host restarts so far (supervision). */
   readonly restarts: number;
+  /**
+   * Whether the system keeps rooms' history itself and answers history questions sent to a room
+   * (a cluster: each room's log in Redis). Otherwise the gateway keeps it (gateway/history.ts).
+   */
+  readonly keepsHistory?: boolean;
   /** Connections open on other nodes, for the banner's count (0 for a single process). */
   openElsewhere(): number;
   /** What it reports of itself for /metrics (asked when scraped). */

@@ -3,7 +3,7 @@
 
 import { defaultConfig, type Config } from '../../src/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { ircEdge, type IrcOptions } from '../../src/edges/irc/edge.js';
+import { ircEdge, ircHistory, type IrcOptions } from '../../src/edges/irc/edge.js';
 import type { SystemFactory } from '../../src/runtime/system.js';
 import { TestClient } from './client.js';
 import { telnetGateway } from './server.js';
@@ -22,6 +22,7 @@ export const ircOptions = (config: Config, more: Partial<IrcOptions> = {}): IrcO
   topicBytes: config.topicBytes,
   password: config.ircPassword,
   created: new Date(0),
+  ...ircHistory(config),
   ...more,
 });
 

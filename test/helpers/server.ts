@@ -2,7 +2,7 @@
 
 import { defaultConfig, type Config } from '../../src/config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { telnetEdge } from '../../src/edges/telnet/edge.js';
+import { telnetEdge, telnetLimits } from '../../src/edges/telnet/edge.js';
 import { ActorPool, localSystem } from '../../src/runtime/pool.js';
 import type { SystemFactory } from '../../src/runtime/system.js';
 
@@ -16,7 +16,7 @@ export interface TestServer {
 
 /** A telnet gateway on `system` (default: the config's local Worker pool), as main.ts builds one. */
 export function telnetGateway(config: Config, system: SystemFactory = localSystem(config.workers, config.actors)): Gateway {
-  return new Gateway(config, system, telnetEdge({ topicBytes: config.topicBytes, maxLine: config.maxLine }));
+  return new Gateway(config, system, telnetEdge(telnetLimits(config)));
 }
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {

@@ -3,7 +3,7 @@
 // so sessions whose capabilities make a broadcast read the same share one codec: one render
 // per event per variant, whatever the number of recipients.
 
-export const CAPS = ['away-notify', 'batch', 'cap-notify', 'echo-message', 'message-tags', 'multi-prefix', 'server-time', 'setname', 'userhost-in-names'] as const;
+export const CAPS = ['away-notify', 'batch', 'cap-notify', 'draft/chathistory', 'echo-message', 'message-tags', 'multi-prefix', 'server-time', 'setname', 'userhost-in-names'] as const;
 
 export type Cap = (typeof CAPS)[number];
 

@@ -4,6 +4,7 @@
 
 import type { Reading, Sender } from '../edge.js';
 import type { Intent } from '../../model/intents.js';
+import type { HistoryRef, HistorySelect } from '../../model/history.js';
 import { checkNick, nickKey } from '../../model/nicknames.js';
 import { checkRoom } from '../../model/rooms.js';
 import { parseModes } from '../../model/moderation.js';
@@ -230,6 +231,78 @@ function mode(s: IrcSession, p: string[], me: string): Reading[] {
   return changed === '' ? NOTHING : say(`:${me} MODE ${me} :${changed}${CRLF}`);
 }
 
+/** `timestamp=2026-12-01T12:03:00.000Z` or `msgid=ID` (MSGREFTYPES); `*` where `star` allows it. */
+function historyRef(param: string | undefined): HistoryRef | null {
+  if (param === undefined) return null;
+  if (param.startsWith('msgid=')) {
+    const id = param.slice(6);
+    return id !== '' && id.length <= 64 ? { msgid: id } : null;
+  }
+  if (param.startsWith('timestamp=')) {
+    const text = param.slice(10);
+    // ISO 8601 in UTC as server-time writes it; milliseconds optional.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(text)) return null;
+    const at = Date.parse(text);
+    return Number.isFinite(at) ? { at } : null;
+  }
+  return null;
+}
+
+/** A FAIL standard reply; what the client sent is echoed as one word each (a trailing `:#a b` would read as two). */
+function fail(code: string, ...params: string[]): Reading[] {
+  const words = params.slice(0, -1).map((p) => p.replace(/[\s:]/g, '') || '*');
+  return say(`FAIL CHATHISTORY ${code} ${words.join(' ')}${words.length > 0 ? ' ' : ''}:${params[params.length - 1]}${CRLF}`);
+}
+
+/**
+ * CHATHISTORY (IRCv3 draft/chathistory): LATEST, BEFORE, AFTER, AROUND and BETWEEN on a channel
+ * the user is in or a nickname (its private conversation), and TARGETS. The edge checks the
+ * syntax and the membership; the gateway (or the cluster) answers from the history it keeps.
+ */
+function chathistory(s: IrcSession, p: string[], _me: string, from: Sender): Reading[] {
+  const max = s.options.chathistory ?? 0;
+  if (max === 0) return fail('UNKNOWN_COMMAND', 'CHATHISTORY', 'History is off on this server');
+  const sub = p[0]!.toUpperCase();
+  const limitOf = (param: string | undefined): number | null => {
+    if (param === undefined || !/^\d{1,9}$/.test(param)) return null;
+    const n = Number(param);
+    return n === 0 ? null : Math.min(n, max);
+  };
+  if (sub === 'TARGETS') {
+    const a = historyRef(p[1]);
+    const b = historyRef(p[2]);
+    const limit = limitOf(p[3]);
+    if (a === null || b === null || !('at' in a) || !('at' in b) || limit === null) return fail('INVALID_PARAMS', sub, 'TARGETS takes two timestamps and a limit');
+    return [ask({ kind: 'historyTargets', from: Math.min(a.at, b.at), to: Math.max(a.at, b.at), limit })];
+  }
+  if (!['LATEST', 'BEFORE', 'AFTER', 'AROUND', 'BETWEEN'].includes(sub)) return fail('UNKNOWN_COMMAND', sub, 'Unknown subcommand');
+  const target = p[1];
+  if (target === undefined || target === '') return fail('INVALID_PARAMS', sub, 'Missing target');
+  let select: HistorySelect | null = null;
+  if (sub === 'BETWEEN') {
+    const a = historyRef(p[2]);
+    const b = historyRef(p[3]);
+    const limit = limitOf(p[4]);
+    if (a !== null && b !== null && limit !== null) select = { dir: 'between', from: a, to: b, limit };
+  } else {
+    const ref = p[2] === '*' && sub === 'LATEST' ? undefined : historyRef(p[2]);
+    const limit = limitOf(p[3]);
+    if (ref !== null && limit !== null) {
+      if (sub === 'LATEST') select = ref === undefined ? { dir: 'latest', limit } : { dir: 'latest', after: ref, limit };
+      else if (ref !== undefined) select = { dir: sub === 'BEFORE' ? 'before' : sub === 'AFTER' ? 'after' : 'around', ref, limit };
+    }
+  }
+  if (select === null) return fail('INVALID_PARAMS', sub, target, 'Invalid message reference or limit');
+  const askTag = `${sub} ${target}`;
+  if (target.startsWith('#')) {
+    const room = roomOf(target);
+    if (room === null || !from.rooms.includes(room)) return fail('INVALID_TARGET', sub, target, 'Messages could not be retrieved');
+    return [ask({ kind: 'history', ask: askTag, target: room, room: true, select })];
+  }
+  if (!checkNick(target).ok) return fail('INVALID_TARGET', sub, target, 'Messages could not be retrieved');
+  return [ask({ kind: 'history', ask: askTag, target, room: false, select })];
+}
+
 function kick(_s: IrcSession, p: string[], me: string): Reading[] {
   const room = roomOf(p[0]!);
   if (room === null) return say(r.num(me, '403', p[0]!, 'No such channel'));
@@ -244,6 +317,7 @@ function invite(_s: IrcSession, p: string[], me: string): Reading[] {
 }
 
 const TABLE: Record<string, Command> = {
+  CHATHISTORY: { min: 1, run: chathistory },
   CAP: { min: 1, early: true, run: cap },
   PASS: {
     min: 1,

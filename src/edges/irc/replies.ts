@@ -21,6 +21,10 @@ export interface IrcOptions {
   created: Date;
   /** The server's name in its lines (default node-chat). */
   server?: string;
+  /** Most messages one CHATHISTORY answer carries (ISUPPORT CHATHISTORY); 0 or absent: no history. */
+  chathistory?: number;
+  /** Lines replayed on joining to a client without draft/chathistory (`--irc-autoreplay`). */
+  autoreplay?: number;
   /**
    * The IRCv3 sts value this listener advertises (`port=6697` on a plain one, `duration=N` over
    * TLS), or none. Per listener: the same protocol, told what kind of transport it runs on.
@@ -62,6 +66,7 @@ export function isupport(me: string, o: IrcOptions): string {
     'TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1,ISON:,USERHOST:5',
     `TOPICLEN=${o.topicBytes}`,
     'UTF8ONLY',
+    ...(o.chathistory ? [`CHATHISTORY=${o.chathistory}`, 'MSGREFTYPES=msgid,timestamp'] : []),
   ];
   let out = '';
   for (let i = 0; i < tokens.length; i += 13) out += num(me, '005', ...tokens.slice(i, i + 13), 'are supported by this server');

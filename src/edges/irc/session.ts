@@ -5,7 +5,7 @@
 
 import type { Farewell } from '../../model/events.js';
 import { farewellText } from '../reasons.js';
-import type { ChatEvent, Notice } from '../../model/events.js';
+import type { ChatEvent, HistoryTarget, Notice } from '../../model/events.js';
 import type { Profile } from '../../model/intents.js';
 import type { Codec, Reading, Sender, Session } from '../edge.js';
 import { CAPS, isCap, variantOf, type Cap } from './caps.js';
@@ -39,6 +39,7 @@ export class IrcSession implements Session {
   readonly lists: Array<ReadonlySet<string> | null> = [];
   readonly userModes = new Set<string>();
   private readonly happenings = new Map<string, string>();
+  private batches = 0;
 
   constructor(readonly options: r.IrcOptions) {}
 
@@ -91,15 +92,34 @@ export class IrcSession implements Session {
   }
 
   /**
-   * CAP LS. sts is listed only where capabilities carry values (CAP LS 302): without its value
-   * it says nothing. It is never one to REQ (isCap does not know it), as the spec asks.
+   * CAP LS: ours that are on here (draft/chathistory only with history). sts is listed only where
+   * capabilities carry values (CAP LS 302): without its value it says nothing. It is never one to
+   * REQ (isCap does not know it), as the spec asks.
    */
   capList(values: boolean): string {
-    return values && this.options.sts !== undefined ? `${CAPS.join(' ')} sts=${this.options.sts}` : CAPS.join(' ');
+    const caps = CAPS.filter((c) => this.isCap(c)).join(' ');
+    return values && this.options.sts !== undefined ? `${caps} sts=${this.options.sts}` : caps;
   }
 
+  /** Ours, and on here: draft/chathistory only when the server keeps history. */
   isCap(name: string): name is Cap {
-    return isCap(name);
+    return isCap(name) && (name !== 'draft/chathistory' || (this.options.chathistory ?? 0) > 0);
+  }
+
+  /**
+   * Lines it is shown on joining a room: none for a client that asks with CHATHISTORY itself;
+   * `--irc-autoreplay` for the others (after its JOIN: a client shows a channel's lines only once
+   * it has joined it).
+   */
+  joinReplay(): number {
+    return this.caps.has('draft/chathistory') ? 0 : (this.options.autoreplay ?? 0);
+  }
+
+  readonly replayAfterJoin = true;
+
+  /** A new batch reference, unique on this connection. */
+  private batchId(): string {
+    return `h${++this.batches}`;
   }
 
   /** Claims the nickname once NICK and USER are in and CAP negotiation (if any) has ended. */
@@ -154,9 +174,43 @@ export class IrcSession implements Session {
       }
       case 'notice':
         return this.notice(me, event.notice);
+      case 'history':
+        return this.history(event, bits);
+      case 'historyTargets':
+        return this.targets(me, event.targets);
       default:
         return renderBroadcast(event, bits);
     }
+  }
+
+  /**
+   * A conversation's past: for CHATHISTORY, in a `chathistory` batch when `batch` is on (each
+   * line tagged with it); on joining (`join`), as plain lines. With the session's own tags
+   * (server-time, message-tags), so a line reads as it did live, msgid included.
+   */
+  private history(e: Extract<ChatEvent, { k: 'history' }>, bits: number): string {
+    const space = e.ask.indexOf(' ');
+    const sub = space < 0 ? e.ask : e.ask.slice(0, space);
+    const target = space < 0 ? e.target : e.ask.slice(space + 1);
+    if (e.refused) return `FAIL CHATHISTORY INVALID_TARGET ${sub} ${target} :Messages could not be retrieved${CRLF}`;
+    let body = '';
+    for (const line of e.events) {
+      if (line.k === 'private') body += messageLines(bits, line.at, line.id, line.from, line.notice ? 'NOTICE' : 'PRIVMSG', line.to, line.text, false);
+      else body += renderBroadcast(line, bits);
+    }
+    const reset = e.reset ? r.line('NOTE', 'CHATHISTORY', 'HISTORY_RESET', target, 'The message store restarted empty: history before this is lost') : '';
+    if (e.ask === 'join' || !this.caps.has('batch')) return reset + body;
+    const id = this.batchId();
+    return `${reset}:${SERVER} BATCH +${id} chathistory ${target}${CRLF}${inBatch(body, id)}:${SERVER} BATCH -${id}${CRLF}`;
+  }
+
+  /** CHATHISTORY TARGETS: each conversation and its latest line's time, in a `draft/chathistory-targets` batch. */
+  private targets(_me: string, targets: HistoryTarget[]): string {
+    let body = '';
+    for (const t of targets) body += `:${SERVER} CHATHISTORY TARGETS ${'room' in t ? channel(t.room) : t.nick} ${new Date(t.at).toISOString()}${CRLF}`;
+    if (!this.caps.has('batch')) return body;
+    const id = this.batchId();
+    return `:${SERVER} BATCH +${id} draft/chathistory-targets${CRLF}${inBatch(body, id)}:${SERVER} BATCH -${id}${CRLF}`;
   }
 
   private users(me: string, ask: string, e: Extract<ChatEvent, { k: 'users' }>): string {
@@ -205,6 +259,16 @@ export class IrcSession implements Session {
         return r.moderationNumeric(me, n) ?? r.line('NOTICE', me, noticeText(n));
     }
   }
+}
+
+/** Every line of `body` tagged as part of batch `id`. */
+function inBatch(body: string, id: string): string {
+  if (body === '') return '';
+  return body
+    .split(CRLF)
+    .slice(0, -1)
+    .map((l) => (l.startsWith('@') ? `@batch=${id};${l.slice(1)}` : `@batch=${id} ${l}`) + CRLF)
+    .join('');
 }
 
 function noticeText(n: Notice): string {

@@ -1,6 +1,7 @@
 // The telnet edge: the framer (bytes → clean lines, telnet negotiation), the slash-command
 // reader, and the classic texts as its codec.
 
+import type { Config } from '../../config.js';
 import type { Codec, Edge, Reading } from '../edge.js';
 import { LineFramer } from './framer.js';
 import { readTelnetLine, type ParserLimits } from './parser.js';
@@ -11,7 +12,17 @@ export const telnetCodec: Codec = { protocol: 'telnet', render: renderTelnet };
 
 const NOTHING: Reading[] = [];
 
-export function telnetEdge(limits: ParserLimits & { maxLine: number }): Edge {
+/** The telnet edge's settings from the configuration (main.ts and the tests build it alike). */
+export const telnetLimits = (c: Config): ParserLimits & { maxLine: number; historyOnJoin: number } => ({
+  topicBytes: c.topicBytes,
+  maxLine: c.maxLine,
+  history: c.history,
+  historyOnJoin: c.historyOnJoin,
+});
+
+/** `historyOnJoin`: lines shown on joining a room (`--history-on-join`), before the join line. */
+export function telnetEdge(limits: ParserLimits & { maxLine: number; historyOnJoin?: number }): Edge {
+  const onJoin = limits.history ? (limits.historyOnJoin ?? 0) : 0;
   return {
     protocol: 'telnet',
     open: () => ({
@@ -24,6 +35,7 @@ export function telnetEdge(limits: ParserLimits & { maxLine: number }): Edge {
       greeting: (others) => texts.banner(others),
       lineTooLong: (max, named) => (named ? texts.lineTooLong(max) : texts.nameTooLong(max)),
       farewell: (why, named) => texts.farewell(why, named),
+      joinReplay: () => onJoin,
     }),
   };
 }

@@ -11,7 +11,12 @@ import * as texts from './texts.js';
 export interface ParserLimits {
   /** Longest topic, in UTF-8 bytes. */
   topicBytes: number;
+  /** Most lines /history shows (the events a room keeps); 0 or absent: history is off. */
+  history?: number;
 }
+
+/** Lines /history shows without a number. */
+export const HISTORY_LINES = 20;
 
 const answer = (text: string): Reading => ({ answer: text });
 const ask = (intent: Intent): Reading => ({ intent });
@@ -76,6 +81,13 @@ export function readTelnetLine(line: string, from: Sender, limits: ParserLimits)
       return ask({ kind: 'who', room });
     case 'me':
       return arg ? ask({ kind: 'act', room, text: arg }) : answer(texts.usage('/me ACTION'));
+    case 'history': {
+      const max = limits.history ?? 0;
+      if (max === 0) return answer(texts.error('history is off on this server'));
+      if (arg !== '' && !/^\d{1,9}$/.test(arg)) return answer(texts.usage('/history [N]'));
+      const limit = Math.min(max, arg === '' ? HISTORY_LINES : Math.max(1, Number(arg)));
+      return ask({ kind: 'history', ask: 'telnet', target: room, room: true, select: { dir: 'latest', limit } });
+    }
     case 'topic':
       if (!arg) return ask({ kind: 'topic', room });
       if (Buffer.byteLength(arg) > limits.topicBytes) return answer(texts.topicTooLong(limits.topicBytes));

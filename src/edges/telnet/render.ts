@@ -56,5 +56,24 @@ export function renderTelnet(event: ChatEvent): string {
     case 'notice':
       // A kick's or a kill's reason is someone's text: it goes through forTerminal like any line.
       return texts.notice('reason' in event.notice && event.notice.reason !== undefined ? { ...event.notice, reason: t(event.notice.reason) } : event.notice);
+    case 'history':
+      return history(event);
+    case 'historyTargets':
+      return ''; // asked by IRC users only
   }
+}
+
+/**
+ * A room's past lines in grey with their times, then the line that says where live traffic
+ * begins. On joining (`join`) an empty history shows nothing; asked for (/history), it says so.
+ */
+function history(e: Extract<ChatEvent, { k: 'history' }>): string {
+  let out = e.reset ? texts.historyReset() : '';
+  for (const line of e.events) {
+    if (line.k === 'said') out += texts.pastMessage(line.at, line.nick, t(line.text));
+    else if (line.k === 'acted') out += texts.pastAction(line.at, line.nick, t(line.text));
+    else if (line.k === 'private') out += texts.pastMessage(line.at, line.from, t(line.text));
+  }
+  if (e.events.length === 0) return e.ask === 'join' ? out : out + texts.noHistory(e.target);
+  return out + texts.historyEnd();
 }

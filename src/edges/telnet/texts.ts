@@ -159,6 +159,24 @@ export function whoLines(nicks: readonly string[], width = 400, marks?: readonly
   return out + grey(line.trimEnd());
 }
 
+/** A time as a history line shows it: hours and minutes, in the server's time zone. */
+export function clock(at: number): string {
+  const d = new Date(at);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** A past line, in grey with its time: ` [12:03] bob: hi`. */
+export const pastMessage = (at: number, nick: string, text: string): string => grey(` [${clock(at)}] ${nick}: ${text}`);
+
+export const pastAction = (at: number, nick: string, text: string): string => grey(` [${clock(at)}] * ${nick} ${text}`);
+
+/** Where history ends and live lines begin. */
+export const historyEnd = (): string => grey(' > --- the lines above were sent before (/history N for more) ---');
+
+export const noHistory = (room: string): string => info(`no lines in ${room} yet`);
+
+export const historyReset = (): string => info('the message store restarted empty: older history is lost');
+
 export const HELP: readonly string[] = [
   'commands:',
   '/who            who is in the room',
@@ -169,6 +187,7 @@ export const HELP: readonly string[] = [
   '/leave          back to the lobby',
   '/rooms          the rooms and how many are in each',
   '/topic [TEXT]   show or set the room\'s topic',
+  '/history [N]    the last N lines of the room (20)',
   '/quit [REASON]  leave the chat',
   '/join ROOM KEY  join a room that has a key',
   '/op NICK, /deop NICK, /voice NICK, /devoice NICK   (room operators)',

@@ -1,0 +1,118 @@
+// A room's history in a cluster: read from its log (a Redis Stream), so it is the same on every
+// node, survives a node's restart, and names each line by its stream id, as live delivery does.
+// Reads are bounded: pages of entries from the bound nearest the question, no further than
+// `--retention` entries (all a log holds), stopping as soon as enough lines are found.
+
+import type { Redis } from 'ioredis';
+import { idKey, isLine, select, type HistoryRef, type HistorySelect, type Kept } from '../model/history.js';
+import { idTime, type LogEvent } from './events.js';
+import { keys } from './keys.js';
+
+/** The entries one read asks for; pages repeat until enough lines are found. */
+const PAGE = 200;
+
+/** An entry as the model's event, when it is a line (a chat line or an action); null otherwise. */
+function lineOf(room: string, id: string, json: string | undefined): Kept | null {
+  if (json === undefined) return null;
+  let e: LogEvent;
+  try {
+    e = JSON.parse(json) as LogEvent;
+  } catch {
+    return null;
+  }
+  const at = idTime(id);
+  if (e.t === 'msg') return { k: 'said', room, id, at, nick: e.n, text: e.x, ...(e.no ? { notice: true } : {}) };
+  if (e.t === 'act') return { k: 'acted', room, id, at, nick: e.n, text: e.x };
+  return null;
+}
+
+/** A bound as XRANGE takes it: exclusive of a message (`(id`), or of a time's whole millisecond. */
+function bound(ref: HistoryRef, side: 'start' | 'end'): string {
+  if ('msgid' in ref) {
+    const k = idKey(ref.msgid) ?? [0, 0];
+    return `(${k[0]}-${k[1]}`;
+  }
+  // After a time: from the next millisecond on; before it: up to the millisecond before.
+  return side === 'start' ? `${Math.max(0, Math.floor(ref.at) + 1)}-0` : `(${Math.max(0, Math.floor(ref.at))}-0`;
+}
+
+type Range = [string, string[]][];
+
+/** Up to `want` lines reading forwards from `start` (exclusive bounds as XRANGE writes them) to `end`. */
+async function forwards(redis: Redis, room: string, start: string, end: string, want: number, budget: number): Promise<Kept[]> {
+  const out: Kept[] = [];
+  let from = start;
+  while (out.length < want && budget > 0) {
+    const page = (await redis.xrange(keys.log(room), from, end, 'COUNT', Math.min(PAGE, budget))) as Range;
+    budget -= page.length;
+    for (const [id, fields] of page) {
+      const line = lineOf(room, id, fields[1]);
+      if (line !== null && out.length < want) out.push(line);
+    }
+    if (page.length < PAGE) break;
+    from = `(${page[page.length - 1]![0]}`;
+  }
+  return out;
+}
+
+/** Up to `want` lines reading backwards from `end` to `start`, oldest first. */
+async function backwards(redis: Redis, room: string, end: string, start: string, want: number, budget: number): Promise<Kept[]> {
+  const out: Kept[] = [];
+  let from = end;
+  while (out.length < want && budget > 0) {
+    const page = (await redis.xrevrange(keys.log(room), from, start, 'COUNT', Math.min(PAGE, budget))) as Range;
+    budget -= page.length;
+    for (const [id, fields] of page) {
+      const line = lineOf(room, id, fields[1]);
+      if (line !== null && out.length < want) out.push(line);
+    }
+    if (page.length < PAGE) break;
+    from = `(${page[page.length - 1]![0]}`;
+  }
+  return out.reverse();
+}
+
+/**
+ * The lines `q` selects from `room`'s log, at most `retention` entries read. `reset`: a message
+ * id asked about is older than the store's epoch (Redis restarted empty since), so what came
+ * between it and the restart is lost and the answer says so.
+ */
+export async function readHistory(redis: Redis, room: string, q: HistorySelect, retention: number): Promise<{ events: Kept[]; reset: boolean }> {
+  const epochAt = Number((await redis.get(keys.epochAt)) ?? 0);
+  const refs = q.dir === 'latest' ? (q.after ? [q.after] : []) : q.dir === 'between' ? [q.from, q.to] : [q.ref];
+  const reset = refs.some((r) => 'msgid' in r && (idKey(r.msgid)?.[0] ?? Infinity) < epochAt);
+  const n = q.limit;
+  let events: Kept[];
+  switch (q.dir) {
+    case 'latest':
+      events = await backwards(redis, room, '+', q.after ? bound(q.after, 'start') : '-', n, retention);
+      break;
+    case 'before':
+      events = await backwards(redis, room, bound(q.ref, 'end'), '-', n, retention);
+      break;
+    case 'after':
+      events = await forwards(redis, room, bound(q.ref, 'start'), '+', n, retention);
+      break;
+    case 'around': {
+      // Half before the reference, the rest from it on (the referenced line included).
+      const half = Math.floor(n / 2);
+      const startAt = 'msgid' in q.ref ? (bound(q.ref, 'start').slice(1)) : `${Math.floor(q.ref.at)}-0`;
+      const earlier = await backwards(redis, room, `(${startAt}`, '-', half, retention);
+      const later = await forwards(redis, room, startAt, '+', n - earlier.length, retention);
+      events = [...earlier, ...later];
+      break;
+    }
+    case 'between': {
+      // Everything between, read once (bounded), then counted from the first bound.
+      const [a, b] = [q.from, q.to];
+      const ka = 'msgid' in a ? (idKey(a.msgid) ?? [0, 0]) : [a.at, -1];
+      const kb = 'msgid' in b ? (idKey(b.msgid) ?? [0, 0]) : [b.at, -1];
+      const fwd = ka[0]! !== kb[0]! ? ka[0]! < kb[0]! : ka[1]! <= kb[1]!;
+      const [lo, hi] = fwd ? [a, b] : [b, a];
+      const all = await forwards(redis, room, bound(lo, 'start'), bound(hi, 'end'), retention, retention);
+      events = select(all, { dir: 'between', from: a, to: b, limit: n });
+      break;
+    }
+  }
+  return { events: events.filter(isLine), reset };
+}
