@@ -266,6 +266,24 @@ run('joins, leaves and renames show, and the member list follows them', async ()
   clean(bob);
 });
 
+run("a room's earlier lines show on joining (draft/chathistory), greyed, before the join, and are not unread", async () => {
+  const carol = await telnet('carol');
+  carol.send('said before you came\r\n');
+  carol.send('/me waves at the empty room\r\n');
+  carol.send('/who\r\n'); // answered after her lines are in the room: dana joins after them
+  await heard(carol, 'in the room: carol');
+  const dana = await chatter('dana');
+  await waitText(dana, '#log', 'carol: said before you came');
+  const shown = await dana.page.$$eval('#log .line', (els) => els.map((e) => ({ text: e.querySelector('.body')?.textContent ?? '', history: e.classList.contains('history') })));
+  assert.equal(shown, [
+    { text: 'carol: said before you came', history: true },
+    { text: '* carol waves at the empty room', history: true },
+    { text: '» dana joined #lobby', history: false },
+  ]);
+  assert.equal(await dana.page.evaluate(() => document.title), 'node-chat', 'history is not unread');
+  clean(dana);
+});
+
 run('text is text: an HTML nickname, line and topic show literally, no script runs; IRC formatting is styled', async () => {
   const alice = await chatter('alice');
   const evil = await telnet('<img/src=x/onerror=alert(1)>');
