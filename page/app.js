@@ -209,6 +209,8 @@ view.members.addEventListener('click', (e) => {
     view.input.focus();
   }
 });
+view.earlier.addEventListener('click', () => chat.loadEarlier(chat.active));
+
 view.leave.addEventListener('click', () => {
   chat.close(chat.active);
   view.input.focus();

@@ -218,7 +218,7 @@ export class Chat {
     if (id !== '') conv.ids.add(id);
     if (line.history) {
       let at = conv.lines.length;
-      while (at > 0 && /** @type {Line} */ (conv.lines[at - 1]).time > line.time) at--;
+      while (at > 0 && later(/** @type {Line} */ (conv.lines[at - 1]), line)) at--;
       conv.lines.splice(at, 0, line);
     } else conv.lines.push(line);
     while (conv.lines.length > MAX_LINES) {
@@ -233,6 +233,25 @@ export class Chat {
     }
     if (line.history) this.emit({ type: 'lines', conv });
     else this.emit({ type: 'line', conv, line });
+  }
+
+  /** Whether earlier lines can be asked for in `conv` (the server keeps history, and it is a room or a private talk). @param {Conversation} conv */
+  canLoadEarlier(conv) {
+    return conv.kind !== 'server' && this.caps.has('draft/chathistory') && this.historyMax > 0;
+  }
+
+  /**
+   * Asks for the lines before the oldest one shown (CHATHISTORY BEFORE, by its msgid, else its
+   * time); they arrive in a chathistory batch and go in time order, each shown once.
+   * @param {string} key
+   */
+  loadEarlier(key) {
+    const conv = this.conversations.get(key);
+    if (conv === undefined || !this.canLoadEarlier(conv)) return;
+    const oldest = conv.lines.find((l) => l.id !== '' && (l.kind === 'message' || l.kind === 'action' || l.kind === 'notice'));
+    const ref = oldest !== undefined ? `msgid=${oldest.id}` : conv.lines[0] !== undefined ? `timestamp=${new Date(conv.lines[0].time).toISOString()}` : '*';
+    const count = String(Math.min(HISTORY_ON_JOIN, this.historyMax));
+    this.io.send(ref === '*' ? formatLine('CHATHISTORY', 'LATEST', conv.name, '*', count) : formatLine('CHATHISTORY', 'BEFORE', conv.name, ref, count));
   }
 
   /** A line for the user alone, in the conversation they are looking at. @param {string} text */
@@ -361,6 +380,19 @@ export class Chat {
     else entry.users = users;
     this.io.onChange?.({ type: 'rooms' });
   }
+}
+
+/**
+ * Whether line `a` comes after line `b`: by time, and within one millisecond by their msgids
+ * when both are node-chat's (`<ms>-<n>`, a Redis stream id's form), which number a room's events in order.
+ * @param {Line} a @param {Line} b
+ */
+function later(a, b) {
+  if (a.time !== b.time) return a.time > b.time;
+  const x = /^(\d+)-(\d+)/.exec(a.id);
+  const y = /^(\d+)-(\d+)/.exec(b.id);
+  if (x === null || y === null) return false;
+  return Number(x[1]) !== Number(y[1]) ? Number(x[1]) > Number(y[1]) : Number(x[2]) > Number(y[2]);
 }
 
 /** Whether `text` names `nick` as a word. @param {string} text @param {string} nick */

@@ -122,6 +122,7 @@ export class View {
     this.title = byId('title');
     this.topic = byId('topic');
     this.leave = /** @type {HTMLButtonElement} */ (byId('leave'));
+    this.earlier = /** @type {HTMLButtonElement} */ (byId('earlier'));
     this.log = byId('log');
     this.composer = /** @type {HTMLFormElement} */ (byId('composer'));
     this.input = /** @type {HTMLInputElement} */ (byId('input'));
@@ -197,6 +198,7 @@ export class View {
     this.title.textContent = conv.kind === 'server' ? 'server' : conv.kind === 'query' ? `${conv.name} (private)` : conv.name;
     this.drawTopic(chat);
     this.leave.hidden = conv.kind === 'server';
+    this.earlier.hidden = !chat.canLoadEarlier(conv);
     this.leave.textContent = conv.kind === 'channel' ? 'Leave room' : 'Close';
     this.log.replaceChildren(...conv.lines.map(lineNode));
     this.log.scrollTop = this.log.scrollHeight;

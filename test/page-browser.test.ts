@@ -284,6 +284,23 @@ run("a room's earlier lines show on joining (draft/chathistory), greyed, before 
   clean(dana);
 });
 
+run('"Load earlier messages" asks for the lines before the oldest shown (CHATHISTORY BEFORE), each shown once, in order', async () => {
+  const carol = await telnet('carol');
+  carol.send(Array.from({ length: 60 }, (_, i) => `line ${i}\r\n`).join('') + '/who\r\n');
+  await heard(carol, 'in the room: carol');
+  const dana = await chatter('dana');
+  await waitText(dana, '#log', 'carol: line 59');
+  const bodies = (): Promise<string[]> => dana.page.$$eval('#log .line .body', (els) => els.map((e) => e.textContent ?? '').filter((t) => t.startsWith('carol: line')));
+  assert.equal((await bodies())[0], 'carol: line 10', 'the last 50 on joining');
+  await dana.page.click('#earlier');
+  await waitText(dana, '#log', 'carol: line 0');
+  assert.equal(await bodies(), Array.from({ length: 60 }, (_, i) => `carol: line ${i}`), 'all sixty, once each, in order');
+  await dana.page.click('#earlier');
+  await new Promise((r) => setTimeout(r, 300)); // nothing earlier: a second click changes nothing
+  assert.equal((await bodies()).length, 60);
+  clean(dana);
+});
+
 run('text is text: an HTML nickname, line and topic show literally, no script runs; IRC formatting is styled', async () => {
   const alice = await chatter('alice');
   const evil = await telnet('<img/src=x/onerror=alert(1)>');
