@@ -37,8 +37,8 @@ flags:
                      PRIVMSG); servers then: ours (its IRC port), ngircd (Debian's, started with a temp
                      config, the baseline), ours-mixed (half the clients telnet, half IRC), ours-telnet
                      (default: ours,ngircd,ours-mixed,ours-telnet)
-                     or ws (fanout, rate): the clients speak IRC over WebSocket (text.ircv3.net, the ws
-                     library's client); servers then: ours (its /ws), ws-baseline (a plain ws broadcast
+                     or ws (fanout, rate): the clients speak IRC over WebSocket (text.ircv3.net, a frame
+                     reader of our own on net.Socket); servers then: ours (its /ws), ws-baseline (a plain ws broadcast
                      server, the tutorial loop, the baseline), ours-telnet (default: all three)
   --tls              fanout, rate: ours over TLS (telnet over TLS, a certificate made for the run, clients
                      on tls.connect) next to ours in the clear; servers then ours,ours-tls unless --servers

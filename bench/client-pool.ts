@@ -160,15 +160,16 @@ export class ClientPool implements PoolApi, ConnOwner {
     });
   }
 
-  /** The same over WebSocket: registration once it is open; each message read as a line. */
+  /** The same over WebSocket: registration once the upgrade is checked; the frames read as lines. */
   private openWs(conn: Conn, host: string, port: number): void {
-    const wire = new WsWire(host, port, (chunk) => conn.data(chunk));
-    conn.socket = wire;
-    wire.ws.on('open', () => conn.register());
-    wire.ws.on('error', (err: NodeJS.ErrnoException) => bump(this.errors, err.code ?? err.message));
-    wire.ws.on('close', () => {
-      if (conn.state === State.Closed) return;
-      conn.fail('closed by server');
+    conn.socket = new WsWire(host, port, {
+      open: () => conn.register(),
+      lines: (chunk) => conn.data(chunk),
+      error: (why) => bump(this.errors, why),
+      close: () => {
+        if (conn.state === State.Closed) return;
+        conn.fail('closed by server');
+      },
     });
   }
 
