@@ -150,6 +150,9 @@ s('+i with INVITE, +k and +l across nodes; an invitation is used up by the join 
   assert.is(await admin.zcard(keys.invited('dev')), 0, 'the invitation is used up');
   await ask(a, 'dev', { t: 'invite', conn: 1, nick: 'bob' });
   assert.equal(a.notices(1).at(-1), 'alreadyMember');
+  await ask(a, 'dev', { t: 'invite', conn: 1, nick: 'nobody' });
+  assert.equal(a.notices(1).at(-1), 'noSuchNick');
+  assert.is(await admin.zcard(keys.invited('dev')), 0, 'a name nobody has is not invited');
 
   await mode(a, 1, 'dev', '-i+k', 'sesame');
   await join(b, 2, 'carol', 'dev');

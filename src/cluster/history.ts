@@ -38,12 +38,12 @@ function bound(ref: HistoryRef, side: 'start' | 'end'): string {
 
 type Range = [string, string[]][];
 
-/** Up to `want` lines reading forwards from `start` (exclusive bounds as XRANGE writes them) to `end`. */
-async function forwards(redis: Redis, room: string, start: string, end: string, want: number, budget: number): Promise<Kept[]> {
+/** Up to `want` lines from one end of a range of the room's log, paging as XRANGE / XREVRANGE write bounds. */
+async function read(redis: Redis, room: string, from: string, to: string, want: number, budget: number, reverse: boolean): Promise<Kept[]> {
   const out: Kept[] = [];
-  let from = start;
   while (out.length < want && budget > 0) {
-    const page = (await redis.xrange(keys.log(room), from, end, 'COUNT', Math.min(PAGE, budget))) as Range;
+    const count = Math.min(PAGE, budget);
+    const page = (await (reverse ? redis.xrevrange(keys.log(room), from, to, 'COUNT', count) : redis.xrange(keys.log(room), from, to, 'COUNT', count))) as Range;
     budget -= page.length;
     for (const [id, fields] of page) {
       const line = lineOf(room, id, fields[1]);
@@ -55,22 +55,11 @@ async function forwards(redis: Redis, room: string, start: string, end: string, 
   return out;
 }
 
+/** Up to `want` lines reading forwards from `start` (exclusive bounds as XRANGE writes them) to `end`. */
+const forwards = (redis: Redis, room: string, start: string, end: string, want: number, budget: number): Promise<Kept[]> => read(redis, room, start, end, want, budget, false);
+
 /** Up to `want` lines reading backwards from `end` to `start`, oldest first. */
-async function backwards(redis: Redis, room: string, end: string, start: string, want: number, budget: number): Promise<Kept[]> {
-  const out: Kept[] = [];
-  let from = end;
-  while (out.length < want && budget > 0) {
-    const page = (await redis.xrevrange(keys.log(room), from, start, 'COUNT', Math.min(PAGE, budget))) as Range;
-    budget -= page.length;
-    for (const [id, fields] of page) {
-      const line = lineOf(room, id, fields[1]);
-      if (line !== null && out.length < want) out.push(line);
-    }
-    if (page.length < PAGE) break;
-    from = `(${page[page.length - 1]![0]}`;
-  }
-  return out.reverse();
-}
+const backwards = async (redis: Redis, room: string, end: string, start: string, want: number, budget: number): Promise<Kept[]> => (await read(redis, room, end, start, want, budget, true)).reverse();
 
 /**
  * The lines `q` selects from `room`'s log, at most `retention` entries read. `reset`: a message

@@ -211,7 +211,7 @@ return done(gid, seq, cjson.encode({id=id, s=ev.s, n=name, by=ev.by, g=victim}))
 
 /**
  * ARGV: gid seq node room targetKey oper maxlen → 'ok:NICK' (invited, told through its node's
- * inbox), 'x:alreadyMember:NICK', 'x:noSuchNick' (recorded all the same, as the room actor does), a
+ * inbox), 'x:alreadyMember:NICK', 'x:noSuchNick' (nothing recorded, as the room actor does), a
  * refusal code, or NOT_THERE.
  */
 export const INVITE_LUA = `
@@ -225,6 +225,9 @@ if flag(room, 'i') and oper == '' and not isOp(room, gid) then return done(gid, 
 local who = redis.call('GET', P..'nick:'..target)
 local already = who and redis.call('HGET', P..'members:'..room, who)
 if already then return done(gid, seq, 'x:alreadyMember:'..already) end
+local info = who and redis.call('HGET', P..'conns:'..nodeOf(who), who)
+-- A name nobody has is not invited: whoever takes it later gets no way in (as the room actor does).
+if not info then return done(gid, seq, 'x:noSuchNick') end
 -- Kept only while the room exists: an empty room's next joiner makes it anew, uninvited.
 if redis.call('HLEN', P..'members:'..room) > 0 or room == LOBBY then
   local I = P..'invited:'..room
@@ -233,8 +236,6 @@ if redis.call('HLEN', P..'members:'..room) > 0 or room == LOBBY then
     redis.call('ZREMRANGEBYRANK', I, 0, -(MAX_INVITED + 1))
   end
 end
-local info = who and redis.call('HGET', P..'conns:'..nodeOf(who), who)
-if not info then return done(gid, seq, 'x:noSuchNick') end
 redis.call('XADD', P..'inbox:'..nodeOf(who), 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode({t='inv', to=who, r=room, by=nick or oper}))
 return done(gid, seq, 'ok:'..string.match(info, '\\t(.*)$'))
 `;
