@@ -515,8 +515,7 @@ export class Gateway {
       return null;
     }
     if (intent.kind === 'join' && this.mirror.roomsOf(conn.id).length >= this.config.maxRooms) {
-      const notice = { code: 'tooManyRooms', max: this.config.maxRooms } as const;
-      this.out.enqueue(conn, encoded(conn.codec, conn.codec.render({ k: 'notice', notice })));
+      this.tell(conn, { k: 'notice', notice: { code: 'tooManyRooms', max: this.config.maxRooms } });
       return null;
     }
     return route(conn.id, this.mirror.nickOf(conn.id), intent, conn.oper !== null);
