@@ -160,11 +160,13 @@ export class ClientPool implements PoolApi, ConnOwner {
     });
   }
 
-  /** The same over WebSocket: registration once the upgrade is checked; the frames read as lines. */
+  /** The same over WebSocket: registration once the upgrade is checked; each message read as a line. */
   private openWs(conn: Conn, host: string, port: number): void {
     conn.socket = new WsWire(host, port, {
       open: () => conn.register(),
-      lines: (chunk) => conn.data(chunk),
+      chunkStart: (bytes) => conn.wsChunkStart(bytes),
+      message: (buf, start, end) => conn.wsMessage(buf, start, end),
+      chunkDone: () => conn.wsChunkDone(),
       error: (why) => bump(this.errors, why),
       close: () => {
         if (conn.state === State.Closed) return;

@@ -33,8 +33,20 @@ const SP = 0x20;
 const COLON = 0x3a;
 const AT = 0x40;
 const PRIVMSG = Buffer.from('PRIVMSG ');
-const SPACE_COLON = Buffer.from(' :');
 const PING = Buffer.from('PING ');
+
+/** The index just past the first space at or after `i` in `buf[i, end)` (`end + 1` when there is none). */
+function skipWord(buf: Buffer, i: number, end: number): number {
+  while (i < end && buf[i] !== SP) i++;
+  return i + 1;
+}
+
+/** Whether `buf[i, end)` starts with `word`. */
+function startsWith(buf: Buffer, i: number, end: number, word: Buffer): boolean {
+  if (end - i < word.length) return false;
+  for (let k = 0; k < word.length; k++) if (buf[i + k] !== word[k]) return false;
+  return true;
+}
 
 /** Own "joined" line as received (without its `\n`). */
 const ackBytes = (nick: string, room: string): Buffer => Buffer.from(joinedText(nick, room).slice(0, -1));
@@ -144,6 +156,33 @@ export class Conn implements LineHandler {
     }
   }
 
+  /** WebSocket: a socket chunk begins (its bytes; one clock reading for all its messages). */
+  wsChunkStart(bytes: number): void {
+    this.pool.bytes += bytes;
+    this.pool.chunkUs = nowUs();
+  }
+
+  /** WebSocket: one message, an IRC line without its CR LF, read where the frame reader found it. */
+  wsMessage(buf: Buffer, start: number, end: number): void {
+    if (this.state === State.Ready) {
+      if (this.churnSlot >= 0) return; // churn clients only talk
+      if (this.pool.setup.mode === 'count') {
+        const marker = this.pool.marker;
+        if (!this.markerSeen && marker !== null) {
+          const at = buf.indexOf(marker, start);
+          if (at >= 0 && at + marker.length <= end) this.sawMarker();
+        }
+        return;
+      }
+    }
+    this.line(buf, start, end);
+  }
+
+  /** WebSocket: the chunk's messages are read: senders owed lines are told once. */
+  wsChunkDone(): void {
+    if (this.pool.dirty.length > 0) this.pool.flushSenders();
+  }
+
   private joining(chunk: Buffer): void {
     this.pool.chunkUs = nowUs();
     this.splitter.push(chunk, this);
@@ -231,22 +270,19 @@ export class Conn implements LineHandler {
     else if (cmd === '471' || cmd === '473' || cmd === '474' || cmd === '475' || cmd === '405') this.fail(`JOIN refused (${cmd})`);
   }
 
-  /** IRC, joined: `[@tags ][:prefix ]PRIVMSG #room :PAYLOAD` is checked; PING answered; the rest ignored. */
+  /**
+   * IRC, joined: `[@tags ][:prefix ]PRIVMSG #room :PAYLOAD` is checked; PING answered; the rest
+   * ignored. Byte loops, not Buffer.indexOf/compare: each of those is a call into C++ costing
+   * more than the few bytes it scans, and this runs once per delivery (a profile of the mixed
+   * fan-out had them at a fifth of a load-generator thread).
+   */
   private ircReadyLine(buf: Buffer, start: number, end: number): void {
     let i = start;
-    if (buf[i] === AT) {
-      i = buf.indexOf(SP, i);
-      if (i < 0 || i >= end) return;
-      i++;
-    }
-    if (buf[i] === COLON) {
-      i = buf.indexOf(SP, i);
-      if (i < 0 || i >= end) return;
-      i++;
-    }
-    if (buf.compare(PRIVMSG, 0, PRIVMSG.length, i, Math.min(end, i + PRIVMSG.length)) === 0) {
-      const t = buf.indexOf(SPACE_COLON, i + PRIVMSG.length);
-      if (t < 0 || t >= end || !parsePayloadAt(buf, t + 2, end)) return;
+    if (buf[i] === AT) i = skipWord(buf, i, end);
+    if (buf[i] === COLON) i = skipWord(buf, i, end);
+    if (startsWith(buf, i, end, PRIVMSG)) {
+      const t = skipWord(buf, i + PRIVMSG.length, end); // past the target and its space
+      if (t >= end || buf[t] !== COLON || !parsePayloadAt(buf, t + 1, end)) return;
       if (parsed.kind === PAYLOAD_BENCH) {
         const check = this.check;
         if (check === null) return;
@@ -256,7 +292,7 @@ export class Conn implements LineHandler {
         pool.lastReceiveUs = pool.chunkUs;
         if (check.see(parsed.sender, parsed.seq)) pool.acked(parsed.sender, parsed.seq);
       } else if (parsed.kind === PAYLOAD_CHURN) this.seenChurn++;
-    } else if (buf.compare(PING, 0, PING.length, i, Math.min(end, i + PING.length)) === 0) {
+    } else if (startsWith(buf, i, end, PING)) {
       this.socket!.write(`PONG ${buf.toString('latin1', i + PING.length, end).replace(/\r$/, '')}\r\n`);
     }
   }

@@ -1,8 +1,9 @@
 // A load-generator connection over WebSocket (IRC over WebSocket, text.ircv3.net), shaped like
 // the part of net.Socket a Conn uses, and as cheap as the TCP clients: a plain net.Socket, the
 // HTTP upgrade written and checked here (RFC 6455 §4.1), then server frames parsed straight out
-// of each socket chunk (FrameReader) into one buffer of LF-ended lines per chunk, which
-// conn-reader.ts reads as it reads a TCP chunk (one call, one clock reading). A library client
+// of each socket chunk (FrameReader) and handed on where they lie, one call per message and one
+// at the end of the chunk (one clock reading per chunk, as for a TCP chunk): no copy of a whole
+// frame and no second pass to split lines, since a message is already an IRC line. A library client
 // (ws) costs an event, a Buffer and a UTF-8 check per message: with the server on the same two
 // cores, that made the load generator the bottleneck of the WebSocket fan-out. What is written
 // are IRC lines, each sent as one masked text frame, all the frames of one write in one buffer.
@@ -40,8 +41,10 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_RESPONSE_HEAD = 16 * 1024;
 
 export interface FrameHandler {
-  /** The messages completed by one pushed chunk, each followed by `\n`, in order. Valid only during the call. */
-  lines(chunk: Buffer): void;
+  /** One whole message, `buf[start, end)`, in order. Valid only during the call. */
+  message(buf: Buffer, start: number, end: number): void;
+  /** The pushed chunk is read (after its last message). */
+  chunkDone(): void;
   /** A ping's payload (a copy): answer it with a pong carrying the same bytes. */
   ping(payload: Buffer): void;
   /** The server's close frame: its code (NO_STATUS without one). Nothing after it is read. */
@@ -54,7 +57,8 @@ export class WsProtocolError extends Error {}
 /**
  * Server → client frames, cut out of a byte stream: unmasked, 7/16/64-bit lengths, text and
  * binary messages whole or in fragments (control frames may come between fragments), ping,
- * pong, close. A frame cut across chunks is kept (one copy) until the rest arrives.
+ * pong, close. A frame cut across chunks is kept (one copy) until the rest arrives; a
+ * fragmented message is joined into one buffer of its own.
  */
 export class FrameReader {
   private carry: Buffer | null = null;
@@ -71,11 +75,7 @@ export class FrameReader {
     const buf = this.carry === null ? chunk : Buffer.concat([this.carry, chunk]);
     this.carry = null;
     const len = buf.length;
-    // Every message in this chunk is at most its frame minus a 2-byte header, so payload + LF
-    // fits in what the chunk holds, plus the fragments kept from before: one buffer suffices.
-    const capacity = this.fragmentBytes + len;
-    let out: Buffer | null = null;
-    let at = 0;
+    const handler = this.handler;
     let pos = 0;
     while (len - pos >= 2) {
       const b0 = buf[pos]!;
@@ -110,11 +110,8 @@ export class FrameReader {
         case TEXT:
         case BINARY:
           if (this.fragments !== null) throw new WsProtocolError('new message before the fragmented one ended');
-          if (fin) {
-            out ??= Buffer.allocUnsafe(capacity);
-            at += buf.copy(out, at, start, end);
-            out[at++] = LF;
-          } else {
+          if (fin) handler.message(buf, start, end);
+          else {
             this.fragments = [Buffer.from(buf.subarray(start, end))];
             this.fragmentBytes = n;
           }
@@ -122,29 +119,25 @@ export class FrameReader {
         case CONTINUATION: {
           const fragments = this.fragments;
           if (fragments === null) throw new WsProtocolError('continuation frame without a message');
-          if (!fin) {
-            fragments.push(Buffer.from(buf.subarray(start, end)));
-            this.fragmentBytes += n;
-            break;
-          }
-          out ??= Buffer.allocUnsafe(capacity);
-          for (const f of fragments) at += f.copy(out, at);
-          at += buf.copy(out, at, start, end);
-          out[at++] = LF;
+          fragments.push(Buffer.from(buf.subarray(start, end)));
+          this.fragmentBytes += n;
+          if (!fin) break;
+          const whole = Buffer.concat(fragments, this.fragmentBytes);
           this.fragments = null;
           this.fragmentBytes = 0;
+          handler.message(whole, 0, whole.length);
           break;
         }
         case PING:
-          this.handler.ping(Buffer.from(buf.subarray(start, end)));
+          handler.ping(Buffer.from(buf.subarray(start, end)));
           break;
         case PONG:
           break;
         case CLOSE:
           if (n === 1) throw new WsProtocolError('close frame with a 1-byte body');
-          if (out !== null) this.handler.lines(out.subarray(0, at));
           this.closed = true;
-          this.handler.close(n >= 2 ? buf.readUInt16BE(start) : NO_STATUS);
+          handler.chunkDone();
+          handler.close(n >= 2 ? buf.readUInt16BE(start) : NO_STATUS);
           return;
         default:
           throw new WsProtocolError(`reserved opcode ${opcode}`);
@@ -152,7 +145,7 @@ export class FrameReader {
     }
     // Copy the tail so the chunk it came from is not kept alive by a few bytes.
     if (pos < len) this.carry = Buffer.from(buf.subarray(pos));
-    if (out !== null) this.handler.lines(out.subarray(0, at));
+    handler.chunkDone();
   }
 }
 
@@ -264,8 +257,12 @@ export function checkResponse(head: string, key: string): string | null {
 export interface WsEvents {
   /** The 101 checked: lines may be written. */
   open(): void;
-  /** What the server's frames carried, as LF-ended lines (FrameHandler.lines). */
-  lines(chunk: Buffer): void;
+  /** A socket chunk of `bytes` after the handshake is about to be read. */
+  chunkStart(bytes: number): void;
+  /** One message the server sent (FrameHandler.message). */
+  message(buf: Buffer, start: number, end: number): void;
+  /** A socket chunk is read (FrameHandler.chunkDone). */
+  chunkDone(): void;
   /** A socket error's code, or why the handshake or a frame was refused. */
   error(why: string): void;
   /** The socket closed (once). */
@@ -320,6 +317,7 @@ export class WsWire implements Wire, FrameHandler {
   }
 
   private frames(chunk: Buffer): void {
+    this.events.chunkStart(chunk.length);
     try {
       this.reader.push(chunk);
     } catch (err) {
@@ -334,8 +332,12 @@ export class WsWire implements Wire, FrameHandler {
   }
 
   // FrameHandler
-  lines(chunk: Buffer): void {
-    this.events.lines(chunk);
+  message(buf: Buffer, start: number, end: number): void {
+    this.events.message(buf, start, end);
+  }
+
+  chunkDone(): void {
+    this.events.chunkDone();
   }
 
   ping(payload: Buffer): void {
