@@ -231,14 +231,14 @@ noSts('no sts on either IRC listener', async () => {
 });
 noSts.run();
 
-function httpsGet(port: number, path: string): Promise<{ status: number; body: string; fingerprint: string }> {
+function httpsGet(port: number, path: string): Promise<{ status: number; body: string; fingerprint: string; csp: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get({ host: '127.0.0.1', port, path, rejectUnauthorized: false, agent: false }, (res) => {
       const fingerprint = (res.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, csp: String(res.headers['content-security-policy'] ?? '') }));
     });
     req.on('error', reject);
   });
@@ -248,6 +248,9 @@ const web = e2e('tls: HTTPS and WSS');
 web('HTTPS serves the HTTP listener\'s handlers; WSS carries IRC (without sts) and chats with telnet over TLS', async () => {
   const health = await httpsGet(server.ports.https!, '/healthz');
   assert.equal([health.status, health.body, health.fingerprint], [200, 'ok\n', first.fingerprint]);
+  // A page served over TLS may open /ws only as wss:// (ws:// would be the chat in the clear).
+  assert.match(health.csp, `connect-src 'self' wss://127.0.0.1:${server.ports.https}; `);
+  assert.not.match(health.csp, 'ws://');
   assert.is((await httpsGet(server.ports.https!, '/nowhere')).status, 404);
 
   const ws = new WebSocket(`wss://127.0.0.1:${server.ports.https}/ws`, ['text.ircv3.net'], { rejectUnauthorized: false });

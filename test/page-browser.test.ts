@@ -2,31 +2,21 @@
 // users chat in the same rooms through the real HTTP listener and /ws. Skipped, saying why, only
 // where chromium is not installed; .ci/run installs it.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
+import { answerPrompt, CHROMIUM, chromiumPresent as present, clean, heard, launchChromium, newTab, text, type, waitText, WAIT_MS, type Tab } from './helpers/browser.js';
 import { TestClient } from './helpers/client.js';
 import { ircUser } from './helpers/irc.js';
 import { startWebServer, type WebServer } from './helpers/web.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
 /** With UPDATE_SCREENSHOT=1 the README's picture is written again; otherwise the test's goes under dist/. */
 const SCREENSHOT = fileURLToPath(new URL(process.env.UPDATE_SCREENSHOT === '1' ? '../../docs/screenshot.png' : './page-screenshot.png', import.meta.url));
-const WAIT_MS = 15_000;
 const XSS = '<img src=x onerror=alert(1)>';
 mkdirSync(dirname(SCREENSHOT), { recursive: true });
-
-interface Tab {
-  page: Page;
-  /** Dialogs that opened (an alert would be one): none may. */
-  dialogs: string[];
-  /** Uncaught errors in the page's scripts: none may. */
-  errors: string[];
-}
 
 let browser: Browser;
 let server: WebServer;
@@ -36,16 +26,7 @@ let sockets: TestClient[] = [];
 const s = suite('the chat page in chromium');
 s.before(async () => {
   if (!present) return;
-  // pipe: the DevTools connection is the browser's stdin/stdout, so chromium ends when this process does, even when killed.
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, pipe: true, args: [
-      '--no-sandbox', // chromium refuses to start as root without it
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      // Several pages at once, only one in front: the others must not be throttled as background tabs.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-    ] });
+  browser = await launchChromium();
 });
 s.after(async () => {
   await browser?.close();
@@ -65,28 +46,10 @@ s.after.each(async () => {
 
 /** A browser tab on the server's page (a phone's width with `width`), not yet named. */
 async function visit(width = 1100, height = 700): Promise<Tab> {
-  // A context of its own for each: its own window (every page is in front, none frozen as a
-  // background tab) and its own storage, as two people on two machines.
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  const tab: Tab = { page, dialogs: [], errors: [] };
-  page.on('dialog', (d) => {
-    tab.dialogs.push(d.message());
-    void d.dismiss();
-  });
-  page.on('pageerror', (e) => tab.errors.push(String(e)));
-  await page.setViewport({ width, height });
-  await page.goto(`http://127.0.0.1:${server.httpPort}/`);
+  const tab = await newTab(browser, width, height);
+  await tab.page.goto(`http://127.0.0.1:${server.httpPort}/`);
   tabs.push(tab);
   return tab;
-}
-
-/** Types `nick` at the prompt, as a user does, and presses Enter. */
-async function answerPrompt(tab: Tab, nick: string): Promise<void> {
-  await tab.page.$eval('#nick', (e) => ((e as HTMLInputElement).value = ''));
-  await tab.page.focus('#nick');
-  await tab.page.keyboard.sendCharacter(nick);
-  await tab.page.keyboard.press('Enter');
 }
 
 /** A tab named `nick`, in #lobby. */
@@ -98,36 +61,11 @@ async function chatter(nick: string, width?: number): Promise<Tab> {
   return tab;
 }
 
-/** Waits until a telnet user has read `wanted` (colours aside). */
-const heard = (c: TestClient, wanted: string | RegExp): Promise<void> =>
-  c.waitFor((t) => {
-    const plain = t.replace(/\x1b\[\d+m/g, '');
-    return typeof wanted === 'string' ? plain.includes(wanted) : wanted.test(plain);
-  });
-
 const telnet = async (nick: string): Promise<TestClient> => {
   const c = await TestClient.named(server.port, nick);
   sockets.push(c);
   return c;
 };
-
-/** The text of `selector` (as the DOM holds it: textContent). */
-const text = (tab: Tab, selector: string): Promise<string> => tab.page.$eval(selector, (e) => e.textContent ?? '');
-
-async function waitText(tab: Tab, selector: string, wanted: string): Promise<void> {
-  try {
-    await tab.page.waitForFunction((sel: string, w: string) => (document.querySelector(sel)?.textContent ?? '').includes(w), { timeout: WAIT_MS, polling: 'mutation' }, selector, wanted);
-  } catch {
-    throw new Error(`${selector} never showed ${JSON.stringify(wanted)}; it shows ${JSON.stringify((await text(tab, selector)).slice(-600))}`);
-  }
-}
-
-/** A line typed in the message input and sent with Enter. */
-async function type(tab: Tab, line: string): Promise<void> {
-  await tab.page.focus('#input');
-  await tab.page.keyboard.sendCharacter(line);
-  await tab.page.keyboard.press('Enter');
-}
 
 /** Clicks the conversation tab named `name`. */
 async function showTab(tab: Tab, name: string): Promise<void> {
@@ -143,11 +81,6 @@ async function showTab(tab: Tab, name: string): Promise<void> {
 }
 
 const members = (tab: Tab): Promise<string[]> => tab.page.$$eval('#members .member', (els) => els.map((e) => e.textContent ?? ''));
-
-function clean(tab: Tab): void {
-  assert.equal(tab.dialogs, [], 'no dialog opened');
-  assert.equal(tab.errors, [], 'no script error');
-}
 
 const run = (name: string, fn: () => Promise<void>): void => {
   if (present) s(name, fn);

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Farewell } from '../model/events.js';
@@ -56,9 +57,15 @@ export function parseOrigins(raw: string): Origins {
   return list;
 }
 
-/** Every response's own protection: content types are what we say, and the page loads nothing from elsewhere. */
-function securityHeaders(res: http.ServerResponse, host: string | undefined): void {
-  const self = host !== undefined && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+/**
+ * Every response's own protection: content types are what we say, and the page loads nothing from
+ * elsewhere. connect-src names /ws on the request's own host. Over HTTPS only as wss://: the page
+ * came over TLS, and a ws:// socket from it would carry the chat in the clear (browsers block it
+ * as mixed content anyway). Over HTTP both, since behind a proxy that ends TLS the browser may be
+ * on https while the request reaching us is plain.
+ */
+function securityHeaders(res: http.ServerResponse, host: string | undefined, overTls: boolean): void {
+  const self = host === undefined || !HOST.test(host) ? '' : overTls ? ` wss://${host}` : ` ws://${host} wss://${host}`;
   res.setHeader('Content-Security-Policy', `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${self}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
@@ -154,7 +161,7 @@ export class WebFront {
   }
 
   readonly request = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    securityHeaders(res, req.headers.host);
+    securityHeaders(res, req.headers.host, (req.socket as TLSSocket).encrypted === true);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
