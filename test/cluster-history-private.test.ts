@@ -6,7 +6,11 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Redis } from 'ioredis';
+import { keys, pairOf } from '../src/cluster/keys.js';
+import { ENTRY_OVERHEAD, MAX_CORRESPONDENTS } from '../src/cluster/private-lua.js';
 import { clusterSystem } from '../src/cluster/remote.js';
+import { scriptCalls, type Scripted } from '../src/cluster/scripts.js';
 import { TestClient } from './helpers/client.js';
 import { ircUser, lines, startIrcServer, type IrcServer } from './helpers/irc.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
@@ -203,3 +207,87 @@ pm('Redis restarted empty: asking after a private line it lost says history was 
 });
 
 pm.run();
+
+// The bounds, one script call at a time.
+let client: Redis;
+let scripts: Scripted;
+let seq = 1000;
+const TTL = 60_000;
+const bounds = suite('cluster: what a private conversation keeps in Redis');
+bounds.before.each(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url);
+  scripts = scriptCalls(client);
+});
+bounds.after.each(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const enter = (gid: string, nick: string) => scripts.ncEnter(gid, ++seq, gid.split(':')[0]!, 'lobby', nick, nick, '0', 1000);
+const send = (gid: string, to: string, text: string, lines: number, bytes: number) => scripts.ncPrivate(gid, ++seq, to, text, 1000, '0', lines, bytes, TTL);
+const kept = async (a: string, b: string): Promise<string[]> => (await client.xrange(keys.pm(pairOf(a, b)), '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { x: string }).x);
+const cost = (from: string, to: string, x: string): number => JSON.stringify({ f: from, to, x }).length + ENTRY_OVERHEAD;
+
+bounds('at most --history lines and --history-room-bytes bytes (one line always), counted as kept', async () => {
+  await enter('A:1', 'alice');
+  await enter('B:1', 'bob');
+  for (let i = 0; i < 5; i++) assert.match((await send('A:1', 'bob', `line ${i}`, 3, 1 << 20))!, /^bob\t\d+-\d+$/);
+  assert.equal(await kept('alice', 'bob'), ['line 2', 'line 3', 'line 4'], 'the newest three');
+  assert.equal(await kept('bob', 'alice'), ['line 2', 'line 3', 'line 4'], 'one conversation, whichever side names it');
+  assert.is(Number(await client.get(keys.pmBytes(pairOf('alice', 'bob')))), 3 * cost('alice', 'bob', 'line 0'));
+  // Bytes: room for two lines of this size, not three.
+  const text = 'x'.repeat(200);
+  const two = 2 * cost('bob', 'alice', text);
+  for (let i = 0; i < 3; i++) await send('B:1', 'alice', text, 100, two + 1);
+  assert.equal(await kept('alice', 'bob'), [text, text]);
+  assert.is(Number(await client.get(keys.pmBytes(pairOf('alice', 'bob')))), two);
+  // One line bigger than the cap is still kept, alone.
+  await send('B:1', 'alice', text, 100, 10);
+  assert.equal(await kept('alice', 'bob'), [text]);
+  // With 0 lines nothing is kept, and the answer names the addressee alone.
+  assert.is(await send('A:1', 'bob', 'unkept', 0, 1 << 20), 'bob');
+  assert.equal(await kept('alice', 'bob'), [text]);
+});
+
+bounds('every key of a conversation expires after its last line; TARGETS scores are its newest line', async () => {
+  await enter('A:1', 'alice');
+  await enter('B:1', 'bob');
+  const answer = (await send('A:1', 'bob', 'hi', 10, 1 << 20))!;
+  const at = Number(answer.split('\t')[1]!.split('-')[0]);
+  const pair = pairOf('alice', 'bob');
+  for (const key of [keys.pm(pair), keys.pmBytes(pair), keys.pmWith('alice'), keys.pmWith('bob')]) {
+    const ttl = await client.pttl(key);
+    assert.ok(ttl > 0 && ttl <= TTL, `${key} expires (${ttl} ms)`);
+  }
+  assert.is(Number(await client.zscore(keys.pmWith('alice'), 'bob')), at);
+  assert.is(Number(await client.zscore(keys.pmWith('bob'), 'alice')), at);
+});
+
+bounds(`a name keeps ${MAX_CORRESPONDENTS} conversations: past them, the one written to longest ago goes, for both sides`, async () => {
+  await enter('A:1', 'alice');
+  for (let i = 0; i <= MAX_CORRESPONDENTS; i++) {
+    await enter(`B:${i}`, `u${i}`);
+    await send('A:1', `u${i}`, `to u${i}`, 10, 1 << 20);
+  }
+  assert.is(await client.zcard(keys.pmWith('alice')), MAX_CORRESPONDENTS);
+  assert.is(await client.zscore(keys.pmWith('alice'), 'u0'), null);
+  assert.is(await client.zscore(keys.pmWith('u0'), 'alice'), null);
+  assert.equal(await kept('alice', 'u0'), []);
+  assert.equal(await kept('alice', `u${MAX_CORRESPONDENTS}`), [`to u${MAX_CORRESPONDENTS}`]);
+});
+
+bounds('a leave forgets the name\'s conversations only when asked, and only for the name\'s holder', async () => {
+  await enter('A:1', 'alice');
+  await enter('B:1', 'bob');
+  await send('A:1', 'bob', 'hi', 10, 1 << 20);
+  // A node shutting down: the user stays in the conversation.
+  assert.ok(await scripts.ncLeave('A:1', ++seq, 'A', 'alice', '', 1000, '0'));
+  assert.equal(await kept('alice', 'bob'), ['hi']);
+  // Back, and leaving for good.
+  await enter('A:2', 'alice');
+  assert.ok(await scripts.ncLeave('A:2', ++seq, 'A', 'alice', '', 1000, '1'));
+  assert.equal(await kept('alice', 'bob'), []);
+  assert.is(await client.exists(keys.pmWith('alice'), keys.pmWith('bob'), keys.pmBytes(pairOf('alice', 'bob'))), 0);
+});
+bounds.run();
