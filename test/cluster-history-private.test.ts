@@ -11,6 +11,8 @@ import { keys, pairOf } from '../src/cluster/keys.js';
 import { ENTRY_OVERHEAD, MAX_CORRESPONDENTS } from '../src/cluster/private-lua.js';
 import { clusterSystem } from '../src/cluster/remote.js';
 import { scriptCalls, type Scripted } from '../src/cluster/scripts.js';
+import type { Envelope } from '../src/model/messages.js';
+import type { SystemFactory } from '../src/runtime/system.js';
 import { TestClient } from './helpers/client.js';
 import { ircUser, lines, startIrcServer, type IrcServer } from './helpers/irc.js';
 import { startRedis, type TestRedis } from './helpers/redis.js';
@@ -22,10 +24,29 @@ const keep = (c: TestClient): TestClient => (clients.push(c), c);
 const CAPS = ['batch', 'server-time', 'message-tags', 'echo-message', 'draft/chathistory'];
 const EVER = 'timestamp=2020-01-01T00:00:00.000Z timestamp=2262-01-01T00:00:00.000Z';
 
-async function node(): Promise<IrcServer> {
-  const n = await startIrcServer({}, clusterSystem({ url: redis.url, retention: 10_000 }));
+async function node(system: SystemFactory = clusterSystem({ url: redis.url, retention: 10_000 })): Promise<IrcServer> {
+  const n = await startIrcServer({}, system);
   nodes.push(n);
   return n;
+}
+
+/**
+ * A node whose store records what it is sent and closes a little late: its users' goodbyes on
+ * shutdown reach Redis as leaves before the node's own departure does (as they do for whoever's
+ * socket closed first), so a shutdown's leave must be one that keeps the conversations.
+ */
+function slowToClose(sent: Envelope[]): SystemFactory {
+  return (hooks) => {
+    const inner = clusterSystem({ url: redis.url, retention: 10_000 })(hooks);
+    const send = inner.send.bind(inner);
+    const close = inner.close.bind(inner);
+    inner.send = (env) => (sent.push(env), send(env));
+    inner.close = async () => {
+      await TestClient.settle(100);
+      return close();
+    };
+    return inner;
+  };
 }
 
 async function closeNode(n: IrcServer): Promise<void> {
@@ -142,13 +163,15 @@ pm('TARGETS: the rooms one is in with lines and the conversations one had, earli
 });
 
 pm('a node restart keeps the conversation; its users come back to it under their names', async () => {
-  const [one, two] = [await node(), await node()];
+  const envelopes: Envelope[] = [];
+  const [one, two] = [await node(slowToClose(envelopes)), await node()];
   const al = keep(await ircUser(one.ircPort, 'alice', CAPS));
   const bo = keep(await ircUser(two.ircPort, 'bob', CAPS));
   const sent = [await say(al, 'bob', bo, 'before the restart'), await say(bo, 'alice', al, 'me too')];
   const live = sent.map((s) => s.got);
   await closeNode(one); // alice's node shuts down: she did not leave
   await al.waitClosed();
+  assert.ok(envelopes.some((e) => e.msg.t === 'release' && e.msg.stays === true), 'her goodbye said so');
   await freed(bo, 'alice');
   const three = await node();
   const back = keep(await ircUser(three.ircPort, 'alice', CAPS));

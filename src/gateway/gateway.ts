@@ -511,6 +511,7 @@ export class Gateway {
           intent.kind === 'history'
             ? { t: 'history', conn: conn.id, ask: intent.ask, target: intent.target, select: intent.select }
             : { t: 'targets', conn: conn.id, from: intent.from, to: intent.to, limit: intent.limit };
+        // A barrier (as isBarrier says of both): answered in the order asked; the store settles it.
         return { to: 'directory', msg, barrier: true };
       }
       this.answerHistory(conn, intent);
