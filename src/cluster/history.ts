@@ -105,10 +105,13 @@ export const readHistory = (redis: Redis, room: string, q: HistorySelect, retent
 /** The lines `q` selects from the private conversation `pair` (keys.pairOf), at most `kept` entries read; `reset` as above. */
 export const readPrivate = (redis: Redis, pair: string, q: HistorySelect, kept: number): Promise<{ events: Kept[]; reset: boolean }> => readStream(redis, { key: keys.pm(pair), lineOf: privateOf }, q, kept);
 
-/** The newest line of a room's log, or of a conversation (null: none in the `budget` newest entries). */
-export async function newestLine(redis: Redis, of: { room: string } | { pair: string }, budget: number): Promise<Kept | null> {
+/**
+ * The newest line of a room's log, or of a conversation, if it is later than `since` (ms): the
+ * read stops there (null: none, or none in the `budget` newest entries).
+ */
+export async function newestLine(redis: Redis, of: { room: string } | { pair: string }, since: number, budget: number): Promise<Kept | null> {
   const src = 'room' in of ? roomSource(of.room) : { key: keys.pm(of.pair), lineOf: privateOf };
-  return (await backwards(redis, src, '+', '-', 1, budget))[0] ?? null;
+  return (await backwards(redis, src, '+', bound({ at: since }, 'start'), 1, budget))[0] ?? null;
 }
 
 async function readStream(redis: Redis, src: Source, q: HistorySelect, retention: number): Promise<{ events: Kept[]; reset: boolean }> {

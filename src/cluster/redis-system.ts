@@ -564,21 +564,22 @@ export class ClusterSystem implements ActorSystem {
   /**
    * CHATHISTORY TARGETS: the rooms the asker is in and the conversations its name has whose newest
    * line falls between `from` and `to` (exclusive), the oldest first, at most `limit` (as one
-   * process answers). A conversation is named as its newest line names the other side.
+   * process answers; each read goes back no further than `from`). A conversation is named as its
+   * newest line names the other side.
    */
   private async targets(conn: ConnId, from: number, to: number, limit: number): Promise<void> {
     const me = this.replica.locals.get(conn);
     const targets: HistoryTarget[] = [];
     const inside = (at: number | undefined): at is number => at !== undefined && at > from && at < to;
     if (me && limit > 0) {
-      const rooms = await Promise.all(me.rooms.map((room) => newestLine(this.redis, { room }, this.options.retention)));
+      const rooms = await Promise.all(me.rooms.map((room) => newestLine(this.redis, { room }, from, this.options.retention)));
       me.rooms.forEach((room, i) => {
         if (inside(rooms[i]?.at)) targets.push({ room, at: rooms[i]!.at });
       });
       if (this.pm.lines > 0) {
         // Scores are each conversation's newest line: the window and the limit are Redis's to apply.
         const others = await this.redis.zrangebyscore(keys.pmWith(me.key), `(${from}`, `(${to}`, 'LIMIT', 0, limit);
-        const newest = await Promise.all(others.map((other) => newestLine(this.redis, { pair: pairOf(me.key, other) }, this.pm.lines)));
+        const newest = await Promise.all(others.map((other) => newestLine(this.redis, { pair: pairOf(me.key, other) }, from, this.pm.lines)));
         for (const line of newest) {
           if (line === null || line.k !== 'private' || !inside(line.at)) continue;
           targets.push({ nick: nickKey(line.from) === me.key ? line.to : line.from, at: line.at });
