@@ -77,6 +77,7 @@ export const SETTINGS = {
   history: num('HISTORY', 1000, 'events each room keeps (lines, actions, joins, leaves, renames, topics), and lines each private conversation keeps: a day of a busy room; 0 keeps none'),
   'history-room-bytes': num('HISTORY_ROOM_BYTES', 512 * 1024, 'bytes one room (or private conversation) keeps, estimated: 1,000 events of about 500 bytes, so a flood of 4 KB lines keeps about 120 of them instead of 4 MB'),
   'history-bytes': num('HISTORY_BYTES', 64 * 1024 * 1024, 'bytes every room and conversation keep together (single process; a cluster keeps history in Redis): past it the one written to longest ago loses its oldest events'),
+  'private-history-ttl': num('PRIVATE_HISTORY_TTL', 86_400, 'cluster: seconds a private conversation is kept in Redis after its last line (one process keeps it while both are connected): a day, long past any node restart its users come back from, and short, as a name whose holder never came back (its node crashed) hands its conversations to whoever takes it next'),
   'history-on-join': num('HISTORY_ON_JOIN', 20, 'lines a telnet user is shown on joining a room (a screenful); /history N shows more'),
   'irc-autoreplay': num('IRC_AUTOREPLAY', 0, 'lines an IRC client without draft/chathistory gets as plain PRIVMSGs after joining (0 as ergo: a bouncer or logger would store them twice)'),
   'shutdown-grace': num('SHUTDOWN_GRACE', 3, 'seconds to flush goodbyes on SIGTERM before closing anyway'),
@@ -137,6 +138,8 @@ export interface Config {
   historyRoomBytes: number;
   historyBytes: number;
   historyOnJoin: number;
+  /** Cluster: seconds a private conversation outlives its last line in Redis. */
+  privateHistoryTtlSeconds: number;
   ircAutoreplay: number;
   logLevel: LogLevel;
 }
@@ -199,6 +202,7 @@ export function resolveConfig(flags: Partial<Record<SettingName, string>>, env: 
     historyRoomBytes: value('history-room-bytes'),
     historyBytes: value('history-bytes'),
     historyOnJoin: Math.floor(value('history-on-join')),
+    privateHistoryTtlSeconds: Math.max(1, Math.floor(value('private-history-ttl'))),
     ircAutoreplay: Math.floor(value('irc-autoreplay')),
     logLevel,
   };
@@ -233,6 +237,15 @@ function onOff(name: SettingName, raw: string): boolean {
   if (raw === 'off') return false;
   throw new Error(`--${name} is "on" or "off", got ${JSON.stringify(raw)}`);
 }
+
+/** Lines and bytes one private conversation keeps (`--history`, `--history-room-bytes`; 0 lines: none), and for how long after its last (ms): a cluster's, in Redis. */
+export interface PrivateHistory {
+  lines: number;
+  bytes: number;
+  ttlMs: number;
+}
+
+export const privateHistoryOf = (c: Config): PrivateHistory => ({ lines: c.history, bytes: c.historyRoomBytes, ttlMs: c.privateHistoryTtlSeconds * 1000 });
 
 /** The defaults, for tests and the in-process server. */
 export const defaultConfig = (overrides: Partial<Config> = {}): Config => ({ ...resolveConfig({}, {}), ...overrides });

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { resolveConfig, SETTINGS, type SettingName } from './config.js';
+import { privateHistoryOf, resolveConfig, SETTINGS, type SettingName } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { telnetEdge, telnetLimits } from './edges/telnet/edge.js';
 import { ircHistory } from './edges/irc/edge.js';
@@ -42,7 +42,7 @@ export async function serve(argv: string[]): Promise<void> {
   const events = systemLog(log);
   // The cluster adapter (and ioredis) load only when asked for: alone, the server needs nothing else.
   const system = config.redis
-    ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention }, events)
+    ? (await import('./cluster/remote.js')).clusterSystem({ url: config.redis, retention: config.retention, privateHistory: privateHistoryOf(config) }, events)
     : localSystem(config.workers, config.actors, events);
   const observer = gatewayLog(log);
   const telnet = telnetEdge(telnetLimits(config));

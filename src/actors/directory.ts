@@ -108,6 +108,12 @@ export class Directory {
       }
       case 'kill':
         return this.kill(msg.conn, msg.nick, msg.reason, msg.oper);
+      case 'history':
+      case 'targets':
+        // One process's gateway answers these from the history it keeps and never sends them here;
+        // should one come, its asker gets an empty answer rather than wait for ever.
+        this.out.deliver(only(msg.conn), -1, msg.t === 'history' ? { k: 'history', ask: msg.ask, target: msg.target, events: [] } : { k: 'historyTargets', targets: [] });
+        return this.settle(msg.conn);
     }
   }
 

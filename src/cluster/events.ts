@@ -38,7 +38,8 @@ export type LogEvent =
   | { t: 'kick'; g: Gid; n: string; by: string; k: Gid; r?: string; s?: 1 };
 
 export type InboxEvent =
-  | { t: 'priv'; to: Gid; f: string; x: string; no?: 1 }
+  /** `i`: the line's id in its conversation's history (its msgid), when the conversation is kept. */
+  | { t: 'priv'; to: Gid; f: string; x: string; no?: 1; i?: string }
   /** `by` invited `to` into room `r`. */
   | { t: 'inv'; to: Gid; r: string; by: string }
   /** A server operator `by` disconnects `to`, saying `r`. */

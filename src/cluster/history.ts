@@ -1,7 +1,9 @@
-// A room's history in a cluster: read from its log (a Redis Stream), so it is the same on every
-// node, survives a node's restart, and names each line by its stream id, as live delivery does.
-// Reads are bounded: pages of entries from the bound nearest the question, no further than
-// `--retention` entries (all a log holds), stopping as soon as enough lines are found.
+// History in a cluster: a room's read from its log (a Redis Stream), a private conversation's
+// from its own stream (see private-lua.ts), so it is the same on every node, survives a node's
+// restart, and names each line by its stream id, as live delivery does. Reads are bounded: pages
+// of entries from the bound nearest the question, no further than all a stream holds
+// (`--retention` entries of a room's log, `--history` of a conversation), stopping as soon as
+// enough lines are found.
 
 import type { Redis } from 'ioredis';
 import { idKey, isLine, select, type HistoryRef, type HistorySelect, type Kept } from '../model/history.js';
@@ -11,7 +13,31 @@ import { keys } from './keys.js';
 /** The entries one read asks for; pages repeat until enough lines are found. */
 const PAGE = 200;
 
-/** An entry as the model's event, when it is a line (a chat line or an action); null otherwise. */
+/** How a stream's entry (its id and JSON) reads as a line of history; null: not a line. */
+type LineOf = (id: string, json: string | undefined) => Kept | null;
+
+/** A private line as its conversation's stream keeps it (written by keepPrivate in private-lua.ts). */
+interface KeptPrivate {
+  f: string;
+  to: string;
+  x: string;
+  no?: 1;
+}
+
+/** A conversation's entry as the model's private line; null for anything unreadable. */
+function privateOf(id: string, json: string | undefined): Kept | null {
+  if (json === undefined) return null;
+  let e: KeptPrivate;
+  try {
+    e = JSON.parse(json) as KeptPrivate;
+  } catch {
+    return null;
+  }
+  if (typeof e.f !== 'string' || typeof e.to !== 'string' || typeof e.x !== 'string') return null;
+  return { k: 'private', id, at: idTime(id), from: e.f, to: e.to, text: e.x, ...(e.no ? { notice: true } : {}) };
+}
+
+/** A room log's entry as the model's event, when it is a line (a chat line or an action); null otherwise. */
 function lineOf(room: string, id: string, json: string | undefined): Kept | null {
   if (json === undefined) return null;
   let e: LogEvent;
@@ -38,15 +64,21 @@ function bound(ref: HistoryRef, side: 'start' | 'end'): string {
 
 type Range = [string, string[]][];
 
-/** Up to `want` lines from one end of a range of the room's log, paging as XRANGE / XREVRANGE write bounds. */
-async function read(redis: Redis, room: string, from: string, to: string, want: number, budget: number, reverse: boolean): Promise<Kept[]> {
+/** A stream to read history from: its key, and how its entries read. */
+interface Source {
+  key: string;
+  lineOf: LineOf;
+}
+
+/** Up to `want` lines from one end of a range of a stream, paging as XRANGE / XREVRANGE write bounds. */
+async function read(redis: Redis, src: Source, from: string, to: string, want: number, budget: number, reverse: boolean): Promise<Kept[]> {
   const out: Kept[] = [];
   while (out.length < want && budget > 0) {
     const count = Math.min(PAGE, budget);
-    const page = (await (reverse ? redis.xrevrange(keys.log(room), from, to, 'COUNT', count) : redis.xrange(keys.log(room), from, to, 'COUNT', count))) as Range;
+    const page = (await (reverse ? redis.xrevrange(src.key, from, to, 'COUNT', count) : redis.xrange(src.key, from, to, 'COUNT', count))) as Range;
     budget -= page.length;
     for (const [id, fields] of page) {
-      const line = lineOf(room, id, fields[1]);
+      const line = src.lineOf(id, fields[1]);
       if (line !== null && out.length < want) out.push(line);
     }
     if (page.length < PAGE) break;
@@ -56,17 +88,33 @@ async function read(redis: Redis, room: string, from: string, to: string, want: 
 }
 
 /** Up to `want` lines reading forwards from `start` (exclusive bounds as XRANGE writes them) to `end`. */
-const forwards = (redis: Redis, room: string, start: string, end: string, want: number, budget: number): Promise<Kept[]> => read(redis, room, start, end, want, budget, false);
+const forwards = (redis: Redis, src: Source, start: string, end: string, want: number, budget: number): Promise<Kept[]> => read(redis, src, start, end, want, budget, false);
 
 /** Up to `want` lines reading backwards from `end` to `start`, oldest first. */
-const backwards = async (redis: Redis, room: string, end: string, start: string, want: number, budget: number): Promise<Kept[]> => (await read(redis, room, end, start, want, budget, true)).reverse();
+const backwards = async (redis: Redis, src: Source, end: string, start: string, want: number, budget: number): Promise<Kept[]> => (await read(redis, src, end, start, want, budget, true)).reverse();
+
+const roomSource = (room: string): Source => ({ key: keys.log(room), lineOf: (id, json) => lineOf(room, id, json) });
 
 /**
  * The lines `q` selects from `room`'s log, at most `retention` entries read. `reset`: a message
  * id asked about is older than the store's epoch (Redis restarted empty since), so what came
  * between it and the restart is lost and the answer says so.
  */
-export async function readHistory(redis: Redis, room: string, q: HistorySelect, retention: number): Promise<{ events: Kept[]; reset: boolean }> {
+export const readHistory = (redis: Redis, room: string, q: HistorySelect, retention: number): Promise<{ events: Kept[]; reset: boolean }> => readStream(redis, roomSource(room), q, retention);
+
+/** The lines `q` selects from the private conversation `pair` (keys.pairOf), at most `kept` entries read; `reset` as above. */
+export const readPrivate = (redis: Redis, pair: string, q: HistorySelect, kept: number): Promise<{ events: Kept[]; reset: boolean }> => readStream(redis, { key: keys.pm(pair), lineOf: privateOf }, q, kept);
+
+/**
+ * The newest line of a room's log, or of a conversation, if it is later than `since` (ms): the
+ * read stops there (null: none, or none in the `budget` newest entries).
+ */
+export async function newestLine(redis: Redis, of: { room: string } | { pair: string }, since: number, budget: number): Promise<Kept | null> {
+  const src = 'room' in of ? roomSource(of.room) : { key: keys.pm(of.pair), lineOf: privateOf };
+  return (await backwards(redis, src, '+', bound({ at: since }, 'start'), 1, budget))[0] ?? null;
+}
+
+async function readStream(redis: Redis, src: Source, q: HistorySelect, retention: number): Promise<{ events: Kept[]; reset: boolean }> {
   const epochAt = Number((await redis.get(keys.epochAt)) ?? 0);
   const refs = q.dir === 'latest' ? (q.after ? [q.after] : []) : q.dir === 'between' ? [q.from, q.to] : [q.ref];
   const reset = refs.some((r) => 'msgid' in r && (idKey(r.msgid)?.[0] ?? Infinity) < epochAt);
@@ -74,20 +122,20 @@ export async function readHistory(redis: Redis, room: string, q: HistorySelect, 
   let events: Kept[];
   switch (q.dir) {
     case 'latest':
-      events = await backwards(redis, room, '+', q.after ? bound(q.after, 'start') : '-', n, retention);
+      events = await backwards(redis, src, '+', q.after ? bound(q.after, 'start') : '-', n, retention);
       break;
     case 'before':
-      events = await backwards(redis, room, bound(q.ref, 'end'), '-', n, retention);
+      events = await backwards(redis, src, bound(q.ref, 'end'), '-', n, retention);
       break;
     case 'after':
-      events = await forwards(redis, room, bound(q.ref, 'start'), '+', n, retention);
+      events = await forwards(redis, src, bound(q.ref, 'start'), '+', n, retention);
       break;
     case 'around': {
       // Half before the reference, the rest from it on (the referenced line included).
       const half = Math.floor(n / 2);
       const startAt = 'msgid' in q.ref ? (bound(q.ref, 'start').slice(1)) : `${Math.floor(q.ref.at)}-0`;
-      const earlier = await backwards(redis, room, `(${startAt}`, '-', half, retention);
-      const later = await forwards(redis, room, startAt, '+', n - earlier.length, retention);
+      const earlier = await backwards(redis, src, `(${startAt}`, '-', half, retention);
+      const later = await forwards(redis, src, startAt, '+', n - earlier.length, retention);
       events = [...earlier, ...later];
       break;
     }
@@ -98,7 +146,7 @@ export async function readHistory(redis: Redis, room: string, q: HistorySelect, 
       const kb = 'msgid' in b ? (idKey(b.msgid) ?? [0, 0]) : [b.at, -1];
       const fwd = ka[0]! !== kb[0]! ? ka[0]! < kb[0]! : ka[1]! <= kb[1]!;
       const [lo, hi] = fwd ? [a, b] : [b, a];
-      const all = await forwards(redis, room, bound(lo, 'start'), bound(hi, 'end'), retention, retention);
+      const all = await forwards(redis, src, bound(lo, 'start'), bound(hi, 'end'), retention, retention);
       events = select(all, { dir: 'between', from: a, to: b, limit: n });
       break;
     }

@@ -58,6 +58,24 @@ export const keys = {
   invited: (room: string) => `${P}invited:${room}`,
   /** The room's ordered, replayable event log (a stream). */
   log: (room: string) => `${P}log:${room}`,
+  /**
+   * A private conversation's lines (a stream; `pair` is pairOf's, see private-lua.ts): its ids
+   * are the lines' msgids on every node. It and the keys below expire when nobody writes to them.
+   */
+  pm: (pair: string) => `${P}pm:${pair}`,
+  /** What a conversation's stream holds, in bytes as counted against `--history-room-bytes`. */
+  pmBytes: (pair: string) => `${P}pmbytes:${pair}`,
+  /** A nickname's correspondents: their nickname keys, scored by the time of the newest line (a sorted set), for TARGETS. */
+  pmWith: (key: string) => `${P}pmwith:${key}`,
 } as const;
 
 export const LOG_PREFIX = `${P}log:`;
+
+/**
+ * The two nickname keys of a private conversation as one name, the same from either side: in
+ * the order of their UTF-8 bytes (the order the Lua pairOf compares in; Lua's own `<` follows the
+ * C locale's collation, which Redis may set), joined by a tab, which no nickname key can hold.
+ */
+export function pairOf(a: string, b: string): string {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0 ? `${a}\t${b}` : `${b}\t${a}`;
+}

@@ -18,19 +18,21 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ActorSystem, SystemHooks } from '../runtime/system.js';
-import type { Notice, UserInfo } from '../model/events.js';
+import type { HistoryTarget, Notice, UserInfo } from '../model/events.js';
 import type { Profile } from '../model/intents.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
-import { gidOf, idLess, nodeOfGid, type InboxEvent, type LogEvent } from './events.js';
-import { keys, LOG_PREFIX } from './keys.js';
+import { gidOf, idLess, idTime, nodeOfGid, type InboxEvent, type LogEvent } from './events.js';
+import { keys, LOG_PREFIX, pairOf } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
 import { Replica } from './replica.js';
-import { readHistory } from './history.js';
+import { newestLine, readHistory, readPrivate } from './history.js';
+import type { HistorySelect } from '../model/history.js';
 import { IN_NO_ROOM, NOT_THERE, REFUSED, reapDeadNodes, scriptCalls, type Scripted } from './scripts.js';
 import { refusalOf, RoomStore } from './moderation-store.js';
 import { scriptChanges } from './moderation-lua.js';
 import type { ClusterSample } from '../model/samples.js';
+import { defaultConfig, privateHistoryOf, type PrivateHistory } from '../config.js';
 
 export interface ClusterOptions {
   url: string;
@@ -38,6 +40,8 @@ export interface ClusterOptions {
   retention: number;
   /** This node's id; made fresh when absent. Kept across a restart of the cluster Worker. */
   node?: string;
+  /** How private conversations are kept (see private-lua.ts); the defaults' when absent. */
+  privateHistory?: PrivateHistory;
 }
 
 const INBOX_RETENTION = 1000;
@@ -76,6 +80,8 @@ export class ClusterSystem implements ActorSystem {
   private readonly replica: Replica;
   /** What the store says of rooms' members and moderation (WHO, MODE, the ban list). */
   private readonly store: RoomStore;
+  /** How private conversations are kept in Redis. */
+  private readonly pm: PrivateHistory;
   private readerId: number | null = null;
   private inboxPos = '0-0';
   private elsewhere = 0;
@@ -113,6 +119,7 @@ export class ClusterSystem implements ActorSystem {
     private readonly clock: () => number = Date.now,
   ) {
     this.lastOp = clock() * 1000;
+    this.pm = options.privateHistory ?? privateHistoryOf(defaultConfig());
     this.node = options.node ?? randomBytes(6).toString('hex');
     this.replica = new Replica(this.node);
     // maxRetriesPerRequest null: while Redis is away, commands wait in order instead of failing;
@@ -216,7 +223,8 @@ export class ClusterSystem implements ActorSystem {
     // `registered` was read before any envelope for the new Worker ran, so a claim made since is not taken for one.
     const known = new Set(records.map((r) => gidOf(this.node, r.conn)));
     for (const [gid, info] of Object.entries(registered)) {
-      if (!known.has(gid)) await this.scripts.ncLeave(gid, this.nextOp(), this.node, info.slice(0, info.indexOf('\t')), '', this.options.retention);
+      // Its private conversations stay: the name may have been this node's user's before (a crash).
+      if (!known.has(gid)) await this.scripts.ncLeave(gid, this.nextOp(), this.node, info.slice(0, info.indexOf('\t')), '', this.options.retention, '0');
     }
     this.wakeReader();
     this.replica.notify(this.replica.everyLocal(), { code: 'hiccup' });
@@ -309,7 +317,11 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(msg.conn);
       }
       case 'release':
-        return this.leave(msg.conn, msg.reason ?? '');
+        return this.leave(msg.conn, msg.reason ?? '', msg.stays === true);
+      case 'history':
+        return this.privateHistory(msg.conn, msg.ask, msg.target, msg.select);
+      case 'targets':
+        return this.targets(msg.conn, msg.from, msg.to, msg.limit);
       case 'kill':
         return this.kill(msg.conn, msg.nick, msg.reason, msg.oper);
       case 'located':
@@ -502,7 +514,7 @@ export class ClusterSystem implements ActorSystem {
     if (check.nick === me.nick) return this.refuse(conn, { code: 'nickUnchanged', nick: check.nick }, true);
     const gid = gidOf(this.node, conn);
     const was = me.nick; // the log's rename, read on another connection, may update `me` before the script answers
-    const id = await this.scripts.ncRename(gid, this.nextOp(), this.node, me.key, check.key, me.nick, check.nick, this.options.retention);
+    const id = await this.scripts.ncRename(gid, this.nextOp(), this.node, me.key, check.key, me.nick, check.nick, this.options.retention, this.pm.ttlMs);
     if (id === null) return this.refuse(conn, { code: 'nickTaken', stage: 'rename', nick: check.nick }, true);
     if (id !== NOT_THERE) await this.rememberName(gid, was);
     if (id === NOT_THERE) return this.settle(conn);
@@ -522,14 +534,60 @@ export class ClusterSystem implements ActorSystem {
   private async private(conn: ConnId, target: string, text: string, notice: boolean): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return this.settle(conn);
-    const to = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION, notice ? '1' : '0');
-    if (to === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
+    const { lines, bytes, ttlMs } = this.pm;
+    const answer = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION, notice ? '1' : '0', lines, bytes, ttlMs);
+    if (answer === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
     // Reaped while this node stalled: until it is registered again (reassert), not sent.
-    if (to === NOT_THERE) return this.refuse(conn, { code: 'storeFailed' }, true);
+    if (answer === NOT_THERE) return this.refuse(conn, { code: 'storeFailed' }, true);
+    // The addressee's nickname, and the line's id in the conversation's history when it is kept.
+    const tab = answer.indexOf('\t');
+    const to = tab < 0 ? answer : answer.slice(0, tab);
+    const kept = tab < 0 ? {} : { id: answer.slice(tab + 1), at: idTime(answer.slice(tab + 1)) };
     // An away addressee's message goes back to the sender (IRC 301); a NOTICE is never answered.
     const owner = notice ? null : await this.redis.get(keys.nick(nickKey(target)));
     const away = owner ? await this.redis.hget(keys.away, owner) : null;
-    this.replica.privateSent(conn, to, text, { ...(notice ? { notice: true } : {}), ...(away !== null ? { away } : {}) });
+    this.replica.privateSent(conn, to, text, { ...(notice ? { notice: true } : {}), ...(away !== null ? { away } : {}), ...kept });
+    this.settle(conn);
+  }
+
+  /**
+   * CHATHISTORY with a nickname: the asker's conversation with that name, read from its stream
+   * (the same on every node, ids included); nothing for a user the store does not name.
+   */
+  private async privateHistory(conn: ConnId, ask: string, target: string, select: HistorySelect): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    const { events, reset } = me && this.pm.lines > 0 ? await readPrivate(this.redis, pairOf(me.key, nickKey(target)), select, this.pm.lines) : { events: [], reset: false };
+    this.replica.deliver(Int32Array.of(conn), -1, { k: 'history', ask, target, events, ...(reset ? { reset: true } : {}) });
+    this.settle(conn);
+  }
+
+  /**
+   * CHATHISTORY TARGETS: the rooms the asker is in and the conversations its name has whose newest
+   * line falls between `from` and `to` (exclusive), the oldest first, at most `limit` (as one
+   * process answers; each read goes back no further than `from`). A conversation is named as its
+   * newest line names the other side.
+   */
+  private async targets(conn: ConnId, from: number, to: number, limit: number): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    const targets: HistoryTarget[] = [];
+    const inside = (at: number | undefined): at is number => at !== undefined && at > from && at < to;
+    if (me && limit > 0) {
+      const rooms = await Promise.all(me.rooms.map((room) => newestLine(this.redis, { room }, from, this.options.retention)));
+      me.rooms.forEach((room, i) => {
+        if (inside(rooms[i]?.at)) targets.push({ room, at: rooms[i]!.at });
+      });
+      if (this.pm.lines > 0) {
+        // Scores are each conversation's newest line: the window and the limit are Redis's to apply.
+        const others = await this.redis.zrangebyscore(keys.pmWith(me.key), `(${from}`, `(${to}`, 'LIMIT', 0, limit);
+        const newest = await Promise.all(others.map((other) => newestLine(this.redis, { pair: pairOf(me.key, other) }, from, this.pm.lines)));
+        for (const line of newest) {
+          if (line === null || line.k !== 'private' || !inside(line.at)) continue;
+          targets.push({ nick: nickKey(line.from) === me.key ? line.to : line.from, at: line.at });
+        }
+      }
+    }
+    targets.sort((a, b) => a.at - b.at);
+    this.replica.deliver(Int32Array.of(conn), -1, { k: 'historyTargets', targets: targets.slice(0, limit) });
     this.settle(conn);
   }
 
@@ -617,7 +675,7 @@ export class ClusterSystem implements ActorSystem {
   }
 
   /** The connection is gone: out of every room, the name freed (its leaves, read from the logs, tell the rooms). */
-  private async leave(conn: ConnId, reason: string): Promise<void> {
+  private async leave(conn: ConnId, reason: string, stays = false): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return;
     // From now on a reassert must not register it again: its leave may already have found it
@@ -625,7 +683,8 @@ export class ClusterSystem implements ActorSystem {
     this.leaving.add(conn);
     try {
       const gid = gidOf(this.node, conn);
-      const answer = await this.scripts.ncLeave(gid, this.nextOp(), this.node, me.key, reason, this.options.retention);
+      // Its private conversations go with it, unless it did not leave (its node is shutting down).
+      const answer = await this.scripts.ncLeave(gid, this.nextOp(), this.node, me.key, reason, this.options.retention, stays ? '0' : '1');
       for (const [room, at] of written(answer)) this.replica.wrote(room, at, { t: 'leave', g: gid, n: me.nick, quit: 1, ...(reason ? { r: reason } : {}) });
       await this.rememberName(gid, me.nick).catch(() => {});
       await this.redis.multi().hdel(keys.profiles, gid).hdel(keys.away, gid).exec().catch(() => {});

@@ -245,7 +245,8 @@ export class Replica {
     const me = Int32Array.of(conn);
     switch (e.t) {
       case 'priv':
-        return this.deliver(me, -1, { k: 'private', id, at: idTime(id), from: e.f, to: local.nick, text: e.x, ...(e.no ? { notice: true } : {}) });
+        // Named by its history id when kept, so the live line and its history carry one msgid.
+        return this.deliver(me, -1, { k: 'private', id: e.i ?? id, at: idTime(e.i ?? id), from: e.f, to: local.nick, text: e.x, ...(e.no ? { notice: true } : {}) });
       case 'inv':
         return this.deliver(me, -1, { k: 'invited', room: e.r, by: e.by, nick: local.nick });
       case 'kill':
@@ -298,7 +299,7 @@ export class Replica {
   }
 
   /** The sender's copy of a private message the store handed on. */
-  privateSent(conn: ConnId, to: string, text: string, more: { notice?: boolean; away?: string } = {}): void {
+  privateSent(conn: ConnId, to: string, text: string, more: { notice?: boolean; away?: string; id?: string; at?: number } = {}): void {
     this.deliver(Int32Array.of(conn), -1, { k: 'privateSent', to, text, ...more });
   }
 

@@ -17,6 +17,7 @@ import type { Redis } from 'ioredis';
 import { LOBBY } from '../model/rooms.js';
 import { keys, PREFIX } from './keys.js';
 import { INVITE_LUA, KICK_LUA, KILL_LUA, MODE_LUA, MODERATION_LUA } from './moderation-lua.js';
+import { PRIVATE_LUA } from './private-lua.js';
 
 const NOT_THERE_VALUE = 'no';
 
@@ -25,6 +26,7 @@ local P = '${PREFIX}'
 local LOBBY = '${LOBBY}'
 local NOT_THERE = '${NOT_THERE_VALUE}'
 ${MODERATION_LUA}
+${PRIVATE_LUA}
 local function count(room)
   local n = redis.call('HLEN', P..'members:'..room)
   if n == 0 and room ~= LOBBY then
@@ -230,8 +232,9 @@ return done(gid, seq, enter(gid, to, nick, {moved=1}, maxlen)..','..left)
 `,
   ),
   /**
-   * ARGV: gid seq node oldKey newKey oldNick newNick maxlen → "room=id,…", the rename's entry in each
-   * room the user is in (the first settles), IN_NO_ROOM, NOT_THERE when not registered, or nil when taken.
+   * ARGV: gid seq node oldKey newKey oldNick newNick maxlen ttl → "room=id,…", the rename's entry in each
+   * room the user is in (the first settles), IN_NO_ROOM, NOT_THERE when not registered, or nil when
+   * taken. The old name's private conversations go to the new one (`ttl`: their expiry).
    */
   ncRename: script(
     0,
@@ -242,7 +245,10 @@ if earlier then if earlier == '' then return false end return earlier end
 if redis.call('HEXISTS', P..'conns:'..node, gid) == 0 then return done(gid, seq, '${NOT_THERE}') end
 local owner = redis.call('GET', P..'nick:'..newKey)
 if owner and owner ~= gid then return done(gid, seq, nil) end
-if redis.call('GET', P..'nick:'..oldKey) == gid then redis.call('DEL', P..'nick:'..oldKey) end
+if redis.call('GET', P..'nick:'..oldKey) == gid then
+  redis.call('DEL', P..'nick:'..oldKey)
+  movePrivates(oldKey, newKey, tonumber(ARGV[9]))
+end
 register(gid, node, newKey, newNick)
 local written = {}
 for i, room in ipairs(redis.call('LRANGE', P..'in:'..gid, 0, -1)) do
@@ -256,16 +262,19 @@ return done(gid, seq, table.concat(written, ','))
 `,
   ),
   /**
-   * ARGV: gid seq node key reason maxlen → "room=id,…" (its leave in each room it was in), IN_NO_ROOM,
+   * ARGV: gid seq node key reason maxlen forget → "room=id,…" (its leave in each room it was in), IN_NO_ROOM,
    * or NOT_THERE when the store no longer has the user: gone from every room, the name freed.
+   * `forget` (1): the user left the chat, and the name's private conversations go with it (not
+   * when its node shuts down: see private-lua.ts).
    */
   ncLeave: script(
     0,
     `
-local gid, seq, node, key, reason, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local gid, seq, node, key, reason, maxlen, forget = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
 if redis.call('HEXISTS', P..'conns:'..node, gid) == 0 then return done(gid, seq, '${NOT_THERE}') end
+if forget == '1' and redis.call('GET', P..'nick:'..key) == gid then forgetPrivates(key) end
 local ev = {t='leave', quit=1}
 if reason ~= '' then ev.r = reason end
 local written = leaveAll(gid, ev, maxlen)
@@ -308,10 +317,12 @@ return done(gid, seq, id)
 `,
   ),
   /**
-   * ARGV: gid seq targetKey text maxlen notice → the target's nickname, nil when nobody has it, or
-   * NOT_THERE when the sender is not registered (its node was reaped): it must not speak under a
-   * name that may be someone else's by now. The sender is named as the store has it; `notice` (1)
-   * marks an IRC NOTICE.
+   * ARGV: gid seq targetKey text maxlen notice keep bytes ttl → the target's nickname (with a tab
+   * and the line's id in its conversation's history when `keep`, its most lines, is not 0), nil
+   * when nobody has it, or NOT_THERE when the sender is not registered (its node was reaped): it
+   * must not speak under a name that may be someone else's by now. The sender is named as the
+   * store has it; `notice` (1) marks an IRC NOTICE. The line is kept (see private-lua.ts) and
+   * handed to the addressee's inbox in this one step, its history id with it (`i`).
    */
   ncPrivate: script(
     0,
@@ -330,8 +341,14 @@ if not info then return done(gid, seq, nil) end
 local nick = string.match(info, '\\t(.*)$')
 local ev = {t='priv', to=owner, f=from, x=text}
 if ARGV[6] == '1' then ev.no = 1 end
+local keep, answer = tonumber(ARGV[7]) or 0, nick
+if keep > 0 then
+  local line = {f=from, to=nick, x=text, no=ev.no}
+  ev.i = keepPrivate(string.match(mine, '^([^\t]*)'), targetKey, cjson.encode(line), keep, tonumber(ARGV[8]), tonumber(ARGV[9]))
+  answer = nick..'\t'..ev.i
+end
 redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode(ev))
-return done(gid, seq, nick)
+return done(gid, seq, answer)
 `,
   ),
   /** Room mode changes (see MODE_LUA in moderation-lua.ts). */

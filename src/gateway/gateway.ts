@@ -12,7 +12,7 @@ import type { ChatEvent, Farewell, HistoryTarget, RoomEvent } from '../model/eve
 import type { Intent } from '../model/intents.js';
 import { select, type Kept } from '../model/history.js';
 import { nickKey } from '../model/nicknames.js';
-import { roomAddress, type ConnId, type Effect, type Envelope } from '../model/messages.js';
+import { roomAddress, type ConnId, type DirectoryMsg, type Effect, type Envelope } from '../model/messages.js';
 import { route } from '../runtime/routes.js';
 import { Connection, type Held, type Link } from './connection.js';
 import { admit, type Admission } from './admission.js';
@@ -505,6 +505,15 @@ export class Gateway {
       return null;
     }
     if (intent.kind === 'historyTargets' || (intent.kind === 'history' && !(intent.room && this.mirror.roomsOf(conn.id).includes(intent.target)))) {
+      // A cluster keeps private conversations and knows the rooms' lines: its store answers these.
+      if (this.system.keepsHistory === true && this.config.history > 0 && !(intent.kind === 'history' && intent.room)) {
+        const msg: DirectoryMsg =
+          intent.kind === 'history'
+            ? { t: 'history', conn: conn.id, ask: intent.ask, target: intent.target, select: intent.select }
+            : { t: 'targets', conn: conn.id, from: intent.from, to: intent.to, limit: intent.limit };
+        // A barrier (as isBarrier says of both): answered in the order asked; the store settles it.
+        return { to: 'directory', msg, barrier: true };
+      }
       this.answerHistory(conn, intent);
       return null;
     }
@@ -638,7 +647,8 @@ export class Gateway {
     if (!known) return;
     const reason = conn.quitReason ? { reason: conn.quitReason } : {};
     for (const room of known.rooms) this.system.send({ to: roomAddress(room), msg: { t: 'leave', conn: conn.id, ...reason } });
-    if (known.nick !== null) this.system.send({ to: 'directory', msg: { t: 'release', conn: conn.id, ...reason } });
+    const stays = conn.closeReason === 'shutdown' ? { stays: true } : {};
+    if (known.nick !== null) this.system.send({ to: 'directory', msg: { t: 'release', conn: conn.id, ...reason, ...stays } });
   }
 
   // --- effects in, bytes out -------------------------------------------------------------

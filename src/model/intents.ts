@@ -65,10 +65,10 @@ export function isBarrier(intent: Intent): boolean {
     case 'say':
     case 'act':
     case 'quit':
-    case 'historyTargets':
-      return false; // answered by the gateway at once
+      return false;
     case 'history':
-      return true; // a room's: after the asker's earlier lines (see the gateway's envelope)
+    case 'historyTargets':
+      return true; // a room's: after the asker's earlier lines (see the gateway's envelope); a cluster's from the store
     case 'away':
       return true; // its answer (away / back) must come before the user's next answers
     default:

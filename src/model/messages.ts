@@ -31,8 +31,18 @@ export type DirectoryMsg =
   /** A room took the connection in (`present`) or let it go (for /rooms, and to announce renames). */
   | { t: 'located'; conn: ConnId; room: string; present: boolean }
   | { t: 'rooms'; conn: ConnId }
-  /** The named user is gone (`reason`: the one its /quit gave); the name is free again. */
-  | { t: 'release'; conn: ConnId; reason?: string }
+  /**
+   * The named user is gone (`reason`: the one its /quit gave); the name is free again. `stays`: it
+   * did not leave, its server is shutting down (a cluster keeps its private history for its return).
+   */
+  | { t: 'release'; conn: ConnId; reason?: string; stays?: boolean }
+  /**
+   * Cluster only (one process's gateway answers from the history it keeps): the lines of the
+   * asker's private conversation with nickname `target` (a history event, `ask` returned with it),
+   * and the conversations and rooms with lines between `from` and `to` (a historyTargets event).
+   */
+  | { t: 'history'; conn: ConnId; ask: string; target: string; select: HistorySelect }
+  | { t: 'targets'; conn: ConnId; from: number; to: number; limit: number }
   /** A room hands on `by`'s invitation of `nick`; if `nick` exists, the room is told to record it (admit). */
   | { t: 'invite'; conn: ConnId; room: string; by: string; nick: string }
   /** A room did not find `nick` among its members: the directory tells the asker whether it exists at all (IRC 441 or 401); `settle`: it settles the asker's command (the last such answer does, so it comes before the next one's). */
