@@ -52,7 +52,7 @@ function world(ids: number[], codecOf: (id: number) => Codec = () => plain) {
 }
 
 /** Like world(), keeping the buffer objects each connection was written. */
-function recorded(ids: number[]) {
+function recorded(ids: number[], codecOf: (id: number) => Codec = () => plain) {
   const data = new Map<number, Buffer[]>();
   const conns = new Map<number, Connection>();
   for (const id of ids) {
@@ -65,7 +65,7 @@ function recorded(ids: number[]) {
         return true;
       },
     } as unknown as Socket;
-    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(plain), 10, new GatewayCounts().of('plain')));
+    conns.set(id, new Connection(id, socket, '127.0.0.1', sessionFor(codecOf(id)), 10, new GatewayCounts().of(codecOf(id).protocol)));
   }
   return { delivery: new Delivery(conns, 1 << 20, () => assert.unreachable('no overflow'), now), data };
 }
@@ -125,7 +125,21 @@ runs('members queued the same parts share one concatenation; others get their ow
   delivery.deliver(Int32Array.of(1, 2), -1, said('y'));
   delivery.flush();
   assert.is(data.get(1)![1]!.toString(), 'xy');
-  assert.is(delivery['lastData'], null, 'no buffer kept past its flush');
+  assert.equal(delivery['gathered'], [null, null], 'no buffer kept past its flush');
+});
+runs('members of a mixed room, two protocols taking turns, share one concatenation per protocol', () => {
+  const { delivery, data } = recorded([1, 2, 3, 4, 5, 6], (id) => (id % 2 === 0 ? upper : plain));
+  const all = Int32Array.of(1, 2, 3, 4, 5, 6);
+  delivery.deliver(all, -1, said('aa'));
+  delivery.deliver(all, -1, said('bb'));
+  delivery.flush();
+  const first = (id: number): Buffer => data.get(id)![0]!;
+  assert.is(first(1).toString(), 'aabb');
+  assert.is(first(2).toString(), 'AABB');
+  assert.is(first(1), first(3), 'plain members: one buffer');
+  assert.is(first(1), first(5));
+  assert.is(first(2), first(4), 'upper members: one buffer, though a plain member came between');
+  assert.is(first(2), first(6));
 });
 runs('a long queue is joined as it grows, in order, members of the same broadcasts sharing the copy', () => {
   const { delivery, data } = recorded([1, 2, 3]);

@@ -86,8 +86,14 @@ export class Delivery {
   /** Under load, the earliest time for the next flush (see flush). */
   private nextFlushAt = 0;
   /** The parts last concatenated in this flush, and the result (see gather). */
-  private lastParts: Buffer[] | null = null;
-  private lastData: Buffer | null = null;
+  /**
+   * The last two concatenations gather made (their parts, and the bytes): two, because the
+   * members of a mixed room alternate between two protocols' bytes in the flush list, and one
+   * slot would miss on every one of them (a copy per recipient).
+   */
+  private readonly gathered: Array<{ parts: Buffer[]; data: Buffer } | null> = [null, null];
+  /** The slot gather fills next (the older one). */
+  private gatherNext = 0;
 
   constructor(
     private readonly conns: ReadonlyMap<ConnId, Connection>,
@@ -289,8 +295,7 @@ export class Delivery {
       this.writeOut(conn, cap);
     }
     list.length = 0;
-    this.lastParts = null;
-    this.lastData = null;
+    this.gathered[0] = this.gathered[1] = null;
     const now = this.now();
     const took = now - started;
     this.nextFlushAt = took > LONG_FLUSH_MS ? now + took : 0;
@@ -322,15 +327,15 @@ export class Delivery {
    */
   private gather(parts: Buffer[], bytes: number): Buffer {
     if (parts.length === 1) return parts[0]!;
-    const last = this.lastParts;
-    if (last !== null && last.length === parts.length && this.lastData!.length === bytes) {
+    for (const slot of this.gathered) {
+      if (slot === null || slot.parts.length !== parts.length || slot.data.length !== bytes) continue;
       let same = true;
-      for (let i = 0; i < parts.length && same; i++) same = parts[i] === last[i];
-      if (same) return this.lastData!;
+      for (let i = 0; i < parts.length && same; i++) same = parts[i] === slot.parts[i];
+      if (same) return slot.data;
     }
     const data = Buffer.concat(parts, bytes);
-    this.lastParts = parts.slice();
-    this.lastData = data;
+    this.gathered[this.gatherNext] = { parts: parts.slice(), data };
+    this.gatherNext ^= 1;
     return data;
   }
 }
