@@ -118,4 +118,22 @@ cluster('moderation across nodes: an IRC operator on node one moderates, kicks a
   assert.not.match(al.text, 'muted', 'nothing bob said while muted reached alice');
 });
 
+cluster('a topic unset on node one (TOPIC #c :) is unset on node two: cleared for members, none for a joiner or a query', async () => {
+  const [one, two] = [await node(), await node()];
+  const al = keep(await ircUser(one.ircPort, 'alice'));
+  al.send('JOIN #dev\r\nTOPIC #dev :for now\r\n');
+  await al.waitFor(':alice!~u@node-chat TOPIC #dev :for now');
+  const bo = keep(await ircUser(two.ircPort, 'bob'));
+  bo.send('JOIN #dev\r\n');
+  await bo.waitFor(' 332 bob #dev :for now');
+  al.send('TOPIC #dev :\r\n');
+  await bo.waitFor(/:alice!~u@node-chat TOPIC #dev :\r\n/);
+  const cy = keep(await ircUser(two.ircPort, 'cy'));
+  cy.send('JOIN #dev\r\n');
+  await cy.waitFor(' 366 cy #dev ');
+  assert.not.match(cy.text, / 33[12] /, 'no topic, not even an empty one, on joining');
+  cy.send('TOPIC #dev\r\n');
+  await cy.waitFor(' 331 cy #dev ');
+});
+
 cluster.run();

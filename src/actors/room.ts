@@ -216,7 +216,8 @@ export class RoomActor {
     if (nick === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
     if (this.state.modes.topicLock && oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
     const stamp = this.stamps.next();
-    this.topic = { text, by: nick, at: stamp.at };
+    // An empty topic (IRC `TOPIC #c :`) unsets it: announced as set to '', then there is none.
+    this.topic = text === '' ? null : { text, by: nick, at: stamp.at };
     this.out.deliver(this.all(), -1, { k: 'topicSet', room: this.name, ...stamp, nick, text });
     this.settle(conn);
   }

@@ -26,7 +26,7 @@ export function renderTelnet(event: ChatEvent): string {
     case 'nickChanged':
       return texts.renamed(event.from, event.nick);
     case 'topicSet':
-      return texts.topicSet(event.nick, t(event.text));
+      return event.text === '' ? texts.topicCleared(event.nick) : texts.topicSet(event.nick, t(event.text));
     case 'topic':
       return texts.topic(t(event.text));
     case 'noTopic':

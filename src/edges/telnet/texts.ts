@@ -83,6 +83,9 @@ export const nameTooLong = (max: number): string => `${lineTooLong(max)}${NICK_P
 
 export const topicSet = (nick: string, text: string): string => grey(` > ${nick} set the topic: ${text}`);
 
+/** An IRC user unset the topic (`TOPIC #c :`); telnet's /topic with no text asks instead. */
+export const topicCleared = (nick: string): string => grey(` > ${nick} cleared the topic`);
+
 export const topic = (text: string): string => info(`topic: ${text}`);
 
 export const noTopic = (): string => info('no topic is set (/topic TEXT sets one)');
