@@ -198,6 +198,17 @@ function whois(_s: IrcSession, p: string[], me: string): Reading[] {
   return [ask({ kind: 'lookup', ask: `whois ${nicks[0]}`, nicks })];
 }
 
+/**
+ * WHOWAS nick [count]: at most `count` entries (newest first) when it is a positive number, all
+ * of them otherwise (RFC 1459 §4.5.3: "a non-positive number … a full search"). The count
+ * travels in the ask tag (`whowas COUNT NICK`, 0: all), so the answer is cut where it is rendered.
+ */
+function whowas(_s: IrcSession, p: string[]): Reading[] {
+  const nick = p[0]!;
+  const n = /^\d{1,9}$/.test(p[1] ?? '') ? Number(p[1]) : 0;
+  return [ask({ kind: 'lookup', ask: `whowas ${n} ${nick}`, nicks: [nick], past: true })];
+}
+
 function mode(s: IrcSession, p: string[], me: string): Reading[] {
   const target = p[0]!;
   if (target.startsWith('#')) {
@@ -346,7 +357,7 @@ const TABLE: Record<string, Command> = {
   LIST: { min: 0, run: listRooms },
   WHO: { min: 0, run: who },
   WHOIS: { min: 1, run: whois },
-  WHOWAS: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: `whowas ${p[0]}`, nicks: [p[0]!], past: true })] },
+  WHOWAS: { min: 1, run: whowas },
   ISON: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'ison', nicks: p.join(' ').split(' ').filter((x) => x !== '') })] },
   USERHOST: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'userhost', nicks: p.join(' ').split(' ').filter((x) => x !== '').slice(0, 5) })] },
   MODE: { min: 1, run: mode },

@@ -220,8 +220,12 @@ export class IrcSession implements Session {
     switch (kind) {
       case 'whois':
         return r.whois(me, e.users, e.missing, arg);
-      case 'whowas':
-        return r.whowas(me, e.users, e.missing, arg);
+      case 'whowas': {
+        // `COUNT NICK` (see WHOWAS in commands.ts): COUNT 0 is all of them.
+        const sp = arg.indexOf(' ');
+        const count = Number(arg.slice(0, sp));
+        return r.whowas(me, count > 0 ? e.users.slice(0, count) : e.users, e.missing, arg.slice(sp + 1));
+      }
       case 'who':
         return r.who(me, e.users, arg, this.caps.has('multi-prefix'));
       case 'ison':

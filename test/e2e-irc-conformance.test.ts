@@ -1,0 +1,51 @@
+// What irctest (see README "Conformance: irctest") checks and we once failed, over real sockets
+// on one node: each test here failed before its fix. The cluster's side is in cluster-irc.test.ts.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TestClient } from './helpers/client.js';
+import { ircUser, lines, startIrcServer, type IrcServer } from './helpers/irc.js';
+
+let server: IrcServer;
+let clients: TestClient[] = [];
+const keep = (c: TestClient): TestClient => (clients.push(c), c);
+const irc = async (nick: string, caps: string[] = []): Promise<TestClient> => keep(await ircUser(server.ircPort, nick, caps));
+
+/** Waits until `c` has its answer to a PING sent now: everything sent before it has been answered. */
+async function sync(c: TestClient, token: string): Promise<void> {
+  c.send(`PING :${token}\r\n`);
+  await c.waitFor(`PONG node-chat :${token}`);
+}
+
+const s = suite('irc conformance');
+s.before.each(async () => {
+  server = await startIrcServer();
+});
+s.after.each(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await server.close();
+});
+
+s('WHOWAS nick COUNT gives at most COUNT entries, newest first; no count or a non-positive one gives all', async () => {
+  const al = await irc('alice');
+  for (const user of ['first', 'second']) {
+    const c = keep(await TestClient.connect(server.ircPort));
+    c.send(`NICK bob\r\nUSER ${user} 0 * :Bob\r\n`);
+    await c.waitFor(/ (376|422) /);
+    c.send('QUIT\r\n');
+    await c.waitClosed();
+  }
+  al.send('WHOWAS bob 1\r\n');
+  await al.waitFor(' 369 alice bob ');
+  assert.equal(lines(al).filter((l) => l.includes(' 314 ')).map((l) => l.split(' ')[4]), ['~second']);
+  for (const ask of ['WHOWAS bob', 'WHOWAS bob 0', 'WHOWAS bob -1']) {
+    const from = lines(al).length;
+    al.send(`${ask}\r\n`);
+    await sync(al, ask);
+    const got = lines(al).slice(from).filter((l) => l.includes(' 314 ')).map((l) => l.split(' ')[4]);
+    assert.equal(got, ['~second', '~first'], ask);
+  }
+});
+
+s.run();
