@@ -3,11 +3,16 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashLine } from '../src/gateway/operators.js';
 import { TestClient } from './helpers/client.js';
 import { ircUser, lines, startIrcServer, type IrcServer } from './helpers/irc.js';
 
 let server: IrcServer;
 let clients: TestClient[] = [];
+let dir = '';
 const keep = (c: TestClient): TestClient => (clients.push(c), c);
 const irc = async (nick: string, caps: string[] = []): Promise<TestClient> => keep(await ircUser(server.ircPort, nick, caps));
 
@@ -19,12 +24,15 @@ async function sync(c: TestClient, token: string): Promise<void> {
 
 const s = suite('irc conformance');
 s.before.each(async () => {
-  server = await startIrcServer();
+  dir = mkdtempSync(join(tmpdir(), 'nc-conf-'));
+  writeFileSync(join(dir, 'operators'), `${await hashLine('root', 'sesame')}\n`);
+  server = await startIrcServer({ operatorsFile: join(dir, 'operators') });
 });
 s.after.each(async () => {
   for (const c of clients) c.close();
   clients = [];
   await server.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 s('WHOWAS nick COUNT gives at most COUNT entries, newest first; no count or a non-positive one gives all', async () => {
@@ -46,6 +54,18 @@ s('WHOWAS nick COUNT gives at most COUNT entries, newest first; no count or a no
     const got = lines(al).slice(from).filter((l) => l.includes(' 314 ')).map((l) => l.split(' ')[4]);
     assert.equal(got, ['~second', '~first'], ask);
   }
+});
+
+s('OPER accepted: 381, then the user mode +o as a MODE line, and MODE nick shows it (221)', async () => {
+  const al = await irc('alice');
+  al.send('OPER root sesame\r\n');
+  await al.waitFor(' 381 alice ');
+  await al.waitFor(':alice MODE alice :+o\r\n');
+  al.send('MODE alice\r\n');
+  await al.waitFor(/ 221 alice :?\+o\r\n/);
+  al.send('MODE alice +i\r\nMODE alice\r\n');
+  await al.waitFor(/ 221 alice :?\+(io|oi)\r\n/);
+  assert.is(lines(al).filter((l) => l.includes(' MODE alice :+o')).length, 1);
 });
 
 s.run();

@@ -257,6 +257,11 @@ export class IrcSession implements Session {
         // The actors restarted with the claim in flight: the client picks another nick, or sends this one again.
         this.claiming = false;
         return r.num(me, '433', this.nickTried, 'The server had a hiccup, please try again');
+      case 'oper':
+        if (!n.ok || this.userModes.has('o')) return r.moderationNumeric(me, n)!;
+        // Accepted: the user mode +o follows 381 (modern.ircdocs.horse OPER), and 221 shows it from now on.
+        this.userModes.add('o');
+        return r.moderationNumeric(me, n)! + `:${me} MODE ${me} :+o${CRLF}`;
       case 'killed':
         return `:${source(n.by)} KILL ${me} :${safe(n.reason)}${CRLF}` + this.farewell(`Killed (${n.by} (${safe(n.reason)}))`);
       default:
