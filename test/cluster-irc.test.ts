@@ -136,4 +136,31 @@ cluster('a topic unset on node one (TOPIC #c :) is unset on node two: cleared fo
   await cy.waitFor(' 331 cy #dev ');
 });
 
+cluster('SETNAME on node one: members with the cap on node two see it once across shared channels, the sender too; WHOIS there has it', async () => {
+  const [one, two] = [await node(), await node()];
+  const foo = keep(await ircUser(one.ircPort, 'foo', ['setname']));
+  const bar = keep(await ircUser(two.ircPort, 'bar', ['setname']));
+  const baz = keep(await ircUser(two.ircPort, 'baz'));
+  foo.send('JOIN #a,#b\r\n');
+  await foo.waitFor(' 366 foo #b ');
+  bar.send('JOIN #a,#b\r\n');
+  baz.send('JOIN #a\r\n');
+  await foo.waitFor(':bar!~u@node-chat JOIN #b');
+  await foo.waitFor(':baz!~u@node-chat JOIN #a');
+  foo.send('SETNAME :New Name\r\n');
+  await foo.waitFor(':foo!~u@node-chat SETNAME :New Name\r\n');
+  await bar.waitFor(':foo!~u@node-chat SETNAME :New Name\r\n');
+  foo.send('PRIVMSG #a :after\r\n');
+  await baz.waitFor(':foo!~u@node-chat PRIVMSG #a :after');
+  await bar.waitFor(':foo!~u@node-chat PRIVMSG #a :after');
+  assert.not.match(baz.text, 'SETNAME');
+  assert.is(lines(bar).filter((l) => l.includes(' SETNAME ')).length, 1, 'once, in two shared channels');
+  baz.send('WHOIS foo\r\n');
+  await baz.waitFor(' 311 baz foo ~foo node-chat * :New Name');
+  const lone = keep(await ircUser(two.ircPort, 'lone', ['setname']));
+  lone.send('SETNAME :alone\r\nSETNAME :alone\r\nPING :done\r\n');
+  await lone.waitFor('PONG node-chat :done');
+  assert.is(lines(lone).filter((l) => l === ':lone!~u@node-chat SETNAME :alone').length, 2, 'in no channel: shown back, each time');
+});
+
 cluster.run();

@@ -68,4 +68,36 @@ s('OPER accepted: 381, then the user mode +o as a MODE line, and MODE nick shows
   assert.is(lines(al).filter((l) => l.includes(' MODE alice :+o')).length, 1);
 });
 
+s('SETNAME: members of shared channels with the setname cap see it once, the sender too; others nothing; WHOIS has it', async () => {
+  const foo = await irc('foo', ['setname']);
+  const bar = await irc('bar', ['setname']);
+  const baz = await irc('baz');
+  const tom = keep(await TestClient.named(server.port, 'tom'));
+  foo.send('JOIN #lobby,#dev\r\n');
+  bar.send('JOIN #lobby,#dev\r\n');
+  baz.send('JOIN #lobby\r\n');
+  await foo.waitFor(':baz!~u@node-chat JOIN #lobby');
+  await foo.waitFor(':bar!~u@node-chat JOIN #dev');
+  foo.send('SETNAME :Q. Ux\r\n');
+  await foo.waitFor(':foo!~u@node-chat SETNAME :Q. Ux\r\n');
+  await bar.waitFor(':foo!~u@node-chat SETNAME :Q. Ux\r\n');
+  tom.send('after\r\n');
+  await baz.waitFor(':tom!~u@node-chat PRIVMSG #lobby :after');
+  await Promise.all([sync(foo, 'a'), sync(bar, 'b')]);
+  assert.not.match(baz.text, 'SETNAME', 'baz did not negotiate setname');
+  assert.not.match(tom.text, 'Q. Ux', 'telnet shows no real names');
+  assert.is(lines(foo).filter((l) => l.includes(' SETNAME ')).length, 1, 'once, in two shared channels');
+  assert.is(lines(bar).filter((l) => l.includes(' SETNAME ')).length, 1);
+  baz.send('WHOIS foo\r\n');
+  await baz.waitFor(' 311 baz foo ~foo node-chat * :Q. Ux');
+});
+s('SETNAME in no channel is shown back to the sender alone, and again for the same name twice', async () => {
+  const foo = await irc('foo', ['setname']);
+  foo.send('SETNAME again\r\nSETNAME again\r\n');
+  await sync(foo, 'x');
+  assert.is(lines(foo).filter((l) => l === ':foo!~u@node-chat SETNAME :again' || l === ':foo!~u@node-chat SETNAME again').length, 2);
+  foo.send('SETNAME :\r\n');
+  await foo.waitFor('FAIL SETNAME INVALID_REALNAME ');
+});
+
 s.run();

@@ -83,6 +83,8 @@ export class Directory {
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
+      case 'setname':
+        return this.setname(msg.conn, msg.real);
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
@@ -252,6 +254,20 @@ export class Directory {
     else entry.away = text;
     this.out.deliver(only(conn), -1, { k: 'notice', notice: { code: 'away', away: text !== undefined } });
     for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: text === undefined ? { t: 'away', conn } : { t: 'away', conn, text } });
+    this.settle(conn);
+  }
+
+  /**
+   * A new real name: kept for WHOIS, and announced in each of the user's rooms (to the user too,
+   * once: the rooms' copies share a token), or to the user alone in none.
+   */
+  private setname(conn: ConnId, real: string): void {
+    const entry = this.names.get(conn);
+    if (!entry) return this.settle(conn);
+    if (entry.profile) entry.profile = { ...entry.profile, real };
+    const once = `s${conn}|${this.stamps.next().id}`; // unique: the same name set twice is shown twice
+    if (entry.rooms.size === 0) this.out.deliver(only(conn), -1, { k: 'realnameChanged', nick: entry.nick, real, once });
+    for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: { t: 'setname', conn, real, once } });
     this.settle(conn);
   }
 

@@ -92,6 +92,11 @@ export class RoomActor {
         const text = msg.text !== undefined ? { text: msg.text } : {};
         return this.out.deliver(this.all(), msg.conn, { k: 'awayChanged', room: this.name, nick, ...text, once: awayOnce(msg.conn, msg.text) });
       }
+      case 'setname': {
+        const nick = this.members.get(msg.conn);
+        if (nick === undefined) return;
+        return this.out.deliver(this.all(), -1, { k: 'realnameChanged', room: this.name, nick, real: msg.real, once: msg.once });
+      }
       case 'topic':
         return this.setOrTell(msg.conn, msg.text, msg.oper);
       case 'mode':

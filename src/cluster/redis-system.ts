@@ -303,6 +303,8 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
+      case 'setname':
+        return this.setname(msg.conn, msg.real);
       case 'rooms': {
         const counts = await this.redis.hgetall(keys.rooms);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms: Object.entries(counts).map(([r, n]) => [r, Number(n)]) });
@@ -331,7 +333,8 @@ export class ClusterSystem implements ActorSystem {
     const retention = this.options.retention;
     switch (msg.t) {
       case 'away':
-        return; // the directory's part of an away (see away): in a cluster, logged there
+      case 'setname':
+        return; // the directory's part of an away or a new real name (see away, setname): in a cluster, logged there
       case 'say':
       case 'act': {
         const e: LogEvent = msg.t === 'act' ? { t: 'act', g: gid, n: me.nick, x: msg.text } : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}) };
@@ -613,6 +616,24 @@ export class ClusterSystem implements ActorSystem {
     const e: LogEvent = { t: 'away', g: gid, n: me.nick, ...(text !== undefined ? { x: text } : {}) };
     await Promise.all(me.rooms.map((room) => this.redis.xadd(keys.log(room), 'MAXLEN', '~', this.options.retention, '*', 'e', JSON.stringify(e))));
     this.replica.notify(Int32Array.of(conn), { code: 'away', away: text !== undefined });
+    this.settle(conn);
+  }
+
+  /**
+   * A new real name: kept in the store for WHOIS, and logged in each of the user's rooms (the
+   * user reads it back from there), or told to the user alone in none. As with away, not a script.
+   */
+  private async setname(conn: ConnId, real: string): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    if (!me) return this.settle(conn);
+    const gid = gidOf(this.node, conn);
+    const profile = await this.redis.hget(keys.profiles, gid);
+    const tab = profile?.indexOf('\t') ?? -1;
+    if (profile != null && tab >= 0) await this.redis.hset(keys.profiles, gid, `${profile.slice(0, tab)}\t${real}`);
+    const once = String(this.nextOp()); // unique for the connection, so the same name set twice is shown twice
+    const e: LogEvent = { t: 'real', g: gid, n: me.nick, x: real, o: once };
+    await Promise.all(me.rooms.map((room) => this.redis.xadd(keys.log(room), 'MAXLEN', '~', this.options.retention, '*', 'e', JSON.stringify(e))));
+    if (me.rooms.length === 0) this.replica.deliver(Int32Array.of(conn), -1, { k: 'realnameChanged', nick: me.nick, real, once: `s${gid}|${once}` });
     this.settle(conn);
   }
 

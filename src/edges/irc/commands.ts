@@ -9,7 +9,7 @@ import { checkNick, nickKey } from '../../model/nicknames.js';
 import { checkRoom } from '../../model/rooms.js';
 import { parseModes } from '../../model/moderation.js';
 import type { IrcLine } from './message.js';
-import { channel, SERVER, source } from './names.js';
+import { channel, SERVER } from './names.js';
 import { CRLF } from './render.js';
 import * as r from './replies.js';
 import type { IrcSession } from './session.js';
@@ -380,10 +380,10 @@ const TABLE: Record<string, Command> = {
   },
   SETNAME: {
     min: 1,
-    run: (s, p, me) => {
-      // Shown back to the user; WHOIS keeps the real name given at registration.
-      if (s.profile) s.profile = { ...s.profile, real: p[0]!.slice(0, 100) };
-      return say(`:${source(me)} SETNAME :${p[0]}${CRLF}`);
+    run: (_s, p) => {
+      // As USER's real name: at most 100 characters; an empty one is no name (IRCv3 setname's FAIL).
+      if (p[0] === '') return say(`FAIL SETNAME INVALID_REALNAME :Realname is not valid${CRLF}`);
+      return [ask({ kind: 'setname', real: p[0]!.slice(0, 100) })];
     },
   },
 };
