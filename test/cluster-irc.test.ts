@@ -163,4 +163,19 @@ cluster('SETNAME on node one: members with the cap on node two see it once acros
   assert.is(lines(lone).filter((l) => l === ':lone!~u@node-chat SETNAME :alone').length, 2, 'in no channel: shown back, each time');
 });
 
+cluster('an away user of node two who joins: members with away-notify on node one get its AWAY after the JOIN', async () => {
+  const [one, two] = [await node(), await node()];
+  const foo = keep(await ircUser(one.ircPort, 'foo', ['away-notify']));
+  foo.send('JOIN #chan\r\n');
+  await foo.waitFor(' 366 foo #chan ');
+  const bar = keep(await ircUser(two.ircPort, 'bar', ['away-notify']));
+  bar.send('AWAY :already away\r\n');
+  await bar.waitFor(' 306 bar ');
+  bar.send('JOIN #chan\r\nPING :joined\r\n');
+  await foo.waitFor(':bar!~u@node-chat JOIN #chan\r\n:bar!~u@node-chat AWAY :already away\r\n');
+  foo.send('PRIVMSG #chan :after\r\n');
+  await bar.waitFor(':foo!~u@node-chat PRIVMSG #chan :after'); // logged after the away: node two has read past it
+  assert.not.match(bar.text, ' AWAY ', 'not its own away');
+});
+
 cluster.run();

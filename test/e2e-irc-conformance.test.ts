@@ -100,4 +100,21 @@ s('SETNAME in no channel is shown back to the sender alone, and again for the sa
   await foo.waitFor('FAIL SETNAME INVALID_REALNAME ');
 });
 
+s('away-notify: an away user who joins is followed by its AWAY for members with the cap, not for itself or the others', async () => {
+  const foo = await irc('foo', ['away-notify']);
+  const baz = await irc('baz');
+  foo.send('JOIN #chan\r\n');
+  baz.send('JOIN #chan\r\n');
+  await foo.waitFor(':baz!~u@node-chat JOIN #chan');
+  const bar = await irc('bar', ['away-notify']);
+  bar.send('AWAY :already away\r\n');
+  await bar.waitFor(' 306 bar ');
+  bar.send('JOIN #chan\r\n');
+  await foo.waitFor(':bar!~u@node-chat JOIN #chan\r\n:bar!~u@node-chat AWAY :already away\r\n');
+  await bar.waitFor(' 366 bar #chan ');
+  await Promise.all([sync(bar, 'b'), sync(baz, 'z')]);
+  assert.not.match(bar.text, ' AWAY ', 'not its own away');
+  assert.not.match(baz.text, ' AWAY ', 'baz did not negotiate away-notify');
+});
+
 s.run();

@@ -89,8 +89,14 @@ export class Directory {
         return this.rename(msg.conn, msg.nick);
       case 'private':
         return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
-      case 'located':
-        return this.locate(msg.conn, msg.room, msg.present);
+      case 'located': {
+        const entry = this.names.get(msg.conn);
+        const joined = msg.present && entry !== undefined && !entry.rooms.has(msg.room);
+        this.locate(msg.conn, msg.room, msg.present);
+        // An away user who joins: the room's members hear it after the join (IRCv3 away-notify).
+        if (joined && entry.away !== undefined) this.out.send({ to: roomAddress(msg.room), msg: { t: 'away', conn: msg.conn, text: entry.away } });
+        return;
+      }
       case 'rooms': {
         this.out.deliver(only(msg.conn), -1, { k: 'rooms', rooms: [...this.counts] });
         return this.settle(msg.conn);

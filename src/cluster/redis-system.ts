@@ -408,7 +408,10 @@ export class ClusterSystem implements ActorSystem {
           () => ({ t: 'join', g: gid, n: me.nick, size: -1 }),
         );
         if (refused.answer !== '') return this.refuse(conn, refusalOf(refused.answer, room), true);
-        if (ids === null) this.settle(conn);
+        if (ids === null) return this.settle(conn);
+        // An away user who joins: logged after its join, so the members hear it then (away-notify).
+        const away = await this.redis.hget(keys.away, gid);
+        if (away !== null) await this.redis.xadd(keys.log(room), 'MAXLEN', '~', retention, '*', 'e', JSON.stringify({ t: 'away', g: gid, n: me.nick, x: away } satisfies LogEvent));
         return;
       }
     }
