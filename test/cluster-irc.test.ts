@@ -178,4 +178,25 @@ cluster('an away user of node two who joins: members with away-notify on node on
   assert.not.match(bar.text, ' AWAY ', 'not its own away');
 });
 
+cluster('user mode +i on node one: NAMES #c and WHO #c from node two hide the invisible user until they share the channel; WHO nick shows it', async () => {
+  const [one, two] = [await node(), await node()];
+  const evan = keep(await ircUser(one.ircPort, 'evan'));
+  evan.send('MODE evan +i\r\nJOIN #test\r\n');
+  await evan.waitFor(':evan MODE evan :+i');
+  await evan.waitFor(' 366 evan #test ');
+  const shiv = keep(await ircUser(two.ircPort, 'shiv'));
+  shiv.send('NAMES #test\r\nWHO #test\r\n');
+  await shiv.waitFor(' 315 shiv #test ');
+  assert.not.match(shiv.text, / 353 /, 'NAMES from outside: hidden');
+  assert.not.match(shiv.text, / 352 /, 'WHO #test from outside: hidden');
+  shiv.send('WHO evan\r\n');
+  await shiv.waitFor(' 315 shiv evan ');
+  assert.match(shiv.text, / 352 shiv \S+ ~evan /, 'WHO by name: shown');
+  shiv.send('JOIN #test\r\n');
+  await shiv.waitFor(':shiv!~u@node-chat JOIN #test');
+  await shiv.waitFor(/ 353 shiv = #test :@evan shiv\r\n/);
+  shiv.send('WHO #test\r\n');
+  await shiv.waitFor(' 352 shiv #test ~evan ');
+});
+
 cluster.run();

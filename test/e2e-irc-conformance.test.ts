@@ -16,10 +16,12 @@ let dir = '';
 const keep = (c: TestClient): TestClient => (clients.push(c), c);
 const irc = async (nick: string, caps: string[] = []): Promise<TestClient> => keep(await ircUser(server.ircPort, nick, caps));
 
-/** Waits until `c` has its answer to a PING sent now: everything sent before it has been answered. */
+let pings = 0;
+/** Waits until `c` has its answer to a PING sent now (a token never used before): everything sent before it has been answered. */
 async function sync(c: TestClient, token: string): Promise<void> {
-  c.send(`PING :${token}\r\n`);
-  await c.waitFor(`PONG node-chat :${token}`);
+  const unique = `${token.replace(/\s/g, '_')}.${++pings}`;
+  c.send(`PING :${unique}\r\n`);
+  await c.waitFor(`PONG node-chat :${unique}\r\n`);
 }
 
 const s = suite('irc conformance');
@@ -115,6 +117,33 @@ s('away-notify: an away user who joins is followed by its AWAY for members with 
   await Promise.all([sync(bar, 'b'), sync(baz, 'z')]);
   assert.not.match(bar.text, ' AWAY ', 'not its own away');
   assert.not.match(baz.text, ' AWAY ', 'baz did not negotiate away-notify');
+});
+
+s('user mode +i: WHO with a mask, WHO #chan and NAMES #chan hide an invisible user from someone sharing no channel; WHO nick does not', async () => {
+  const evan = await irc('evan');
+  evan.send('MODE evan +i\r\nJOIN #test\r\nMODE evan\r\n');
+  await evan.waitFor(':evan MODE evan :+i');
+  await evan.waitFor(/ 221 evan :?\+i/);
+  const shiv = await irc('shivaram');
+  const seen = async (ask: string): Promise<string[]> => {
+    const from = lines(shiv).length;
+    shiv.send(`${ask}\r\n`);
+    await sync(shiv, ask);
+    return lines(shiv).slice(from).filter((l) => / (352|353) /.test(l));
+  };
+  assert.equal(await seen('WHO eva*'), [], 'a mask: hidden');
+  assert.equal(await seen('WHO #test'), [], 'a channel it is not in: hidden');
+  assert.equal(await seen('NAMES #test'), [], 'NAMES of a channel it is not in: hidden');
+  assert.is((await seen('WHO evan')).length, 1, 'asked by name: shown');
+  shiv.send('JOIN #test\r\n');
+  await sync(shiv, 'joined'); // (the NAMES above gave a 366 for #test already)
+  assert.match(shiv.text, / 353 shivaram = #test :@evan shivaram\r\n/, 'sharing the channel: shown');
+  assert.is((await seen('WHO eva*')).length, 1);
+  const third = await irc('third');
+  evan.send('MODE evan -i\r\n');
+  await evan.waitFor(':evan MODE evan :-i');
+  third.send('WHO eva*\r\n');
+  await third.waitFor(' 352 third #test ~evan ');
 });
 
 s.run();

@@ -27,6 +27,8 @@ export class RoomActor {
   topic: Topic | null = null;
   /** Modes, bans, operators, voices, invitations: see model/moderation.ts. */
   state: RoomState;
+  /** Members with IRC user mode +i, as the directory told: NAMES from outside the room leaves them out. */
+  private readonly invisible = new Set<ConnId>();
   /** Members a ban matches (kept on a ban, an unban, a rename), so a line costs no mask match. */
   private readonly gagged = new Set<ConnId>();
 
@@ -50,6 +52,7 @@ export class RoomActor {
     this.members.clear();
     this.list.clear();
     this.gagged.clear();
+    this.invisible.clear(); // not restored after a crash, as away messages are not
     this.topic = topic;
     if (state) this.state = state;
     // In the order they joined this room, as before the crash (/who reads the same).
@@ -80,12 +83,22 @@ export class RoomActor {
         const notice = msg.notice ? { notice: true } : {};
         return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice });
       }
-      case 'who':
-        // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own).
-        if (msg.ifMember && !this.members.has(msg.conn)) return this.settle(msg.conn);
-        const marks = this.state.ops.length + this.state.voiced.length > 0 ? { marks: this.marks() } : {};
-        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: this.nicks(), ...marks });
+      case 'who': {
+        // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own);
+        // then the invisible members are left out.
+        const inside = this.members.has(msg.conn);
+        if (msg.ifMember && !inside) return this.settle(msg.conn);
+        const shown = inside || this.invisible.size === 0 ? null : [...this.members.keys()].map((c) => !this.invisible.has(c));
+        const pick = <T>(list: T[]): T[] => (shown === null ? list : list.filter((_, i) => shown[i]));
+        const marks = this.state.ops.length + this.state.voiced.length > 0 ? { marks: pick(this.marks()) } : {};
+        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: pick(this.nicks()), ...marks });
         return this.settle(msg.conn);
+      }
+      case 'invisible':
+        if (!this.members.has(msg.conn)) return;
+        if (msg.on) this.invisible.add(msg.conn);
+        else this.invisible.delete(msg.conn);
+        return;
       case 'away': {
         const nick = this.members.get(msg.conn);
         if (nick === undefined) return;
@@ -193,6 +206,7 @@ export class RoomActor {
   private forget(conn: ConnId): void {
     this.members.delete(conn);
     this.gagged.delete(conn);
+    this.invisible.delete(conn);
     const op = this.state.ops.indexOf(conn);
     const voice = this.state.voiced.indexOf(conn);
     if (op >= 0) this.state.ops.splice(op, 1);

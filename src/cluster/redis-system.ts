@@ -294,7 +294,7 @@ export class ClusterSystem implements ActorSystem {
       case 'private':
         return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
       case 'lookup': {
-        const found = msg.room !== undefined ? await this.inRoom(msg.room) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
+        const found = msg.room !== undefined ? await this.inRoom(msg.room, gidOf(this.node, msg.conn)) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'users', ask: msg.ask, ...found });
         return this.settle(msg.conn);
       }
@@ -305,6 +305,13 @@ export class ClusterSystem implements ActorSystem {
         return this.away(msg.conn, msg.text);
       case 'setname':
         return this.setname(msg.conn, msg.real);
+      case 'invisible': {
+        if (!this.replica.locals.has(msg.conn)) return this.settle(msg.conn);
+        const gid = gidOf(this.node, msg.conn);
+        await (msg.on ? this.redis.sadd(keys.invisible, gid) : this.redis.srem(keys.invisible, gid));
+        this.replica.notify(Int32Array.of(msg.conn), { code: 'invisible', on: msg.on });
+        return this.settle(msg.conn);
+      }
       case 'rooms': {
         const counts = await this.redis.hgetall(keys.rooms);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms: Object.entries(counts).map(([r, n]) => [r, Number(n)]) });
@@ -334,6 +341,7 @@ export class ClusterSystem implements ActorSystem {
     switch (msg.t) {
       case 'away':
       case 'setname':
+      case 'invisible':
         return; // the directory's part of an away or a new real name (see away, setname): in a cluster, logged there
       case 'say':
       case 'act': {
@@ -344,8 +352,13 @@ export class ClusterSystem implements ActorSystem {
         return;
       }
       case 'who': {
-        if (msg.ifMember && !(await this.redis.hexists(keys.members(room), gid))) return this.settle(conn);
-        const { nicks, marks } = await this.store.members(room);
+        const inside = (await this.redis.hexists(keys.members(room), gid)) === 1;
+        if (msg.ifMember && !inside) return this.settle(conn);
+        const all = await this.store.members(room);
+        // Asked from outside the room: its invisible members are left out.
+        const shown = inside || all.gids.length === 0 ? null : (await this.redis.smismember(keys.invisible, ...all.gids)).map((x) => x === 0);
+        const nicks = shown === null ? all.nicks : all.nicks.filter((_, i) => shown[i]);
+        const marks = shown === null ? all.marks : all.marks.filter((_, i) => shown[i]);
         this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks, ...(marks.some((m) => m !== '') ? { marks } : {}) });
         return this.settle(conn);
       }
@@ -551,9 +564,13 @@ export class ClusterSystem implements ActorSystem {
     return { users, missing };
   }
 
-  /** Everyone in `room` (IRC WHO #room). */
-  private async inRoom(room: string): Promise<{ users: UserInfo[]; missing: string[] }> {
-    const gids = await this.redis.hkeys(keys.members(room));
+  /** Everyone in `room` (IRC WHO #room); asked by `asker` from outside it, the invisible left out. */
+  private async inRoom(room: string, asker: string): Promise<{ users: UserInfo[]; missing: string[] }> {
+    let gids = await this.redis.hkeys(keys.members(room));
+    if (gids.length > 0 && !gids.includes(asker)) {
+      const hidden = await this.redis.smismember(keys.invisible, ...gids);
+      gids = gids.filter((_, i) => hidden[i] === 0);
+    }
     const infos = await Promise.all(gids.map((g) => this.userInfo(g)));
     return { users: infos.filter((u): u is UserInfo => u !== null), missing: [] };
   }
@@ -652,7 +669,7 @@ export class ClusterSystem implements ActorSystem {
       const answer = await this.scripts.ncLeave(gid, this.nextOp(), this.node, me.key, reason, this.options.retention);
       for (const [room, at] of written(answer)) this.replica.wrote(room, at, { t: 'leave', g: gid, n: me.nick, quit: 1, ...(reason ? { r: reason } : {}) });
       await this.rememberName(gid, me.nick).catch(() => {});
-      await this.redis.multi().hdel(keys.profiles, gid).hdel(keys.away, gid).exec().catch(() => {});
+      await this.redis.multi().hdel(keys.profiles, gid).hdel(keys.away, gid).srem(keys.invisible, gid).exec().catch(() => {});
     } finally {
       this.leaving.delete(conn);
     }

@@ -136,6 +136,8 @@ export type Notice =
   | { code: 'nickLost'; nick: string }
   /** The user is now marked away (`away`), or back. */
   | { code: 'away'; away: boolean }
+  /** The user is now invisible (`on`), or not (IRC user mode i). */
+  | { code: 'invisible'; on: boolean }
   /** Only the room's operators (or a server operator) may do that. */
   | { code: 'notOperator'; room: string }
   /** The asker is not in the room it asked about. */

@@ -223,23 +223,31 @@ function mode(s: IrcSession, p: string[], me: string): Reading[] {
   }
   if (nickKey(target) !== nickKey(me)) return say(r.num(me, '502', "Can't change mode for other users"));
   if (p.length === 1) return say(r.num(me, '221', `+${[...s.userModes].join('')}`));
-  // Invisible and wallops change nothing here, but clients set them: they are kept and reported.
+  // Wallops changes nothing here, but clients set it: it is kept and reported. Invisible is the
+  // directory's to know (WHO and NAMES hide by it): it answers, and its notice gives the MODE line.
   let sign = '+';
   let changed = '';
   let lastSign = '';
+  let invisible: boolean | null = null;
   for (const c of p[1]!) {
     if (c === '+' || c === '-') {
       sign = c;
       continue;
     }
     if (c !== 'i' && c !== 'w') return say(r.num(me, '501', 'Unknown MODE flag'));
+    if (c === 'i') {
+      invisible = sign === '+';
+      continue;
+    }
     if ((sign === '+') === s.userModes.has(c)) continue;
     if (sign === '+') s.userModes.add(c);
     else s.userModes.delete(c);
     changed += (sign !== lastSign ? sign : '') + c;
     lastSign = sign;
   }
-  return changed === '' ? NOTHING : say(`:${me} MODE ${me} :${changed}${CRLF}`);
+  const out: Reading[] = changed === '' ? [] : [answer(`:${me} MODE ${me} :${changed}${CRLF}`)];
+  if (invisible !== null && invisible !== s.userModes.has('i')) out.push(ask({ kind: 'invisible', on: invisible }));
+  return out;
 }
 
 /** `timestamp=2026-12-01T12:03:00.000Z` or `msgid=ID` (MSGREFTYPES); `*` where `star` allows it. */

@@ -257,6 +257,11 @@ export class IrcSession implements Session {
         // The actors restarted with the claim in flight: the client picks another nick, or sends this one again.
         this.claiming = false;
         return r.num(me, '433', this.nickTried, 'The server had a hiccup, please try again');
+      case 'invisible':
+        if (n.on === this.userModes.has('i')) return '';
+        if (n.on) this.userModes.add('i');
+        else this.userModes.delete('i');
+        return `:${me} MODE ${me} :${n.on ? '+' : '-'}i${CRLF}`;
       case 'oper':
         if (!n.ok || this.userModes.has('o')) return r.moderationNumeric(me, n)!;
         // Accepted: the user mode +o follows 381 (modern.ircdocs.horse OPER), and 221 shows it from now on.

@@ -320,7 +320,8 @@ export function notice(n: Notice): string {
     case 'nickLost':
       return error(`your nickname ${n.nick} was taken while this server was away; please reconnect`);
     case 'away':
-      return ''; // telnet has no /away
+    case 'invisible':
+      return ''; // telnet has no /away, nor user modes
     case 'notOperator':
       return error(`only operators of ${n.room} can do that`);
     case 'notInRoom':
