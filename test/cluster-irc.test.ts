@@ -118,4 +118,85 @@ cluster('moderation across nodes: an IRC operator on node one moderates, kicks a
   assert.not.match(al.text, 'muted', 'nothing bob said while muted reached alice');
 });
 
+cluster('a topic unset on node one (TOPIC #c :) is unset on node two: cleared for members, none for a joiner or a query', async () => {
+  const [one, two] = [await node(), await node()];
+  const al = keep(await ircUser(one.ircPort, 'alice'));
+  al.send('JOIN #dev\r\nTOPIC #dev :for now\r\n');
+  await al.waitFor(':alice!~u@node-chat TOPIC #dev :for now');
+  const bo = keep(await ircUser(two.ircPort, 'bob'));
+  bo.send('JOIN #dev\r\n');
+  await bo.waitFor(' 332 bob #dev :for now');
+  al.send('TOPIC #dev :\r\n');
+  await bo.waitFor(/:alice!~u@node-chat TOPIC #dev :\r\n/);
+  const cy = keep(await ircUser(two.ircPort, 'cy'));
+  cy.send('JOIN #dev\r\n');
+  await cy.waitFor(' 366 cy #dev ');
+  assert.not.match(cy.text, / 33[12] /, 'no topic, not even an empty one, on joining');
+  cy.send('TOPIC #dev\r\n');
+  await cy.waitFor(' 331 cy #dev ');
+});
+
+cluster('SETNAME on node one: members with the cap on node two see it once across shared channels, the sender too; WHOIS there has it', async () => {
+  const [one, two] = [await node(), await node()];
+  const foo = keep(await ircUser(one.ircPort, 'foo', ['setname']));
+  const bar = keep(await ircUser(two.ircPort, 'bar', ['setname']));
+  const baz = keep(await ircUser(two.ircPort, 'baz'));
+  foo.send('JOIN #a,#b\r\n');
+  await foo.waitFor(' 366 foo #b ');
+  bar.send('JOIN #a,#b\r\n');
+  baz.send('JOIN #a\r\n');
+  await foo.waitFor(':bar!~u@node-chat JOIN #b');
+  await foo.waitFor(':baz!~u@node-chat JOIN #a');
+  foo.send('SETNAME :New Name\r\n');
+  await foo.waitFor(':foo!~u@node-chat SETNAME :New Name\r\n');
+  await bar.waitFor(':foo!~u@node-chat SETNAME :New Name\r\n');
+  foo.send('PRIVMSG #a :after\r\n');
+  await baz.waitFor(':foo!~u@node-chat PRIVMSG #a :after');
+  await bar.waitFor(':foo!~u@node-chat PRIVMSG #a :after');
+  assert.not.match(baz.text, 'SETNAME');
+  assert.is(lines(bar).filter((l) => l.includes(' SETNAME ')).length, 1, 'once, in two shared channels');
+  baz.send('WHOIS foo\r\n');
+  await baz.waitFor(' 311 baz foo ~foo node-chat * :New Name');
+  const lone = keep(await ircUser(two.ircPort, 'lone', ['setname']));
+  lone.send('SETNAME :alone\r\nSETNAME :alone\r\nPING :done\r\n');
+  await lone.waitFor('PONG node-chat :done');
+  assert.is(lines(lone).filter((l) => l === ':lone!~u@node-chat SETNAME :alone').length, 2, 'in no channel: shown back, each time');
+});
+
+cluster('an away user of node two who joins: members with away-notify on node one get its AWAY after the JOIN', async () => {
+  const [one, two] = [await node(), await node()];
+  const foo = keep(await ircUser(one.ircPort, 'foo', ['away-notify']));
+  foo.send('JOIN #chan\r\n');
+  await foo.waitFor(' 366 foo #chan ');
+  const bar = keep(await ircUser(two.ircPort, 'bar', ['away-notify']));
+  bar.send('AWAY :already away\r\n');
+  await bar.waitFor(' 306 bar ');
+  bar.send('JOIN #chan\r\nPING :joined\r\n');
+  await foo.waitFor(':bar!~u@node-chat JOIN #chan\r\n:bar!~u@node-chat AWAY :already away\r\n');
+  foo.send('PRIVMSG #chan :after\r\n');
+  await bar.waitFor(':foo!~u@node-chat PRIVMSG #chan :after'); // logged after the away: node two has read past it
+  assert.not.match(bar.text, ' AWAY ', 'not its own away');
+});
+
+cluster('user mode +i on node one: NAMES #c and WHO #c from node two hide the invisible user until they share the channel; WHO nick shows it', async () => {
+  const [one, two] = [await node(), await node()];
+  const evan = keep(await ircUser(one.ircPort, 'evan'));
+  evan.send('MODE evan +i\r\nJOIN #test\r\n');
+  await evan.waitFor(':evan MODE evan :+i');
+  await evan.waitFor(' 366 evan #test ');
+  const shiv = keep(await ircUser(two.ircPort, 'shiv'));
+  shiv.send('NAMES #test\r\nWHO #test\r\n');
+  await shiv.waitFor(' 315 shiv #test ');
+  assert.not.match(shiv.text, / 353 /, 'NAMES from outside: hidden');
+  assert.not.match(shiv.text, / 352 /, 'WHO #test from outside: hidden');
+  shiv.send('WHO evan\r\n');
+  await shiv.waitFor(' 315 shiv evan ');
+  assert.match(shiv.text, / 352 shiv \S+ ~evan /, 'WHO by name: shown');
+  shiv.send('JOIN #test\r\n');
+  await shiv.waitFor(':shiv!~u@node-chat JOIN #test');
+  await shiv.waitFor(/ 353 shiv = #test :@evan shiv\r\n/);
+  shiv.send('WHO #test\r\n');
+  await shiv.waitFor(' 352 shiv #test ~evan ');
+});
+
 cluster.run();

@@ -212,6 +212,18 @@ topics('a joiner sees the topic after its join; a room that empties forgets it',
   h.line(3, '/join dev');
   assert.equal(h.got(3), [ev.joined('carol', 'dev'), ev.roomSize(1, 'dev')]);
 });
+topics('an empty topic (IRC TOPIC #c :) unsets it: everyone sees it cleared, then there is none to ask for or to join to', () => {
+  const h = room();
+  h.line(1, '/join dev');
+  h.line(2, '/join dev');
+  h.line(1, '/topic dev talk', 'dev');
+  h.intent(1, { kind: 'topic', room: 'dev', text: '' });
+  for (const c of [1, 2]) assert.equal(h.got(c), [ev.topicSet('alice', '', 'dev')]);
+  h.intent(2, { kind: 'topic', room: 'dev' });
+  assert.equal(h.got(2), [ev.noTopic('dev')]);
+  h.line(3, '/join dev');
+  assert.equal(h.got(3), [ev.joined('carol', 'dev'), ev.roomSize(3, 'dev')], 'no empty topic on joining');
+});
 topics.run();
 
 const many = suite('room actor: several rooms per connection');

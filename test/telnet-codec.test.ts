@@ -38,6 +38,7 @@ const cases: Array<[string, ChatEvent, string]> = [
   ['an action', { k: 'acted', room: 'lobby', ...at, nick: 'alice', text: 'waves' }, grey(' * alice waves')],
   ['a rename', { k: 'renamed', room: 'lobby', ...at, from: 'alice', nick: 'alicia' }, grey(' > alice is now known as alicia')],
   ['a topic set', { k: 'topicSet', room: 'lobby', ...at, nick: 'alice', text: 'friday' }, grey(' > alice set the topic: friday')],
+  ['a topic unset (IRC TOPIC #c :)', { k: 'topicSet', room: 'lobby', ...at, nick: 'alice', text: '' }, grey(' > alice cleared the topic')],
   ['the topic', { k: 'topic', room: 'lobby', text: 'friday', by: 'alice', at: 1 }, grey(' > topic: friday')],
   ['no topic', { k: 'noTopic', room: 'lobby' }, grey(' > no topic is set (/topic TEXT sets one)')],
   ['the size of a room moved to', { k: 'roomSize', room: 'dev', count: 1 }, grey(' > 1 person in dev')],

@@ -20,6 +20,8 @@ interface Entry {
   marks?: Map<string, string>;
   profile?: Profile;
   away?: string;
+  /** IRC user mode +i: hidden from WHO masks and from WHO / NAMES of its rooms for those sharing none. */
+  invisible?: boolean;
   /** When it took its name (server time). */
   since: number;
 }
@@ -76,19 +78,31 @@ export class Directory {
       case 'claim':
         return this.claim(msg.conn, msg.nick, msg.enter, msg.profile);
       case 'lookup':
-        this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...(msg.mask !== undefined ? this.matching(msg.mask) : this.lookup(msg.nicks, msg.room, msg.past === true)) });
+        this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...(msg.mask !== undefined ? this.matching(msg.mask, msg.conn) : this.lookup(msg.nicks, msg.room, msg.past === true, msg.conn)) });
         return this.settle(msg.conn);
       case 'count':
         this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size, peak: this.peak });
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
+      case 'setname':
+        return this.setname(msg.conn, msg.real);
+      case 'invisible':
+        return this.invisible(msg.conn, msg.on);
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
         return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
-      case 'located':
-        return this.locate(msg.conn, msg.room, msg.present);
+      case 'located': {
+        const entry = this.names.get(msg.conn);
+        const joined = msg.present && entry !== undefined && !entry.rooms.has(msg.room);
+        this.locate(msg.conn, msg.room, msg.present);
+        // An away user who joins: the room's members hear it after the join (IRCv3 away-notify).
+        if (joined && entry.away !== undefined) this.out.send({ to: roomAddress(msg.room), msg: { t: 'away', conn: msg.conn, text: entry.away } });
+        // The room's NAMES for outsiders must leave an invisible joiner out.
+        if (joined && entry.invisible) this.out.send({ to: roomAddress(msg.room), msg: { t: 'invisible', conn: msg.conn, on: true } });
+        return;
+      }
       case 'rooms': {
         this.out.deliver(only(msg.conn), -1, { k: 'rooms', rooms: [...this.counts] });
         return this.settle(msg.conn);
@@ -210,13 +224,17 @@ export class Directory {
     this.settle(conn);
   }
 
-  /** The users named (or in `room`), or the names given up recently (`past`). */
-  private lookup(nicks: string[] | undefined, room: string | undefined, past: boolean): { users: UserInfo[]; missing: string[] } {
+  /**
+   * The users named (or in `room`: the invisible left out unless `asker` is in it too), or the
+   * names given up recently (`past`). A user asked for by name is shown, invisible or not.
+   */
+  private lookup(nicks: string[] | undefined, room: string | undefined, past: boolean, asker: ConnId): { users: UserInfo[]; missing: string[] } {
     const users: UserInfo[] = [];
     const missing: string[] = [];
     if (room !== undefined) {
+      const inside = this.names.get(asker)?.rooms.has(room) === true;
       // A scan of every user: asked for by IRC WHO #room, a command people type, not one per line.
-      for (const e of this.names.values()) if (e.rooms.has(room)) users.push(this.info(e));
+      for (const e of this.names.values()) if (e.rooms.has(room) && (inside || !e.invisible)) users.push(this.info(e));
       return { users, missing };
     }
     for (const nick of nicks ?? []) {
@@ -234,13 +252,18 @@ export class Directory {
     return { users, missing };
   }
 
-  /** Users whose nickname matches `mask`, at most LOOKUP_LIMIT (a scan: asked for by WHO with a mask, a command people type). */
-  private matching(mask: string): { users: UserInfo[]; missing: string[] } {
+  /**
+   * Users whose nickname matches `mask`, at most LOOKUP_LIMIT (a scan: asked for by WHO with a
+   * mask, a command people type); an invisible one only if it shares a room with `asker` (or is it).
+   */
+  private matching(mask: string, asker: ConnId): { users: UserInfo[]; missing: string[] } {
     const users: UserInfo[] = [];
     const pattern = mask.includes('!') || mask.includes('@') ? normalizeMask(mask) : mask;
+    const me = this.names.get(asker);
+    const shares = (e: Entry): boolean => e === me || (me !== undefined && [...e.rooms].some((r) => me.rooms.has(r)));
     for (const e of this.names.values()) {
       if (users.length >= LOOKUP_LIMIT) break;
-      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick))) users.push(this.info(e));
+      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick)) && (!e.invisible || shares(e))) users.push(this.info(e));
     }
     return { users, missing: [] };
   }
@@ -258,6 +281,31 @@ export class Directory {
     else entry.away = text;
     this.out.deliver(only(conn), -1, { k: 'notice', notice: { code: 'away', away: text !== undefined } });
     for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: text === undefined ? { t: 'away', conn } : { t: 'away', conn, text } });
+    this.settle(conn);
+  }
+
+  /**
+   * A new real name: kept for WHOIS, and announced in each of the user's rooms (to the user too,
+   * once: the rooms' copies share a token), or to the user alone in none.
+   */
+  private setname(conn: ConnId, real: string): void {
+    const entry = this.names.get(conn);
+    if (!entry) return this.settle(conn);
+    if (entry.profile) entry.profile = { ...entry.profile, real };
+    const once = `s${conn}|${this.stamps.next().id}`; // unique: the same name set twice is shown twice
+    if (entry.rooms.size === 0) this.out.deliver(only(conn), -1, { k: 'realnameChanged', nick: entry.nick, real, once });
+    for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: { t: 'setname', conn, real, once } });
+    this.settle(conn);
+  }
+
+  /** IRC user mode i: kept here for WHO, and told to the user's rooms for their NAMES. */
+  private invisible(conn: ConnId, on: boolean): void {
+    const entry = this.names.get(conn);
+    if (!entry) return this.settle(conn);
+    if (on) entry.invisible = true;
+    else delete entry.invisible;
+    for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: { t: 'invisible', conn, on } });
+    this.out.deliver(only(conn), -1, { k: 'notice', notice: { code: 'invisible', on } });
     this.settle(conn);
   }
 

@@ -27,6 +27,8 @@ export class RoomActor {
   topic: Topic | null = null;
   /** Modes, bans, operators, voices, invitations: see model/moderation.ts. */
   state: RoomState;
+  /** Members with IRC user mode +i, as the directory told: NAMES from outside the room leaves them out. */
+  private readonly invisible = new Set<ConnId>();
   /** Members a ban matches (kept on a ban, an unban, a rename), so a line costs no mask match. */
   private readonly gagged = new Set<ConnId>();
 
@@ -50,6 +52,7 @@ export class RoomActor {
     this.members.clear();
     this.list.clear();
     this.gagged.clear();
+    this.invisible.clear(); // not restored after a crash, as away messages are not
     this.topic = topic;
     if (state) this.state = state;
     // In the order they joined this room, as before the crash (/who reads the same).
@@ -80,17 +83,32 @@ export class RoomActor {
         const notice = msg.notice ? { notice: true } : {};
         return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice });
       }
-      case 'who':
-        // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own).
-        if (msg.ifMember && !this.members.has(msg.conn)) return this.settle(msg.conn);
-        const marks = this.state.ops.length + this.state.voiced.length > 0 ? { marks: this.marks() } : {};
-        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: this.nicks(), ...marks });
+      case 'who': {
+        // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own);
+        // then the invisible members are left out.
+        const inside = this.members.has(msg.conn);
+        if (msg.ifMember && !inside) return this.settle(msg.conn);
+        const shown = inside || this.invisible.size === 0 ? null : [...this.members.keys()].map((c) => !this.invisible.has(c));
+        const pick = <T>(list: T[]): T[] => (shown === null ? list : list.filter((_, i) => shown[i]));
+        const marks = this.state.ops.length + this.state.voiced.length > 0 ? { marks: pick(this.marks()) } : {};
+        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: pick(this.nicks()), ...marks });
         return this.settle(msg.conn);
+      }
+      case 'invisible':
+        if (!this.members.has(msg.conn)) return;
+        if (msg.on) this.invisible.add(msg.conn);
+        else this.invisible.delete(msg.conn);
+        return;
       case 'away': {
         const nick = this.members.get(msg.conn);
         if (nick === undefined) return;
         const text = msg.text !== undefined ? { text: msg.text } : {};
         return this.out.deliver(this.all(), msg.conn, { k: 'awayChanged', room: this.name, nick, ...text, once: awayOnce(msg.conn, msg.text) });
+      }
+      case 'setname': {
+        const nick = this.members.get(msg.conn);
+        if (nick === undefined) return;
+        return this.out.deliver(this.all(), -1, { k: 'realnameChanged', room: this.name, nick, real: msg.real, once: msg.once });
       }
       case 'topic':
         return this.setOrTell(msg.conn, msg.text, msg.oper);
@@ -188,6 +206,7 @@ export class RoomActor {
   private forget(conn: ConnId): void {
     this.members.delete(conn);
     this.gagged.delete(conn);
+    this.invisible.delete(conn);
     const op = this.state.ops.indexOf(conn);
     const voice = this.state.voiced.indexOf(conn);
     if (op >= 0) this.state.ops.splice(op, 1);
@@ -216,7 +235,8 @@ export class RoomActor {
     if (nick === undefined) return this.refuse(conn, { code: 'notInRoom', room: this.name });
     if (this.state.modes.topicLock && oper === undefined && !this.isOp(conn)) return this.refuse(conn, { code: 'notOperator', room: this.name });
     const stamp = this.stamps.next();
-    this.topic = { text, by: nick, at: stamp.at };
+    // An empty topic (IRC `TOPIC #c :`) unsets it: announced as set to '', then there is none.
+    this.topic = text === '' ? null : { text, by: nick, at: stamp.at };
     this.out.deliver(this.all(), -1, { k: 'topicSet', room: this.name, ...stamp, nick, text });
     this.settle(conn);
   }

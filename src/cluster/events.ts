@@ -28,6 +28,8 @@ export type LogEvent =
   | { t: 'msg'; g: Gid; n: string; x: string; no?: 1 }
   /** Away with `x`, or back (IRC AWAY); not part of what a room replays. */
   | { t: 'away'; g: Gid; n: string; x?: string }
+  /** A new real name `x` (IRC SETNAME); `o`: the happening's token, the same in each of the user's rooms. Not replayed. */
+  | { t: 'real'; g: Gid; n: string; x: string; o: string }
   | { t: 'act'; g: Gid; n: string; x: string }
   /** `s`: this room's entry settles the rename (the first of the user's rooms). */
   | { t: 'ren'; g: Gid; o: string; n: string; s?: 1 }

@@ -41,6 +41,8 @@ export const keys = {
   profiles: `${P}profiles`,
   /** gid → away message (a hash). */
   away: `${P}away`,
+  /** The gids of users with IRC user mode +i (a set): WHO and NAMES of a room hide them from outsiders. */
+  invisible: `${P}invisible`,
   /** Names given up, newest first (a list of JSON, capped): what WHOWAS shows. */
   was: `${P}was`,
   /**

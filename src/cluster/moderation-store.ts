@@ -42,11 +42,13 @@ export class RoomStore {
   constructor(private readonly redis: Redis) {}
 
   /** The room's members in the order they joined it, with their marks, as one reading. */
-  async members(room: string): Promise<{ nicks: string[]; marks: string[] }> {
+  /** A room's members in the order they came: nicknames, status marks and gids (same order). */
+  async members(room: string): Promise<{ nicks: string[]; marks: string[]; gids: string[] }> {
     const read = await this.redis.multi().zrange(keys.order(room), 0, -1).hgetall(keys.members(room)).smembers(keys.ops(room)).smembers(keys.voiced(room)).exec();
     const [gids, names, ops, voiced] = (read ?? []).map(([, value]) => value) as [string[]?, Record<string, string>?, string[]?, string[]?];
     const nicks: string[] = [];
     const marks: string[] = [];
+    const members: string[] = [];
     const opSet = new Set(ops ?? []);
     const voiceSet = new Set(voiced ?? []);
     for (const gid of gids ?? []) {
@@ -54,8 +56,9 @@ export class RoomStore {
       if (nick === undefined) continue;
       nicks.push(nick);
       marks.push(mark(opSet.has(gid), voiceSet.has(gid)));
+      members.push(gid);
     }
-    return { nicks, marks };
+    return { nicks, marks, gids: members };
   }
 
   /** The room's settings and when it was made; `member`: the asker (`gid`) may see the key. */

@@ -302,7 +302,7 @@ export class ClusterSystem implements ActorSystem {
       case 'private':
         return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
       case 'lookup': {
-        const found = msg.room !== undefined ? await this.inRoom(msg.room) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
+        const found = msg.room !== undefined ? await this.inRoom(msg.room, gidOf(this.node, msg.conn)) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'users', ask: msg.ask, ...found });
         return this.settle(msg.conn);
       }
@@ -311,6 +311,15 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
+      case 'setname':
+        return this.setname(msg.conn, msg.real);
+      case 'invisible': {
+        if (!this.replica.locals.has(msg.conn)) return this.settle(msg.conn);
+        const gid = gidOf(this.node, msg.conn);
+        await (msg.on ? this.redis.sadd(keys.invisible, gid) : this.redis.srem(keys.invisible, gid));
+        this.replica.notify(Int32Array.of(msg.conn), { code: 'invisible', on: msg.on });
+        return this.settle(msg.conn);
+      }
       case 'rooms': {
         const counts = await this.redis.hgetall(keys.rooms);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms: Object.entries(counts).map(([r, n]) => [r, Number(n)]) });
@@ -343,7 +352,9 @@ export class ClusterSystem implements ActorSystem {
     const retention = this.options.retention;
     switch (msg.t) {
       case 'away':
-        return; // the directory's part of an away (see away): in a cluster, logged there
+      case 'setname':
+      case 'invisible':
+        return; // the directory's part of an away or a new real name (see away, setname): in a cluster, logged there
       case 'say':
       case 'act': {
         const e: LogEvent = msg.t === 'act' ? { t: 'act', g: gid, n: me.nick, x: msg.text } : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}) };
@@ -353,8 +364,13 @@ export class ClusterSystem implements ActorSystem {
         return;
       }
       case 'who': {
-        if (msg.ifMember && !(await this.redis.hexists(keys.members(room), gid))) return this.settle(conn);
-        const { nicks, marks } = await this.store.members(room);
+        const inside = (await this.redis.hexists(keys.members(room), gid)) === 1;
+        if (msg.ifMember && !inside) return this.settle(conn);
+        const all = await this.store.members(room);
+        // Asked from outside the room: its invisible members are left out.
+        const shown = inside || all.gids.length === 0 ? null : (await this.redis.smismember(keys.invisible, ...all.gids)).map((x) => x === 0);
+        const nicks = shown === null ? all.nicks : all.nicks.filter((_, i) => shown[i]);
+        const marks = shown === null ? all.marks : all.marks.filter((_, i) => shown[i]);
         this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks, ...(marks.some((m) => m !== '') ? { marks } : {}) });
         return this.settle(conn);
       }
@@ -417,7 +433,10 @@ export class ClusterSystem implements ActorSystem {
           () => ({ t: 'join', g: gid, n: me.nick, size: -1 }),
         );
         if (refused.answer !== '') return this.refuse(conn, refusalOf(refused.answer, room), true);
-        if (ids === null) this.settle(conn);
+        if (ids === null) return this.settle(conn);
+        // An away user who joins: logged after its join, so the members hear it then (away-notify).
+        const away = await this.redis.hget(keys.away, gid);
+        if (away !== null) await this.redis.xadd(keys.log(room), 'MAXLEN', '~', retention, '*', 'e', JSON.stringify({ t: 'away', g: gid, n: me.nick, x: away } satisfies LogEvent));
         return;
       }
     }
@@ -603,9 +622,13 @@ export class ClusterSystem implements ActorSystem {
     return { users, missing };
   }
 
-  /** Everyone in `room` (IRC WHO #room). */
-  private async inRoom(room: string): Promise<{ users: UserInfo[]; missing: string[] }> {
-    const gids = await this.redis.hkeys(keys.members(room));
+  /** Everyone in `room` (IRC WHO #room); asked by `asker` from outside it, the invisible left out. */
+  private async inRoom(room: string, asker: string): Promise<{ users: UserInfo[]; missing: string[] }> {
+    let gids = await this.redis.hkeys(keys.members(room));
+    if (gids.length > 0 && !gids.includes(asker)) {
+      const hidden = await this.redis.smismember(keys.invisible, ...gids);
+      gids = gids.filter((_, i) => hidden[i] === 0);
+    }
     const infos = await Promise.all(gids.map((g) => this.userInfo(g)));
     return { users: infos.filter((u): u is UserInfo => u !== null), missing: [] };
   }
@@ -674,6 +697,24 @@ export class ClusterSystem implements ActorSystem {
     this.settle(conn);
   }
 
+  /**
+   * A new real name: kept in the store for WHOIS, and logged in each of the user's rooms (the
+   * user reads it back from there), or told to the user alone in none. As with away, not a script.
+   */
+  private async setname(conn: ConnId, real: string): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    if (!me) return this.settle(conn);
+    const gid = gidOf(this.node, conn);
+    const profile = await this.redis.hget(keys.profiles, gid);
+    const tab = profile?.indexOf('\t') ?? -1;
+    if (profile != null && tab >= 0) await this.redis.hset(keys.profiles, gid, `${profile.slice(0, tab)}\t${real}`);
+    const once = String(this.nextOp()); // unique for the connection, so the same name set twice is shown twice
+    const e: LogEvent = { t: 'real', g: gid, n: me.nick, x: real, o: once };
+    await Promise.all(me.rooms.map((room) => this.redis.xadd(keys.log(room), 'MAXLEN', '~', this.options.retention, '*', 'e', JSON.stringify(e))));
+    if (me.rooms.length === 0) this.replica.deliver(Int32Array.of(conn), -1, { k: 'realnameChanged', nick: me.nick, real, once: `s${gid}|${once}` });
+    this.settle(conn);
+  }
+
   /** The connection is gone: out of every room, the name freed (its leaves, read from the logs, tell the rooms). */
   private async leave(conn: ConnId, reason: string, stays = false): Promise<void> {
     const me = this.replica.locals.get(conn);
@@ -687,7 +728,7 @@ export class ClusterSystem implements ActorSystem {
       const answer = await this.scripts.ncLeave(gid, this.nextOp(), this.node, me.key, reason, this.options.retention, stays ? '0' : '1');
       for (const [room, at] of written(answer)) this.replica.wrote(room, at, { t: 'leave', g: gid, n: me.nick, quit: 1, ...(reason ? { r: reason } : {}) });
       await this.rememberName(gid, me.nick).catch(() => {});
-      await this.redis.multi().hdel(keys.profiles, gid).hdel(keys.away, gid).exec().catch(() => {});
+      await this.redis.multi().hdel(keys.profiles, gid).hdel(keys.away, gid).srem(keys.invisible, gid).exec().catch(() => {});
     } finally {
       this.leaving.delete(conn);
     }

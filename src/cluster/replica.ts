@@ -194,6 +194,9 @@ export class Replica {
         return this.deliver(this.all(room), conn, { k: 'said', ...stamp, nick: e.n, text: e.x, ...(e.no ? { notice: true } : {}) });
       case 'away':
         return this.deliver(this.all(room), conn, { k: 'awayChanged', room: roomName, nick: e.n, ...(e.x !== undefined ? { text: e.x } : {}), once: `a${e.g}|${e.x ?? ''}` });
+      case 'real':
+        // The member itself too: SETNAME is shown back to its sender.
+        return this.deliver(this.all(room), -1, { k: 'realnameChanged', room: roomName, nick: e.n, real: e.x, once: `s${e.g}|${e.o}` });
       case 'act':
         return this.deliver(this.all(room), conn, { k: 'acted', ...stamp, nick: e.n, text: e.x });
       case 'topic':

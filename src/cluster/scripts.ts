@@ -312,7 +312,9 @@ local nick = redis.call('HGET', P..'members:'..room, gid)
 if not nick then return done(gid, seq, '${NOT_THERE}') end
 if oper == '' and flag(room, 't') and not isOp(room, gid) then return done(gid, seq, '${REFUSED}notOperator') end
 local id = append(room, {t='topic', g=gid, n=nick, x=text}, maxlen)
-redis.call('HSET', P..'topic:'..room, 'x', text, 'n', nick, 'at', string.match(id, '^(%d+)'))
+-- An empty topic unsets it, as in one process (a joiner then finds none).
+if text == '' then redis.call('DEL', P..'topic:'..room)
+else redis.call('HSET', P..'topic:'..room, 'x', text, 'n', nick, 'at', string.match(id, '^(%d+)')) end
 return done(gid, seq, id)
 `,
   ),

@@ -69,7 +69,8 @@ export class MemberMirror {
   }
 
   setTopic(room: string, topic: Topic): void {
-    if (this.counts.has(room)) this.topics.set(room, topic);
+    if (topic.text === '') this.topics.delete(room); // unset (see RoomActor.setOrTell)
+    else if (this.counts.has(room)) this.topics.set(room, topic);
   }
 
   /** Rooms with at least one member here (for stats). */

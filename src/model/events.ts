@@ -42,6 +42,11 @@ export type ChatEvent =
   | (InRoom & { k: 'renamed'; from: string; nick: string; once?: Once })
   /** A member went away (with `text`) or came back; not part of the room's history. */
   | { k: 'awayChanged'; room: string; nick: string; text?: string; once: Once }
+  /**
+   * A member took a new real name (IRC SETNAME): to everyone in `room`, the member included; to
+   * the user alone (no room) when it is in none. Not part of the room's history.
+   */
+  | { k: 'realnameChanged'; room?: string; nick: string; real: string; once: Once }
   | (InRoom & { k: 'topicSet'; nick: string; text: string })
   /** `nick` changed the room's modes or its members' status: the changes that took effect, in order. */
   | (InRoom & { k: 'modeChanged'; nick: string; changes: ModeChange[] })
@@ -131,6 +136,8 @@ export type Notice =
   | { code: 'nickLost'; nick: string }
   /** The user is now marked away (`away`), or back. */
   | { code: 'away'; away: boolean }
+  /** The user is now invisible (`on`), or not (IRC user mode i). */
+  | { code: 'invisible'; on: boolean }
   /** Only the room's operators (or a server operator) may do that. */
   | { code: 'notOperator'; room: string }
   /** The asker is not in the room it asked about. */

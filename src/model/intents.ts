@@ -42,6 +42,10 @@ export type Intent =
   | { kind: 'count' }
   /** Away with a message, or back (no text); the user's rooms hear of it. */
   | { kind: 'away'; text?: string }
+  /** Invisible (IRC user mode +i) or not: WHO and NAMES hide an invisible user from those sharing no room with it. */
+  | { kind: 'invisible'; on: boolean }
+  /** A new real name (IRC SETNAME): WHOIS shows it, and the user's rooms hear of it. */
+  | { kind: 'setname'; real: string }
   /** Leave the chat; the gateway closes the connection and its rooms hear why. */
   | { kind: 'quit'; reason?: string }
   /**

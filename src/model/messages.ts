@@ -28,6 +28,8 @@ export type DirectoryMsg =
   | { t: 'lookup'; conn: ConnId; ask: string; nicks?: string[]; room?: string; past?: boolean; mask?: string }
   | { t: 'count'; conn: ConnId }
   | { t: 'away'; conn: ConnId; text?: string }
+  | { t: 'setname'; conn: ConnId; real: string }
+  | { t: 'invisible'; conn: ConnId; on: boolean }
   /** A room took the connection in (`present`) or let it go (for /rooms, and to announce renames). */
   | { t: 'located'; conn: ConnId; room: string; present: boolean }
   | { t: 'rooms'; conn: ConnId }
@@ -80,6 +82,10 @@ export type RoomMsg =
   | { t: 'admit'; conn: ConnId; nick: string }
   /** The directory marked a member away (with `text`) or back. */
   | { t: 'away'; conn: ConnId; text?: string }
+  /** The directory gave a member a new real name; `once`: the happening's token (see Once). */
+  | { t: 'setname'; conn: ConnId; real: string; once: string }
+  /** The directory marked a member invisible (`on`) or not: NAMES from outside the room leaves it out. */
+  | { t: 'invisible'; conn: ConnId; on: boolean }
   /** The connection closed (`reason`: the one its /quit gave). */
   | { t: 'leave'; conn: ConnId; reason?: string }
   /**

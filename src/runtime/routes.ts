@@ -31,6 +31,10 @@ export function route(conn: ConnId, nick: string | null, intent: Intent, oper = 
       return { to: 'directory', msg: { t: 'count', conn }, barrier };
     case 'away':
       return { to: 'directory', msg: intent.text === undefined ? { t: 'away', conn } : { t: 'away', conn, text: intent.text }, barrier };
+    case 'invisible':
+      return { to: 'directory', msg: { t: 'invisible', conn, on: intent.on }, barrier };
+    case 'setname':
+      return { to: 'directory', msg: { t: 'setname', conn, real: intent.real }, barrier };
     case 'rooms':
       return { to: 'directory', msg: { t: 'rooms', conn }, barrier };
     case 'say':

@@ -11,10 +11,10 @@ export const isCap = (name: string): name is Cap => (CAPS as readonly string[]).
 
 /**
  * The capabilities that change how a broadcast reads, as bits of the codec variant: `@time`,
- * `@msgid`, and whether AWAY lines are sent at all. The others only change answers to one user
+ * `@msgid`, and whether AWAY and SETNAME lines are sent at all. The others only change answers to one user
  * (NAMES, an echo of one's own private message), rendered for that user alone.
  */
-export const VARIANT_BITS: Partial<Record<Cap, number>> = { 'server-time': 1, 'message-tags': 2, 'away-notify': 4 };
+export const VARIANT_BITS: Partial<Record<Cap, number>> = { 'server-time': 1, 'message-tags': 2, 'away-notify': 4, setname: 8 };
 
 export function variantOf(caps: ReadonlySet<Cap>): number {
   let bits = 0;

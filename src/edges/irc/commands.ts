@@ -9,7 +9,7 @@ import { checkNick, nickKey } from '../../model/nicknames.js';
 import { checkRoom } from '../../model/rooms.js';
 import { parseModes } from '../../model/moderation.js';
 import type { IrcLine } from './message.js';
-import { channel, SERVER, source } from './names.js';
+import { channel, SERVER } from './names.js';
 import { CRLF } from './render.js';
 import * as r from './replies.js';
 import type { IrcSession } from './session.js';
@@ -198,6 +198,17 @@ function whois(_s: IrcSession, p: string[], me: string): Reading[] {
   return [ask({ kind: 'lookup', ask: `whois ${nicks[0]}`, nicks })];
 }
 
+/**
+ * WHOWAS nick [count]: at most `count` entries (newest first) when it is a positive number, all
+ * of them otherwise (RFC 1459 §4.5.3: "a non-positive number … a full search"). The count
+ * travels in the ask tag (`whowas COUNT NICK`, 0: all), so the answer is cut where it is rendered.
+ */
+function whowas(_s: IrcSession, p: string[]): Reading[] {
+  const nick = p[0]!;
+  const n = /^\d{1,9}$/.test(p[1] ?? '') ? Number(p[1]) : 0;
+  return [ask({ kind: 'lookup', ask: `whowas ${n} ${nick}`, nicks: [nick], past: true })];
+}
+
 function mode(s: IrcSession, p: string[], me: string): Reading[] {
   const target = p[0]!;
   if (target.startsWith('#')) {
@@ -212,23 +223,31 @@ function mode(s: IrcSession, p: string[], me: string): Reading[] {
   }
   if (nickKey(target) !== nickKey(me)) return say(r.num(me, '502', "Can't change mode for other users"));
   if (p.length === 1) return say(r.num(me, '221', `+${[...s.userModes].join('')}`));
-  // Invisible and wallops change nothing here, but clients set them: they are kept and reported.
+  // Wallops changes nothing here, but clients set it: it is kept and reported. Invisible is the
+  // directory's to know (WHO and NAMES hide by it): it answers, and its notice gives the MODE line.
   let sign = '+';
   let changed = '';
   let lastSign = '';
+  let invisible: boolean | null = null;
   for (const c of p[1]!) {
     if (c === '+' || c === '-') {
       sign = c;
       continue;
     }
     if (c !== 'i' && c !== 'w') return say(r.num(me, '501', 'Unknown MODE flag'));
+    if (c === 'i') {
+      invisible = sign === '+';
+      continue;
+    }
     if ((sign === '+') === s.userModes.has(c)) continue;
     if (sign === '+') s.userModes.add(c);
     else s.userModes.delete(c);
     changed += (sign !== lastSign ? sign : '') + c;
     lastSign = sign;
   }
-  return changed === '' ? NOTHING : say(`:${me} MODE ${me} :${changed}${CRLF}`);
+  const out: Reading[] = changed === '' ? [] : [answer(`:${me} MODE ${me} :${changed}${CRLF}`)];
+  if (invisible !== null && invisible !== s.userModes.has('i')) out.push(ask({ kind: 'invisible', on: invisible }));
+  return out;
 }
 
 /** `timestamp=2026-12-01T12:03:00.000Z` or `msgid=ID` (MSGREFTYPES); `*` where `star` allows it. */
@@ -346,7 +365,7 @@ const TABLE: Record<string, Command> = {
   LIST: { min: 0, run: listRooms },
   WHO: { min: 0, run: who },
   WHOIS: { min: 1, run: whois },
-  WHOWAS: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: `whowas ${p[0]}`, nicks: [p[0]!], past: true })] },
+  WHOWAS: { min: 1, run: whowas },
   ISON: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'ison', nicks: p.join(' ').split(' ').filter((x) => x !== '') })] },
   USERHOST: { min: 1, run: (_s, p) => [ask({ kind: 'lookup', ask: 'userhost', nicks: p.join(' ').split(' ').filter((x) => x !== '').slice(0, 5) })] },
   MODE: { min: 1, run: mode },
@@ -369,10 +388,10 @@ const TABLE: Record<string, Command> = {
   },
   SETNAME: {
     min: 1,
-    run: (s, p, me) => {
-      // Shown back to the user; WHOIS keeps the real name given at registration.
-      if (s.profile) s.profile = { ...s.profile, real: p[0]!.slice(0, 100) };
-      return say(`:${source(me)} SETNAME :${p[0]}${CRLF}`);
+    run: (_s, p) => {
+      // As USER's real name: at most 100 characters; an empty one is no name (IRCv3 setname's FAIL).
+      if (p[0] === '') return say(`FAIL SETNAME INVALID_REALNAME :Realname is not valid${CRLF}`);
+      return [ask({ kind: 'setname', real: p[0]!.slice(0, 100) })];
     },
   },
 };

@@ -14,6 +14,7 @@ export const LINE_BYTES = 512;
 export const TIME = 1;
 export const TAGS = 2;
 export const AWAY = 4;
+export const SETNAME = 8;
 
 // Nothing that ends or cuts an IRC line can be in a text (the framers split lines there), but a
 // line to IRC clients is a command stream: one stray CR or LF would be a second command.
@@ -73,6 +74,9 @@ export function renderBroadcast(event: ChatEvent, bits: number): string {
     case 'awayChanged':
       if (!(bits & AWAY)) return '';
       return event.text === undefined ? `:${source(event.nick)} AWAY${CRLF}` : `:${source(event.nick)} AWAY :${safe(event.text)}${CRLF}`;
+    case 'realnameChanged':
+      // Only to clients that negotiated setname (IRCv3 setname: MUST NOT be sent to the others).
+      return bits & SETNAME ? `:${source(event.nick)} SETNAME :${safe(event.real)}${CRLF}` : '';
     default:
       return '';
   }

@@ -220,8 +220,12 @@ export class IrcSession implements Session {
     switch (kind) {
       case 'whois':
         return r.whois(me, e.users, e.missing, arg);
-      case 'whowas':
-        return r.whowas(me, e.users, e.missing, arg);
+      case 'whowas': {
+        // `COUNT NICK` (see WHOWAS in commands.ts): COUNT 0 is all of them.
+        const sp = arg.indexOf(' ');
+        const count = Number(arg.slice(0, sp));
+        return r.whowas(me, count > 0 ? e.users.slice(0, count) : e.users, e.missing, arg.slice(sp + 1));
+      }
       case 'who':
         return r.who(me, e.users, arg, this.caps.has('multi-prefix'));
       case 'ison':
@@ -253,6 +257,16 @@ export class IrcSession implements Session {
         // The actors restarted with the claim in flight: the client picks another nick, or sends this one again.
         this.claiming = false;
         return r.num(me, '433', this.nickTried, 'The server had a hiccup, please try again');
+      case 'invisible':
+        if (n.on === this.userModes.has('i')) return '';
+        if (n.on) this.userModes.add('i');
+        else this.userModes.delete('i');
+        return `:${me} MODE ${me} :${n.on ? '+' : '-'}i${CRLF}`;
+      case 'oper':
+        if (!n.ok || this.userModes.has('o')) return r.moderationNumeric(me, n)!;
+        // Accepted: the user mode +o follows 381 (modern.ircdocs.horse OPER), and 221 shows it from now on.
+        this.userModes.add('o');
+        return r.moderationNumeric(me, n)! + `:${me} MODE ${me} :+o${CRLF}`;
       case 'killed':
         return `:${source(n.by)} KILL ${me} :${safe(n.reason)}${CRLF}` + this.farewell(`Killed (${n.by} (${safe(n.reason)}))`);
       default:

@@ -11,6 +11,8 @@ export function renderTelnet(event: ChatEvent): string {
     case 'welcome':
       return ''; // telnet's welcome is the banner; its join line says the name was taken
     case 'awayChanged':
+    // Telnet shows no real names anywhere (its /who lists nicknames), so a new one changes nothing it shows.
+    case 'realnameChanged':
     case 'counts':
     case 'users':
       return ''; // asked for, or followed, by IRC users only
@@ -26,7 +28,7 @@ export function renderTelnet(event: ChatEvent): string {
     case 'nickChanged':
       return texts.renamed(event.from, event.nick);
     case 'topicSet':
-      return texts.topicSet(event.nick, t(event.text));
+      return event.text === '' ? texts.topicCleared(event.nick) : texts.topicSet(event.nick, t(event.text));
     case 'topic':
       return texts.topic(t(event.text));
     case 'noTopic':

@@ -83,6 +83,9 @@ export const nameTooLong = (max: number): string => `${lineTooLong(max)}${NICK_P
 
 export const topicSet = (nick: string, text: string): string => grey(` > ${nick} set the topic: ${text}`);
 
+/** An IRC user unset the topic (`TOPIC #c :`); telnet's /topic with no text asks instead. */
+export const topicCleared = (nick: string): string => grey(` > ${nick} cleared the topic`);
+
 export const topic = (text: string): string => info(`topic: ${text}`);
 
 export const noTopic = (): string => info('no topic is set (/topic TEXT sets one)');
@@ -317,7 +320,8 @@ export function notice(n: Notice): string {
     case 'nickLost':
       return error(`your nickname ${n.nick} was taken while this server was away; please reconnect`);
     case 'away':
-      return ''; // telnet has no /away
+    case 'invisible':
+      return ''; // telnet has no /away, nor user modes
     case 'notOperator':
       return error(`only operators of ${n.room} can do that`);
     case 'notInRoom':
