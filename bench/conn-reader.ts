@@ -166,14 +166,7 @@ export class Conn implements LineHandler {
   wsMessage(buf: Buffer, start: number, end: number): void {
     if (this.state === State.Ready) {
       if (this.churnSlot >= 0) return; // churn clients only talk
-      if (this.pool.setup.mode === 'count') {
-        const marker = this.pool.marker;
-        if (!this.markerSeen && marker !== null) {
-          const at = buf.indexOf(marker, start);
-          if (at >= 0 && at + marker.length <= end) this.sawMarker();
-        }
-        return;
-      }
+      if (this.pool.setup.mode === 'count') return this.lookForMarker(buf, start, end);
     }
     this.line(buf, start, end);
   }
@@ -227,25 +220,13 @@ export class Conn implements LineHandler {
     const pool = this.pool;
     if (pool.setup.mode === 'count') {
       // Only the lines that shared a chunk with our own join line come here.
-      if (!this.markerSeen && pool.marker !== null) {
-        const at = buf.indexOf(pool.marker, start);
-        if (at >= 0 && at < end) this.sawMarker();
-      }
+      this.lookForMarker(buf, start, end);
       return;
     }
     const kind = lineKind(buf, start, end);
     if (kind === LineKind.Message) {
       if (!parsePayload(buf, start, end)) return;
-      if (parsed.kind === PAYLOAD_BENCH) {
-        const check = this.check;
-        if (check === null) return;
-        pool.received++;
-        pool.latency.record(pool.chunkUs - parsed.sentUs);
-        pool.lastReceiveUs = pool.chunkUs;
-        if (check.see(parsed.sender, parsed.seq)) pool.acked(parsed.sender, parsed.seq);
-      } else if (parsed.kind === PAYLOAD_CHURN) {
-        this.seenChurn++;
-      }
+      this.payloadSeen();
     } else if (kind === LineKind.Grey && buf[start + NICK_AT] === CHURN_NICK) {
       const j = buf.indexOf(JOINED, start + NICK_AT);
       if (j >= 0 && j < end) this.seenJoins++;
@@ -283,18 +264,31 @@ export class Conn implements LineHandler {
     if (startsWith(buf, i, end, PRIVMSG)) {
       const t = skipWord(buf, i + PRIVMSG.length, end); // past the target and its space
       if (t >= end || buf[t] !== COLON || !parsePayloadAt(buf, t + 1, end)) return;
-      if (parsed.kind === PAYLOAD_BENCH) {
-        const check = this.check;
-        if (check === null) return;
-        const pool = this.pool;
-        pool.received++;
-        pool.latency.record(pool.chunkUs - parsed.sentUs);
-        pool.lastReceiveUs = pool.chunkUs;
-        if (check.see(parsed.sender, parsed.seq)) pool.acked(parsed.sender, parsed.seq);
-      } else if (parsed.kind === PAYLOAD_CHURN) this.seenChurn++;
+      this.payloadSeen();
     } else if (startsWith(buf, i, end, PING)) {
       this.socket!.write(`PONG ${buf.toString('latin1', i + PING.length, end).replace(/\r$/, '')}\r\n`);
     }
+  }
+
+  /** A bench or churn payload was just parsed (into `parsed`) from a received line: count it, check it. */
+  private payloadSeen(): void {
+    if (parsed.kind === PAYLOAD_BENCH) {
+      const check = this.check;
+      if (check === null) return;
+      const pool = this.pool;
+      pool.received++;
+      pool.latency.record(pool.chunkUs - parsed.sentUs);
+      pool.lastReceiveUs = pool.chunkUs;
+      if (check.see(parsed.sender, parsed.seq)) pool.acked(parsed.sender, parsed.seq);
+    } else if (parsed.kind === PAYLOAD_CHURN) this.seenChurn++;
+  }
+
+  /** Count mode: the settle marker within the line `buf[start, end)`. */
+  private lookForMarker(buf: Buffer, start: number, end: number): void {
+    const marker = this.pool.marker;
+    if (this.markerSeen || marker === null) return;
+    const at = buf.indexOf(marker, start);
+    if (at >= 0 && at + marker.length <= end) this.sawMarker();
   }
 
   private watchMarker(chunk: Buffer): void {
