@@ -472,9 +472,30 @@ export class Gateway {
         return;
       }
       const reading = readings[i]!;
-      if ('answer' in reading) this.out.enqueue(conn, encoded(conn.codec, reading.answer));
+      if ('answer' in reading) this.answer(conn, encoded(conn.codec, reading.answer));
       else this.send(conn, reading.intent);
     }
+  }
+
+  /**
+   * An edge's own answer (a PONG, a CAP reply, an error numeric) goes after what the actors still
+   * owe for lines sent before it, anyone's: clients and test suites use PING as a barrier ("all my
+   * QUIT caused is out"). Until then the connection waits as behind a barrier, so its answers and
+   * the effects of its later lines keep their order. Nothing in flight: written at once.
+   */
+  private answer(conn: Connection, bytes: Buffer): void {
+    if (this.system.afterSent === undefined) return this.out.enqueue(conn, bytes);
+    let done = false;
+    let waiting = false;
+    this.system.afterSent(() => {
+      done = true;
+      this.out.enqueue(conn, bytes);
+      if (waiting) this.settle(conn.id);
+    });
+    if (done) return;
+    waiting = true;
+    conn.awaiting = true;
+    conn.socket.pause();
   }
 
   private send(conn: Connection, intent: Intent): void {

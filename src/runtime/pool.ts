@@ -50,6 +50,16 @@ interface Slot {
   /** Rooms its host last said it held, and messages its hosts handled in all (across restarts). */
   rooms: number;
   handled: number;
+  /** Envelopes sent to it, and how many of them are answered (or given up), in the order sent. */
+  sent: number;
+  answered: number;
+}
+
+/** A call waiting for every slot to have answered what it had been sent when the call was made. */
+interface Waiter {
+  /** Per slot, the `sent` count to wait for (raised when work it waits for sends more: see follow). */
+  marks: number[];
+  fn: () => void;
 }
 
 /** A batch its host died on this often is split; an envelope that does so alone is dropped. */
@@ -65,7 +75,7 @@ export class ActorPool implements ActorSystem {
 
   constructor(private readonly options: PoolOptions) {
     for (let i = 0; i < options.hosts; i++) {
-      const slot: Slot = { index: i, link: null!, generation: 0, queued: [], inflight: [], rooms: 0, handled: 0 };
+      const slot: Slot = { index: i, link: null!, generation: 0, queued: [], inflight: [], rooms: 0, handled: 0, sent: 0, answered: 0 };
       this.slots.push(slot);
       this.attach(slot);
     }
@@ -81,7 +91,9 @@ export class ActorPool implements ActorSystem {
 
   send(env: Envelope): void {
     this.pending++;
-    this.slots[hostFor(env.to, this.slots.length)]!.queued.push(env);
+    const slot = this.slots[hostFor(env.to, this.slots.length)]!;
+    slot.queued.push(env);
+    slot.sent++;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
@@ -90,6 +102,30 @@ export class ActorPool implements ActorSystem {
 
   /** Envelopes sent but not yet answered, over all hosts: the gateway's measure of backpressure. */
   pending = 0;
+
+  /** Oldest first; each one's marks are at least those before it, so only the first can be ready. */
+  private readonly waiters: Waiter[] = [];
+
+  afterSent(fn: () => void): void {
+    if (this.waiters.length === 0 && this.slots.every((s) => s.answered === s.sent)) return fn();
+    this.waiters.push({ marks: this.slots.map((s) => s.sent), fn });
+  }
+
+  /**
+   * What a batch sent on to other actors is part of the work it was sent for (a rename tells the
+   * rooms, and the rooms tell everyone): the waiters that waited for the batch wait for it too.
+   * Those are the waiters that came after its first envelope was sent: a suffix of the list.
+   */
+  private follow(slot: Slot, first: number): void {
+    for (let i = this.waiters.length - 1; i >= 0 && this.waiters[i]!.marks[slot.index]! > first; i--) {
+      const marks = this.waiters[i]!.marks;
+      for (const s of this.slots) if (s.sent > marks[s.index]!) marks[s.index] = s.sent;
+    }
+  }
+
+  private release(): void {
+    while (this.waiters.length > 0 && this.waiters[0]!.marks.every((mark, i) => this.slots[i]!.answered >= mark)) this.waiters.shift()!.fn();
+  }
 
   async sample(): Promise<SystemSample> {
     const hosts = this.slots.map((s) => ({ rooms: s.rooms, handled: s.handled }));
@@ -127,9 +163,11 @@ export class ActorPool implements ActorSystem {
         if (slot.generation !== generation || this.closed) return; // answered by a host we replaced
         slot.inflight.shift();
         this.pending -= batch.envs.length;
+        const first = slot.answered;
+        slot.answered += batch.envs.length;
         slot.rooms = output.counts.rooms;
         slot.handled += output.counts.handled;
-        this.apply(output);
+        this.apply(output, slot, first);
       },
       (err: unknown) => {
         if (slot.generation !== generation || this.closed) return;
@@ -140,9 +178,11 @@ export class ActorPool implements ActorSystem {
   }
 
   /** Messages for other hosts are queued before the effects are applied: a settle among them may let a line go that must come after. */
-  private apply(output: HostOutput): void {
+  private apply(output: HostOutput, slot: Slot, first: number): void {
     for (const env of output.sends) this.send(env);
+    if (output.sends.length > 0 && this.waiters.length > 0) this.follow(slot, first);
     this.options.onEffects(output.effects);
+    this.release();
   }
 
   private attach(slot: Slot): void {
@@ -163,7 +203,7 @@ export class ActorPool implements ActorSystem {
     this.attach(slot);
     // Triage first: giving up a message may correct what the gateway knows (see dropPoison), and
     // the new host must be rebuilt from the corrected state. The restore reaches it before the batches.
-    const again = this.triage(slot.inflight);
+    const again = this.triage(slot);
     slot.inflight = [];
     void slot.link.restore(this.options.snapshot());
     for (const batch of again) {
@@ -171,16 +211,19 @@ export class ActorPool implements ActorSystem {
       this.post(slot, batch);
     }
     this.options.onRestart?.(slot.index, why);
+    this.release(); // a message given up counts as answered
   }
 
   /** Batches to send again after a crash, with repeat offenders split or dropped. */
-  private triage(batches: Batch[]): Batch[] {
+  private triage(slot: Slot): Batch[] {
     const out: Batch[] = [];
-    for (const b of batches) {
+    for (const b of slot.inflight) {
       if (b.tries < MAX_TRIES) out.push(b);
       else if (b.envs.length > 1) for (const env of b.envs) out.push({ envs: [env], tries: 0 });
       else {
+        // Only the oldest batch is ever a repeat offender, so what is given up is next in order.
         this.pending--;
+        slot.answered++;
         this.dropPoison(b.envs[0]!);
       }
     }

@@ -23,6 +23,12 @@ export interface ActorSystem {
   send(env: Envelope): void;
   /** Envelopes sent but not yet answered: the gateway pauses senders when this runs high. */
   readonly pending: number;
+  /**
+   * Calls `fn` once everything sent so far has been answered and its effects applied, with what
+   * that work sent on to other actors: what lets a PONG come after the lines before its PING.
+   * Absent: the system cannot tell (a cluster's lines come back through Redis), and answers go at once.
+   */
+  afterSent?(fn: () => void): void;
   /** Actor host restarts so far (supervision). */
   readonly restarts: number;
   /**
