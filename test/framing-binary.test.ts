@@ -22,6 +22,7 @@ function session(): { framer: LineFramer; push: (...bytes: Array<number | string
       line: (text) => void out.push({ line: text }),
       tooLong: () => out.push({ tooLong: true }),
       reply: (b) => out.push({ reply: [...b] }),
+      notice: (t) => out.push({ line: `notice: ${t}` }),
     };
     const chunk = Buffer.concat(bytes.map((b) => (typeof b === 'string' ? Buffer.from(b, 'utf8') : Uint8Array.of(b))));
     framer.push(chunk, sink);

@@ -26,6 +26,7 @@ function feed(chunks: Uint8Array[], maxLine: number, onStep?: (framer: LineFrame
     line: (text) => void out.push({ line: text }),
     tooLong: () => out.push({ tooLong: true }),
     reply: (b) => out.push({ reply: [...b] }),
+    notice: (t) => out.push({ line: `notice: ${t}` }),
   };
   for (const c of chunks) {
     framer.push(c, sink);
@@ -122,7 +123,7 @@ chunking('two framers fed interleaved do not disturb each other (they share one 
       const fb = new LineFramer(max);
       const outA: Out[] = [];
       const outB: Out[] = [];
-      const sink = (out: Out[]): LineSink => ({ line: (t) => void out.push({ line: t }), tooLong: () => out.push({ tooLong: true }), reply: (r) => out.push({ reply: [...r] }) });
+      const sink = (out: Out[]): LineSink => ({ line: (t) => void out.push({ line: t }), tooLong: () => out.push({ tooLong: true }), reply: (r) => out.push({ reply: [...r] }), notice: (t) => out.push({ line: `notice: ${t}` }) });
       const sa = sink(outA);
       const sb = sink(outB);
       const ca = split(a, cutsA);

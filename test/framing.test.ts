@@ -93,6 +93,7 @@ pause('the rest of the chunk waits unread until resume, then reads on in order, 
     line: (text: string) => (got.push(text), --room > 0),
     tooLong: () => {},
     reply: () => {},
+    notice: () => {},
   };
   framer.push(Buffer.from('a\r\nb\r\nc\r\nd\r'), sink);
   assert.equal(got, ['a', 'b']);
@@ -118,6 +119,7 @@ pause('resume inside a push (a sink that calls back into its framer) does nothin
     },
     tooLong: () => {},
     reply: () => {},
+    notice: () => {},
   };
   framer.push(Buffer.from('x\ny\n'), sink);
   assert.equal(got, ['x']);
@@ -136,7 +138,7 @@ cap('a line over the cap is dropped whole, and the next line works', () => {
 cap('a 200 KB line in small reads: held bytes never exceed the cap', () => {
   const { out, framer } = frame([]);
   void out;
-  const sink = { line: () => assert.unreachable('no line'), tooLong: () => {}, reply: () => {} };
+  const sink = { line: () => assert.unreachable('no line'), tooLong: () => {}, reply: () => {}, notice: () => {} };
   let maxHeld = 0;
   for (let i = 0; i < 200; i++) {
     framer.push(Buffer.alloc(1000, 0x61), sink);

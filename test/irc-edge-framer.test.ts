@@ -7,7 +7,7 @@ import { messageLines, renderBroadcast, TAGS, TIME } from '../src/edges/irc/rend
 function frame(...chunks: Array<string | Buffer>): Array<string | 'tooLong'> {
   const out: Array<string | 'tooLong'> = [];
   const framer = new IrcFramer();
-  const sink = { line: (l: string) => void out.push(l), tooLong: () => out.push('tooLong'), reply: (b: Buffer) => void out.push(`reply ${b.toString()}`) };
+  const sink = { line: (l: string) => void out.push(l), tooLong: () => out.push('tooLong'), reply: (b: Buffer) => void out.push(`reply ${b.toString()}`), notice: (t: string) => void out.push(`notice ${t}`) };
   for (const c of chunks) framer.push(typeof c === 'string' ? Buffer.from(c) : c, sink);
   return out;
 }
@@ -22,7 +22,7 @@ framer('a CR inside a line ends it: a second command cannot hide behind it', () 
 });
 framer('NUL bytes are dropped; invalid UTF-8 becomes U+FFFD; UTF-8 cut between reads is joined', () => {
   assert.equal(frame('PRIVMSG #a :a\0b\r\n'), ['PRIVMSG #a :ab']);
-  assert.equal(frame(Buffer.from([0x50, 0x20, 0xff, 0xfe, 0x0a])), ['reply :node-chat WARN * INVALID_UTF8 :Invalid UTF-8 in your line was replaced with U+FFFD\r\n', 'P \ufffd\ufffd']);
+  assert.equal(frame(Buffer.from([0x50, 0x20, 0xff, 0xfe, 0x0a])), ['notice :node-chat WARN * INVALID_UTF8 :Invalid UTF-8 in your line was replaced with U+FFFD\r\n', 'P \ufffd\ufffd']);
   assert.equal(frame('PRIVMSG #a :\ufffd as such\r\n'), ['PRIVMSG #a :\ufffd as such'], 'a U+FFFD sent as valid UTF-8 is no warning');
   const euro = Buffer.from('PRIVMSG #a :€\r\n');
   assert.equal(frame(euro.subarray(0, 13), euro.subarray(13)), ['PRIVMSG #a :€']);
@@ -43,7 +43,7 @@ framer('tags have their own 8191 bytes; past them, or past both, the line is ref
 });
 framer('an unfinished line holds at most 512 + 8191 bytes', () => {
   const f = new IrcFramer();
-  const sink = { line: () => {}, tooLong: () => {}, reply: () => {} };
+  const sink = { line: () => {}, tooLong: () => {}, reply: () => {}, notice: () => {} };
   for (let i = 0; i < 100; i++) f.push(Buffer.alloc(1000, 0x61), sink);
   assert.ok(f.heldBytes <= 512 + 8191);
 });

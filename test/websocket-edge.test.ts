@@ -81,6 +81,7 @@ framer('each message is a line; a CR or LF inside ends a line there; messages th
     line: (text) => (got.push(text), --room > 0),
     tooLong: () => got.push('<too long>'),
     reply: () => {},
+    notice: () => {},
   };
   const f = new MessageFramer(new IrcFramer());
   f.push(Buffer.from('NICK a\r\nUSER a 0 * :A'), sink); // the sink is full after NICK

@@ -61,6 +61,9 @@ export function createClassicServer(): net.Server {
       reply(bytes) {
         socket.write(bytes);
       },
+      notice(text) {
+        socket.write(text); // never called: a telnet framer has no notices
+      },
     };
 
     socket.on('data', (chunk: Buffer) => framer.push(chunk, sink));

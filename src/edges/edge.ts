@@ -13,8 +13,13 @@ export interface LineSink {
   line(text: string): boolean | void;
   /** A line longer than the cap ended; it was dropped whole. */
   tooLong(): void;
-  /** Bytes to send back at once (protocol negotiation). */
+  /** Bytes to send back at once, as they are (telnet's option negotiation). */
   reply(bytes: Buffer): void;
+  /**
+   * A line of the protocol's own to send back at once, framed as the connection's other output
+   * (over WebSocket, a message): IRC's WARN for invalid UTF-8.
+   */
+  notice(text: string): void;
 }
 
 export interface Framer {

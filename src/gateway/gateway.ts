@@ -355,6 +355,7 @@ export class Gateway {
         this.out.enqueue(conn, encoded(conn.codec, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null)));
       },
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
+      notice: (text: string) => this.out.enqueue(conn, encoded(conn.codec, text)),
     };
     conn.sink = sink;
     this.observer.opened(conn);

@@ -11,6 +11,7 @@ export function frame(chunks: Array<Uint8Array | string>, maxLine = 4096): { out
     line: (text) => void out.push({ line: text }),
     tooLong: () => out.push({ tooLong: true }),
     reply: (bytes) => out.push({ reply: [...bytes] }),
+    notice: (text) => out.push({ line: `notice: ${text}` }),
   };
   for (const c of chunks) framer.push(typeof c === 'string' ? Buffer.from(c, 'utf8') : c, sink);
   return { out, framer };

@@ -79,7 +79,7 @@ export class IrcFramer extends ResumableFramer {
     const bytes = raw.includes(NUL) ? raw.filter((b) => b !== NUL) : raw;
     const text = this.decoder.decode(bytes);
     // A U+FFFD may also have been sent as such (valid UTF-8): only then is the line read again.
-    if (text.includes('\ufffd') && !isUtf8(bytes)) sink.reply(Buffer.from(`:${SERVER} WARN * INVALID_UTF8 :Invalid UTF-8 in your line was replaced with U+FFFD\r\n`));
+    if (text.includes('\ufffd') && !isUtf8(bytes)) sink.notice(`:${SERVER} WARN * INVALID_UTF8 :Invalid UTF-8 in your line was replaced with U+FFFD\r\n`);
     return sink.line(text) !== false;
   }
 }
