@@ -5,6 +5,7 @@ import type { ChatEvent, MsgId } from '../../model/events.js';
 import type { ModeChange } from '../../model/moderation.js';
 import type { Codec } from '../edge.js';
 import { channel, source } from './names.js';
+import { clientTagText, type ClientTags } from './client-tags.js';
 import { splitBytes } from './split.js';
 
 export const CRLF = '\r\n';
@@ -22,11 +23,18 @@ const BREAKS = /[\r\n\0]/g;
 const ANY_BREAK = /[\r\n\0]/;
 const safe = (text: string): string => (ANY_BREAK.test(text) ? text.replace(BREAKS, ' ') : text);
 
-/** The tags an event's line carries in variant `bits`: its server time and its id. */
-export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefined): string {
+/**
+ * The tags an event's line carries in variant `bits`: its server time and its id, then (message-tags
+ * only) the sender's client-only tags, after the server's as the spec orders them.
+ */
+export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefined, client?: ClientTags): string {
   const parts: string[] = [];
   if (bits & TIME && at !== undefined) parts.push(`time=${new Date(at).toISOString()}`);
   if (bits & TAGS && id !== undefined) parts.push(`msgid=${id}`);
+  if (bits & TAGS && client !== undefined) {
+    const text = clientTagText(client);
+    if (text !== '') parts.push(text);
+  }
   return parts.length === 0 ? '' : `@${parts.join(';')} `;
 }
 
@@ -35,13 +43,13 @@ export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefi
  * tags; an action as CTCP ACTION. Pieces after the first carry `<id>:<n>` as their msgid, so every
  * line has its own.
  */
-export function messageLines(bits: number, at: number | undefined, id: MsgId | undefined, from: string, verb: string, target: string, text: string, action: boolean): string {
+export function messageLines(bits: number, at: number | undefined, id: MsgId | undefined, from: string, verb: string, target: string, text: string, action: boolean, client?: ClientTags): string {
   const head = `:${source(from)} ${verb} ${target} :${action ? '\x01ACTION ' : ''}`;
   const tail = action ? '\x01' : '';
   const budget = LINE_BYTES - Buffer.byteLength(head) - tail.length - CRLF.length;
   const pieces = splitBytes(safe(text), Math.max(1, budget));
   let out = '';
-  for (let n = 0; n < pieces.length; n++) out += `${tagsFor(bits, at, n === 0 || id === undefined ? id : `${id}:${n}`)}${head}${pieces[n]}${tail}${CRLF}`;
+  for (let n = 0; n < pieces.length; n++) out += `${tagsFor(bits, at, n === 0 || id === undefined ? id : `${id}:${n}`, client)}${head}${pieces[n]}${tail}${CRLF}`;
   return out;
 }
 
