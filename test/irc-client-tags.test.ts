@@ -1,8 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clientTagsOf, clientTagText, MAX_CLIENT_TAG_BYTES, tagSectionFits } from '../src/edges/irc/client-tags.js';
+import { clientTagsOf, clientTagText } from '../src/edges/irc/client-tags.js';
+import { IrcFramer } from '../src/edges/irc/framer.js';
 import { parseLine } from '../src/edges/irc/message.js';
-import { messageLines, TAGS, TIME } from '../src/edges/irc/render.js';
+import { messageLines, renderBroadcast, TAGS, TIME } from '../src/edges/irc/render.js';
+import { renderTelnet } from '../src/edges/telnet/render.js';
 
 const t = suite('IRC client-only tags');
 
@@ -27,14 +29,22 @@ t('escaped values round-trip through parse and render', () => {
   assert.equal({ ...clientTagsOf(parseLine(`@${clientTagText(tags)} PRIVMSG #t x`)!.tags) }, { ...tags });
 });
 
-t('tag section limit is 4094 bytes of tag data', () => {
+/** What the framer makes of `text`: its lines, and 'tooLong' for each refused one. */
+function frame(text: string): string[] {
+  const out: string[] = [];
+  new IrcFramer().push(Buffer.from(text), { line: (l) => void out.push(l), tooLong: () => void out.push('tooLong'), reply: () => {} });
+  return out;
+}
+
+t('a client tag section is 4094 bytes of tag data at most (4096 with its @ and space), counted in bytes', () => {
   // '+k=' is 3 bytes of the n
   const at = (n: number): string => `@+k=${'a'.repeat(n - 3)} PRIVMSG #t x`;
-  assert.ok(tagSectionFits(at(MAX_CLIENT_TAG_BYTES)));
-  assert.not.ok(tagSectionFits(at(MAX_CLIENT_TAG_BYTES + 1)));
-  assert.ok(tagSectionFits('PRIVMSG #t x'));
+  assert.equal(frame(`${at(4094)}\r\n`), [at(4094)]);
+  assert.equal(frame(`${at(4095)}\r\nPING y\r\n`), ['tooLong', 'PING y']);
   // bytes, not characters: 2-byte characters count twice
-  assert.not.ok(tagSectionFits(`@+k=${'é'.repeat(2046)} PRIVMSG #t x`));
+  assert.equal(frame(`@+k=${'é'.repeat(2046)} PRIVMSG #t x\r\n`), ['tooLong']);
+  // the body keeps its own 512 bytes next to the tags
+  assert.equal(frame(`${at(4094).replace(' x', ` :${'b'.repeat(495 - 10)}`)}\r\n`).length, 1);
 });
 
 t('renderer: client tags after msgid for message-tags, absent otherwise', () => {
@@ -43,6 +53,17 @@ t('renderer: client tags after msgid for message-tags, absent otherwise', () => 
   assert.is(messageLines(TAGS | TIME, at, 'id1', 'alice', 'PRIVMSG', '#test', 'hi', false, client).split(' ')[0], '@time=2024-01-01T00:00:00.000Z;msgid=id1;+baz=bat');
   assert.is(messageLines(TIME, at, 'id1', 'alice', 'PRIVMSG', '#test', 'hi', false, client).split(' ')[0], '@time=2024-01-01T00:00:00.000Z');
   assert.not.match(messageLines(0, at, 'id1', 'alice', 'PRIVMSG', '#test', 'hi', false, client), '+baz');
+});
+
+t('TAGMSG renders for message-tags only (server-time alone gets nothing); telnet never shows tags', () => {
+  const tagged = { k: 'tagged', room: 'test', id: 'id2', at: 0, nick: 'bob', tags: { '+typing': 'active' } } as const;
+  assert.is(renderBroadcast(tagged, TAGS | TIME), '@time=1970-01-01T00:00:00.000Z;msgid=id2;+typing=active :bob!~u@node-chat TAGMSG #test\r\n');
+  assert.is(renderBroadcast(tagged, TIME), '');
+  assert.is(renderBroadcast(tagged, 0), '');
+  assert.is(renderTelnet(tagged), '');
+  const said = { k: 'said', room: 'test', id: 'id3', at: 0, nick: 'bob', text: 'hi', tags: { '+baz': 'bat' } } as const;
+  assert.not.match(renderTelnet(said), 'baz');
+  assert.is(renderBroadcast(said, TAGS), '@msgid=id3;+baz=bat :bob!~u@node-chat PRIVMSG #test :hi\r\n');
 });
 
 t.run();

@@ -3,16 +3,10 @@
 // intent/event seam as plain data (unescaped key -> value), never as IRC bytes; the IRC renderer
 // escapes them again for the recipients that negotiated message-tags.
 
+import type { ClientTags } from '../../model/events.js';
 import { escapeTag } from './message.js';
 
-/**
- * The spec's budget for the tags a client sends: 4094 bytes of tag data (the '@' and the space
- * after it excluded). A line whose tag section is longer is refused with 417 ERR_INPUTTOOLONG.
- */
-export const MAX_CLIENT_TAG_BYTES = 4094;
-
-/** Client tags as data: key (with its leading '+') -> unescaped value ('' for a tag without one). */
-export type ClientTags = Readonly<Record<string, string>>;
+export type { ClientTags };
 
 // Key grammar (spec): [ '+' ] [ vendor '/' ] key_name, key_name of letters, digits and '-'; the
 // vendor a host name. Anything else is not a tag we can relay safely, so it is dropped.
@@ -31,17 +25,6 @@ export function clientTagsOf(tags: Readonly<Record<string, string>>): ClientTags
     (out ??= Object.create(null) as Record<string, string>)[key] = value;
   }
   return out;
-}
-
-/**
- * Whether a raw line's tag section (between '@' and the first space) is within the client budget.
- * Measured on the bytes the client sent, as the spec's limit is on the wire form.
- */
-export function tagSectionFits(line: string): boolean {
-  if (!line.startsWith('@')) return true;
-  const space = line.indexOf(' ');
-  const section = space < 0 ? line.slice(1) : line.slice(1, space);
-  return Buffer.byteLength(section) <= MAX_CLIENT_TAG_BYTES;
 }
 
 /** Client tags in wire form (`+a=b;+c`), escaped per spec; '' for none. */

@@ -53,6 +53,15 @@ export function messageLines(bits: number, at: number | undefined, id: MsgId | u
   return out;
 }
 
+/**
+ * A TAGMSG from `from` to `target`: only to clients that negotiated message-tags (the others
+ * get nothing, server-time or not: it is made of tags), '' for the others.
+ */
+export function tagmsgLine(bits: number, at: number, id: MsgId, from: string, target: string, client: ClientTags): string {
+  if (!(bits & TAGS)) return '';
+  return `${tagsFor(bits, at, id, client)}:${source(from)} TAGMSG ${target}${CRLF}`;
+}
+
 /** A broadcast event in variant `bits`; '' for an event that is not a broadcast. */
 export function renderBroadcast(event: ChatEvent, bits: number): string {
   switch (event.k) {
@@ -68,9 +77,11 @@ export function renderBroadcast(event: ChatEvent, bits: number): string {
       return `${tags}:${source(event.nick)} QUIT :${why}${CRLF}`;
     }
     case 'said':
-      return messageLines(bits, event.at, event.id, event.nick, event.notice ? 'NOTICE' : 'PRIVMSG', channel(event.room), event.text, false);
+      return messageLines(bits, event.at, event.id, event.nick, event.notice ? 'NOTICE' : 'PRIVMSG', channel(event.room), event.text, false, event.tags);
     case 'acted':
-      return messageLines(bits, event.at, event.id, event.nick, 'PRIVMSG', channel(event.room), event.text, true);
+      return messageLines(bits, event.at, event.id, event.nick, 'PRIVMSG', channel(event.room), event.text, true, event.tags);
+    case 'tagged':
+      return tagmsgLine(bits, event.at, event.id, event.nick, channel(event.room), event.tags);
     case 'renamed':
       return `${tagsFor(bits, event.at, event.id)}:${source(event.from)} NICK ${event.nick}${CRLF}`;
     case 'topicSet':
