@@ -66,6 +66,20 @@ split('a 4096-byte line becomes PRIVMSGs of at most 512 bytes each, nothing lost
   for (const l of ls) assert.ok(Buffer.byteLength(`${l}\r\n`) <= 512, `${Buffer.byteLength(l)}`);
   assert.is(ls.map((l) => l.slice(l.indexOf(' :') + 2)).join(''), text);
 });
+split('a text its sender sent in one line goes out in one, though the prefix takes it past 512 bytes', () => {
+  const fits = 'a'.repeat(512 - 'PRIVMSG #lobby :\r\n'.length);
+  const one = messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', fits, false);
+  assert.is(one, `:carol!~u@node-chat PRIVMSG #lobby :${fits}\r\n`);
+  assert.ok(Buffer.byteLength(one) > 512);
+  const act = 'b'.repeat(512 - 'PRIVMSG #lobby :\x01ACTION \x01\r\n'.length);
+  assert.is(messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', act, true).split('\r\n').length, 2, 'one line and the end');
+  // One byte more than a sender could send: cut into lines within 512 bytes, nothing lost.
+  const over = `${fits}a`;
+  const ls = messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', over, false).split('\r\n').filter((l) => l !== '');
+  assert.is(ls.length, 2);
+  for (const l of ls) assert.ok(Buffer.byteLength(`${l}\r\n`) <= 512);
+  assert.is(ls.map((l) => l.slice(l.indexOf(' :') + 2)).join(''), over);
+});
 split.run();
 
 const render = suite('irc render: broadcasts per variant');

@@ -39,15 +39,23 @@ export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefi
 }
 
 /**
- * `text` from `from` to `target` as PRIVMSG (or NOTICE) lines, each within 512 bytes without its
- * tags; an action as CTCP ACTION. Pieces after the first carry `<id>:<n>` as their msgid, so every
+ * `text` from `from` to `target` as PRIVMSG (or NOTICE) lines; an action as CTCP ACTION. A text
+ * its sender could send in one line (`VERB target :text` within 512 bytes) goes out in one,
+ * though our `:nick!user@host` prefix may take that line past 512 bytes: one message in is one
+ * message out (as ergo does; irctest's buffering cases ask for it, or for truncation, and we
+ * lose nothing). A longer text (telnet's, up to 4096 bytes) is cut into lines each within 512
+ * bytes without their tags. Pieces after the first carry `<id>:<n>` as their msgid, so every
  * line has its own.
  */
 export function messageLines(bits: number, at: number | undefined, id: MsgId | undefined, from: string, verb: string, target: string, text: string, action: boolean, client?: ClientTags): string {
-  const head = `:${source(from)} ${verb} ${target} :${action ? '\x01ACTION ' : ''}`;
+  const body = `${verb} ${target} :${action ? '\x01ACTION ' : ''}`;
+  const head = `:${source(from)} ${body}`;
   const tail = action ? '\x01' : '';
+  const clean = safe(text);
+  const bytes = Buffer.byteLength(clean);
+  const asSent = Buffer.byteLength(body) + bytes + tail.length + CRLF.length <= LINE_BYTES;
   const budget = LINE_BYTES - Buffer.byteLength(head) - tail.length - CRLF.length;
-  const pieces = splitBytes(safe(text), Math.max(1, budget));
+  const pieces = asSent ? [clean] : splitBytes(clean, Math.max(1, budget));
   let out = '';
   for (let n = 0; n < pieces.length; n++) out += `${tagsFor(bits, at, n === 0 || id === undefined ? id : `${id}:${n}`, client)}${head}${pieces[n]}${tail}${CRLF}`;
   return out;
