@@ -73,8 +73,10 @@ split('a text its sender sent in one line goes out in one, though the prefix tak
   assert.ok(Buffer.byteLength(one) > 512);
   const act = 'b'.repeat(512 - 'PRIVMSG #lobby :\x01ACTION \x01\r\n'.length);
   assert.is(messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', act, true).split('\r\n').length, 2, 'one line and the end');
-  // One byte more than a sender could send: cut into lines within 512 bytes, nothing lost.
-  const over = `${fits}a`;
+  // A one-word text may come without its ':': one byte longer still fits the sender's line.
+  assert.is(messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', `${fits}a`, false).split('\r\n').length, 2, 'one line and the end');
+  // One byte more than a sender could send (two words need the ':'): cut into lines within 512 bytes, nothing lost.
+  const over = `a ${fits.slice(1)}a`;
   const ls = messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', over, false).split('\r\n').filter((l) => l !== '');
   assert.is(ls.length, 2);
   for (const l of ls) assert.ok(Buffer.byteLength(`${l}\r\n`) <= 512);

@@ -53,7 +53,9 @@ export function messageLines(bits: number, at: number | undefined, id: MsgId | u
   const tail = action ? '\x01' : '';
   const clean = safe(text);
   const bytes = Buffer.byteLength(clean);
-  const asSent = Buffer.byteLength(body) + bytes + tail.length + CRLF.length <= LINE_BYTES;
+  // A one-word text may have come without its ':' (`PRIVMSG #c word`), one byte shorter than we write it.
+  const colon = action || clean === '' || clean.includes(' ') || clean.startsWith(':') ? 0 : 1;
+  const asSent = Buffer.byteLength(body) - colon + bytes + tail.length + CRLF.length <= LINE_BYTES;
   const budget = LINE_BYTES - Buffer.byteLength(head) - tail.length - CRLF.length;
   const pieces = asSent ? [clean] : splitBytes(clean, Math.max(1, budget));
   let out = '';
