@@ -158,4 +158,28 @@ t('a tag section of 4094 bytes is relayed; 4095 is 417 and nothing of it is rela
   assert.not.match(bo.text, 'TAGMSG');
 });
 
+t('history keeps a line with its client tags (CHATHISTORY replays them) and no TAGMSG', async () => {
+  const al = await irc('alice', ['message-tags']);
+  al.send('JOIN #lobby\r\n');
+  await al.waitFor(' 366 alice #lobby ');
+  // PING is a barrier: its PONG comes once the room has taken the lines before it.
+  al.send('@+draft/reply=x1 PRIVMSG #lobby :kept\r\n@+typing=active TAGMSG #lobby\r\nPRIVMSG #lobby :plain\r\nPING :in\r\n');
+  await al.waitFor('PONG node-chat :in');
+  const bo = await irc('bob', ['message-tags', 'draft/chathistory']);
+  const ca = await irc('carol', ['draft/chathistory']);
+  for (const c of [bo, ca]) {
+    c.send('JOIN #lobby\r\n');
+    await c.waitFor(' 366 ');
+    c.clear();
+    c.send('CHATHISTORY LATEST #lobby * 10\r\nPING :done\r\n');
+    await c.waitFor('PONG node-chat :done');
+  }
+  assert.match(bo.text, /@msgid=[^; ]+;\+draft\/reply=x1 :alice!~u@node-chat PRIVMSG #lobby :kept\r\n/);
+  assert.match(bo.text, ':alice!~u@node-chat PRIVMSG #lobby :plain');
+  assert.not.match(bo.text, 'TAGMSG');
+  assert.not.match(bo.text, 'typing');
+  assert.match(ca.text, /\r\n:alice!~u@node-chat PRIVMSG #lobby :kept\r\n|^:alice!~u@node-chat PRIVMSG #lobby :kept\r\n/);
+  assert.not.match(ca.text, 'draft/reply');
+});
+
 t.run();
