@@ -5,6 +5,9 @@ import { IrcFramer } from '../src/edges/irc/framer.js';
 import { parseLine } from '../src/edges/irc/message.js';
 import { messageLines, renderBroadcast, TAGS, TIME } from '../src/edges/irc/render.js';
 import { renderTelnet } from '../src/edges/telnet/render.js';
+import { IrcSession } from '../src/edges/irc/session.js';
+import { defaultConfig } from '../src/config.js';
+import { ircOptions } from './helpers/irc.js';
 
 const t = suite('IRC client-only tags');
 
@@ -64,6 +67,29 @@ t('TAGMSG renders for message-tags only (server-time alone gets nothing); telnet
   const said = { k: 'said', room: 'test', id: 'id3', at: 0, nick: 'bob', text: 'hi', tags: { '+baz': 'bat' } } as const;
   assert.not.match(renderTelnet(said), 'baz');
   assert.is(renderBroadcast(said, TAGS), '@msgid=id3;+baz=bat :bob!~u@node-chat PRIVMSG #test :hi\r\n');
+});
+
+t('the edge reads tags from a message-tags client only; TAGMSG is 421 without the cap; a private TAGMSG is answered in the privates queue', () => {
+  const from = { nick: 'alice', rooms: ['test'] };
+  const plain = new IrcSession(ircOptions(defaultConfig()));
+  assert.equal(plain.read('@+a=b PRIVMSG #test :hi', from), [{ intent: { kind: 'say', room: 'test', text: 'hi' } }]);
+  assert.match((plain.read('@+a=b TAGMSG #test', from)[0] as { answer: string }).answer, ' 421 alice TAGMSG ');
+  const s = new IrcSession(ircOptions(defaultConfig()));
+  s.caps.add('message-tags');
+  s.setCaps();
+  // As data (the tags are a null-prototype record): compared as they cross to the actors.
+  const plainData = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+  assert.equal(plainData(s.read('@+a=b;c=d PRIVMSG #test :hi', from)), [{ intent: { kind: 'say', room: 'test', text: 'hi', tags: { '+a': 'b' } } }]);
+  assert.equal(plainData(s.read('@+a=b TAGMSG #test,bob', from)), [{ intent: { kind: 'tagmsg', room: 'test', tags: { '+a': 'b' } } }, { intent: { kind: 'privateTagmsg', target: 'bob', tags: { '+a': 'b' } } }]);
+  assert.equal(s.read('@c=d TAGMSG #test', from), [], 'no client-only tags: nothing to send');
+  assert.equal(s.privates, [false]);
+  const echo = { k: 'privateTagged', id: '5-0', at: 0, from: 'alice', to: 'bob', tags: { '+a': 'b' }, echo: true } as const;
+  assert.is(s.renderFor(echo, 'alice'), '', 'no echo-message: nothing shown');
+  assert.equal(s.privates, [], 'but its answer taken from the queue');
+  s.caps.add('echo-message');
+  s.setCaps();
+  assert.is(s.renderFor(echo, 'alice'), '@msgid=5-0;+a=b :alice!~u@node-chat TAGMSG bob\r\n');
+  assert.is(s.renderFor({ ...echo, echo: undefined, from: 'bob', to: 'alice' }, 'alice'), '@msgid=5-0;+a=b :bob!~u@node-chat TAGMSG alice\r\n');
 });
 
 t.run();
