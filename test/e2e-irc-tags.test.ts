@@ -95,13 +95,13 @@ t('TAGMSG to a channel: to message-tags holders only (echo included), nothing to
   bo.send('PRIVMSG #lobby :after\r\n');
   for (const c of [al, bo, ca, da]) await c.waitFor('PRIVMSG #lobby :after');
   await tom.waitFor('after');
-  const relay = lineWith(al, 'TAGMSG');
-  const echo = lineWith(bo, 'TAGMSG');
+  const relay = lineWith(al, ' TAGMSG ');
+  const echo = lineWith(bo, ' TAGMSG ');
   assert.match(relay, /^@msgid=[^; ]+;\+buzz=fizz\\:buzz;\+steel=wootz :bob!~u@node-chat TAGMSG #lobby$/);
   assert.is(echo, relay, 'the echo is the same line, msgid included');
   assert.not.match(relay, 'cat');
   for (const c of [ca, da, tom]) {
-    assert.not.match(c.text, 'TAGMSG');
+    assert.not.match(c.text, ' TAGMSG ');
     assert.not.match(c.text, 'wootz');
   }
   assert.equal(lines(al).map((l) => l.split(' ')[2]), ['TAGMSG', 'PRIVMSG'], JSON.stringify(lines(al)));
@@ -113,16 +113,16 @@ t('TAGMSG to a nick, to nobody (401), without client tags (nothing), and from a 
   const ca = await irc('carol');
   al.send('@+typing=active TAGMSG bob\r\n@+typing=active TAGMSG carol\r\n@+typing=active TAGMSG nobody\r\n');
   await al.waitFor(' 401 alice nobody ');
-  assert.match(lineWith(bo, 'TAGMSG'), /^@msgid=[^; ]+;\+typing=active :alice!~u@node-chat TAGMSG bob$/);
-  assert.match(lineWith(al, 'TAGMSG bob'), /^@msgid=[^; ]+;\+typing=active :alice!~u@node-chat TAGMSG bob$/);
-  assert.match(lineWith(al, 'TAGMSG carol'), /\+typing=active :alice!~u@node-chat TAGMSG carol$/, 'the echo, though carol gets nothing');
+  assert.match(lineWith(bo, ' TAGMSG '), /^@msgid=[^; ]+;\+typing=active :alice!~u@node-chat TAGMSG bob$/);
+  assert.match(lineWith(al, ' TAGMSG bob'), /^@msgid=[^; ]+;\+typing=active :alice!~u@node-chat TAGMSG bob$/);
+  assert.match(lineWith(al, ' TAGMSG carol'), /\+typing=active :alice!~u@node-chat TAGMSG carol$/, 'the echo, though carol gets nothing');
   al.send('@fizz=buzz TAGMSG bob\r\nPRIVMSG bob :after\r\n');
   await bo.waitFor('PRIVMSG bob :after');
-  assert.is(lines(bo).filter((l) => l.includes('TAGMSG')).length, 1);
+  assert.is(lines(bo).filter((l) => l.includes(' TAGMSG ')).length, 1);
   ca.send('@+typing=active TAGMSG bob\r\nPRIVMSG bob :from carol\r\n');
   await ca.waitFor(' 421 carol TAGMSG ');
   await bo.waitFor('from carol');
-  assert.is(lines(bo).filter((l) => l.includes('TAGMSG')).length, 1);
+  assert.is(lines(bo).filter((l) => l.includes(' TAGMSG ')).length, 1);
   assert.not.match(ca.text, 'typing');
 });
 
@@ -145,7 +145,7 @@ t('a tag section of 4094 bytes is relayed; 4095 is 417 and nothing of it is rela
   const at = (n: number, verb: string): string => `@foo=bar;+baz=${'a'.repeat(n - 13)} ${verb}`;
   al.send(`${at(4094, 'TAGMSG #lobby')}\r\n`);
   await bo.waitFor('TAGMSG #lobby');
-  assert.match(lineWith(bo, 'TAGMSG'), `+baz=${'a'.repeat(4081)} :alice`);
+  assert.match(lineWith(bo, ' TAGMSG '), `+baz=${'a'.repeat(4081)} :alice`);
   bo.clear();
   al.send(`${at(4095, 'TAGMSG #lobby')}\r\n${at(4095, 'PRIVMSG #lobby :long')}\r\nPRIVMSG #lobby :after\r\n`);
   await al.waitFor(/ 417 alice .* 417 alice /s);
@@ -155,7 +155,7 @@ t('a tag section of 4094 bytes is relayed; 4095 is 417 and nothing of it is rela
   al.send(`@+k=${'é'.repeat(2046)} TAGMSG #lobby\r\nPRIVMSG #lobby :after2\r\n`);
   await al.waitFor(/ 417 alice .* 417 alice .* 417 alice /s);
   await bo.waitFor('after2');
-  assert.not.match(bo.text, 'TAGMSG');
+  assert.not.match(bo.text, ' TAGMSG ');
 });
 
 t('history keeps a line with its client tags (CHATHISTORY replays them) and no TAGMSG', async () => {
@@ -176,7 +176,7 @@ t('history keeps a line with its client tags (CHATHISTORY replays them) and no T
   }
   assert.match(bo.text, /@msgid=[^; ]+;\+draft\/reply=x1 :alice!~u@node-chat PRIVMSG #lobby :kept\r\n/);
   assert.match(bo.text, ':alice!~u@node-chat PRIVMSG #lobby :plain');
-  assert.not.match(bo.text, 'TAGMSG');
+  assert.not.match(bo.text, ' TAGMSG ');
   assert.not.match(bo.text, 'typing');
   assert.match(ca.text, /\r\n:alice!~u@node-chat PRIVMSG #lobby :kept\r\n|^:alice!~u@node-chat PRIVMSG #lobby :kept\r\n/);
   assert.not.match(ca.text, 'draft/reply');

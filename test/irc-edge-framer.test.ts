@@ -7,7 +7,7 @@ import { messageLines, renderBroadcast, TAGS, TIME } from '../src/edges/irc/rend
 function frame(...chunks: Array<string | Buffer>): Array<string | 'tooLong'> {
   const out: Array<string | 'tooLong'> = [];
   const framer = new IrcFramer();
-  const sink = { line: (l: string) => void out.push(l), tooLong: () => out.push('tooLong'), reply: () => {} };
+  const sink = { line: (l: string) => void out.push(l), tooLong: () => out.push('tooLong'), reply: (b: Buffer) => void out.push(`reply ${b.toString()}`) };
   for (const c of chunks) framer.push(typeof c === 'string' ? Buffer.from(c) : c, sink);
   return out;
 }
@@ -22,7 +22,8 @@ framer('a CR inside a line ends it: a second command cannot hide behind it', () 
 });
 framer('NUL bytes are dropped; invalid UTF-8 becomes U+FFFD; UTF-8 cut between reads is joined', () => {
   assert.equal(frame('PRIVMSG #a :a\0b\r\n'), ['PRIVMSG #a :ab']);
-  assert.equal(frame(Buffer.from([0x50, 0x20, 0xff, 0xfe, 0x0a])), ['P \ufffd\ufffd']);
+  assert.equal(frame(Buffer.from([0x50, 0x20, 0xff, 0xfe, 0x0a])), ['reply :node-chat WARN * INVALID_UTF8 :Invalid UTF-8 in your line was replaced with U+FFFD\r\n', 'P \ufffd\ufffd']);
+  assert.equal(frame('PRIVMSG #a :\ufffd as such\r\n'), ['PRIVMSG #a :\ufffd as such'], 'a U+FFFD sent as valid UTF-8 is no warning');
   const euro = Buffer.from('PRIVMSG #a :€\r\n');
   assert.equal(frame(euro.subarray(0, 13), euro.subarray(13)), ['PRIVMSG #a :€']);
 });
@@ -67,16 +68,14 @@ split('a 4096-byte line becomes PRIVMSGs of at most 512 bytes each, nothing lost
   assert.is(ls.map((l) => l.slice(l.indexOf(' :') + 2)).join(''), text);
 });
 split('a text its sender sent in one line goes out in one, though the prefix takes it past 512 bytes', () => {
-  const fits = 'a'.repeat(512 - 'PRIVMSG #lobby :\r\n'.length);
+  const fits = 'a'.repeat(512 - 'PRIVMSG #lobby \r\n'.length); // one word: sent without its colon
   const one = messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', fits, false);
   assert.is(one, `:carol!~u@node-chat PRIVMSG #lobby :${fits}\r\n`);
   assert.ok(Buffer.byteLength(one) > 512);
-  const act = 'b'.repeat(512 - 'PRIVMSG #lobby :\x01ACTION \x01\r\n'.length);
+  const act = 'b'.repeat(512 - 'PRIVMSG #lobby :\x01ACTION \x01\r\n'.length + 1);
   assert.is(messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', act, true).split('\r\n').length, 2, 'one line and the end');
-  // A one-word text may come without its ':': one byte longer still fits the sender's line.
-  assert.is(messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', `${fits}a`, false).split('\r\n').length, 2, 'one line and the end');
-  // One byte more than a sender could send (two words need the ':'): cut into lines within 512 bytes, nothing lost.
-  const over = `a ${fits.slice(1)}a`;
+  // One byte more than a sender could send: cut into lines within 512 bytes, nothing lost.
+  const over = `${fits}a`;
   const ls = messageLines(0, 0, '1-0', 'carol', 'PRIVMSG', '#lobby', over, false).split('\r\n').filter((l) => l !== '');
   assert.is(ls.length, 2);
   for (const l of ls) assert.ok(Buffer.byteLength(`${l}\r\n`) <= 512);

@@ -1,7 +1,9 @@
 // Bytes → IRC lines. A line ends at LF, CR LF or a lone CR (clients send CR LF; some bots send
 // LF alone, and a CR in the middle of a line must not hide a second command from our reader:
 // it is a line end wherever it stands). NUL is never part of an IRC line: it is dropped. Invalid
-// UTF-8 becomes U+FFFD. Formatting controls (bold, colour…) stay: they pass between IRC users;
+// UTF-8 becomes U+FFFD, and the sender is told so at once with a standard reply (`WARN *
+// INVALID_UTF8`, IRCv3 utf8-only: we advertise UTF8ONLY, and replace rather than refuse, so that
+// no line is lost for one bad byte). Formatting controls (bold, colour…) stay: they pass between IRC users;
 // the telnet renderer strips them. No telnet negotiation: an IRC client never sends IAC.
 //
 // Limits (modern.ircdocs.horse, IRCv3 message-tags "Size limit"): 512 bytes for the message
@@ -11,8 +13,10 @@
 // (ERR_INPUTTOOLONG), nothing of it relayed; bytes held for an unfinished line never exceed the
 // sum, so a client that never sends a line end costs bounded memory.
 
+import { isUtf8 } from 'node:buffer';
 import type { LineSink } from '../edge.js';
 import { ResumableFramer } from '../resumable.js';
+import { SERVER } from './names.js';
 
 export const MAX_BODY_BYTES = 512;
 /** The tags part of a line to a client: the client's tags and the server's. */
@@ -78,7 +82,10 @@ export class IrcFramer extends ResumableFramer {
       return true;
     }
     const bytes = raw.includes(NUL) ? raw.filter((b) => b !== NUL) : raw;
-    return sink.line(this.decoder.decode(bytes)) !== false;
+    const text = this.decoder.decode(bytes);
+    // A U+FFFD may also have been sent as such (valid UTF-8): only then is the line read again.
+    if (text.includes('\ufffd') && !isUtf8(bytes)) sink.reply(Buffer.from(`:${SERVER} WARN * INVALID_UTF8 :Invalid UTF-8 in your line was replaced with U+FFFD\r\n`));
+    return sink.line(text) !== false;
   }
 }
 

@@ -40,7 +40,7 @@ export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefi
 
 /**
  * `text` from `from` to `target` as PRIVMSG (or NOTICE) lines; an action as CTCP ACTION. A text
- * its sender could send in one line (`VERB target :text` within 512 bytes) goes out in one,
+ * its sender could send in one line (`VERB target text` within 512 bytes) goes out in one,
  * though our `:nick!user@host` prefix may take that line past 512 bytes: one message in is one
  * message out (as ergo does; irctest's buffering cases ask for it, or for truncation, and we
  * lose nothing). A longer text (telnet's, up to 4096 bytes) is cut into lines each within 512
@@ -53,9 +53,8 @@ export function messageLines(bits: number, at: number | undefined, id: MsgId | u
   const tail = action ? '\x01' : '';
   const clean = safe(text);
   const bytes = Buffer.byteLength(clean);
-  // A one-word text may have come without its ':' (`PRIVMSG #c word`), one byte shorter than we write it.
-  const colon = action || clean === '' || clean.includes(' ') || clean.startsWith(':') ? 0 : 1;
-  const asSent = Buffer.byteLength(body) - colon + bytes + tail.length + CRLF.length <= LINE_BYTES;
+  // The trailing `:` counts for nothing: a one-word text may have been sent without it.
+  const asSent = Buffer.byteLength(body) - 1 + bytes + tail.length + CRLF.length <= LINE_BYTES;
   const budget = LINE_BYTES - Buffer.byteLength(head) - tail.length - CRLF.length;
   const pieces = asSent ? [clean] : splitBytes(clean, Math.max(1, budget));
   let out = '';
