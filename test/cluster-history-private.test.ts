@@ -248,7 +248,7 @@ bounds.after.each(async () => {
 });
 
 const enter = (gid: string, nick: string) => scripts.ncEnter(gid, ++seq, gid.split(':')[0]!, 'lobby', nick, nick, '0', 1000);
-const send = (gid: string, to: string, text: string, lines: number, bytes: number) => scripts.ncPrivate(gid, ++seq, to, text, 1000, '0', lines, bytes, TTL);
+const send = (gid: string, to: string, text: string, lines: number, bytes: number) => scripts.ncPrivate(gid, ++seq, to, text, 1000, '0', lines, bytes, TTL, '', '0');
 const kept = async (a: string, b: string): Promise<string[]> => (await client.xrange(keys.pm(pairOf(a, b)), '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { x: string }).x);
 const cost = (from: string, to: string, x: string): number => JSON.stringify({ f: from, to, x }).length + ENTRY_OVERHEAD;
 

@@ -199,4 +199,38 @@ cluster('user mode +i on node one: NAMES #c and WHO #c from node two hide the in
   await shiv.waitFor(' 352 shiv #test ~evan ');
 });
 
+cluster('client-only tags cross nodes: the +tags of a line from node one reach message-tags holders on node two; TAGMSG to a channel and a nick too', async () => {
+  const [one, two] = [await node(), await node()];
+  const al = keep(await ircUser(one.ircPort, 'alice', ['message-tags', 'echo-message']));
+  const bo = keep(await ircUser(two.ircPort, 'bob', ['message-tags']));
+  const ca = keep(await ircUser(two.ircPort, 'carol'));
+  const tom = keep(await TestClient.named(two.port, 'tom'));
+  for (const c of [al, bo, ca]) {
+    c.send('JOIN #lobby\r\n');
+    await c.waitFor(' 366 ');
+  }
+  await al.waitFor(':carol!~u@node-chat JOIN #lobby');
+  await tom.waitFor(texts.joined('carol', 'lobby'));
+  al.send('@+baz=bat\\:x;fizz=buzz PRIVMSG #lobby :tagged\r\n');
+  await bo.waitFor(/@msgid=[^; ]+;\+baz=bat\\:x :alice!~u@node-chat PRIVMSG #lobby :tagged\r\n/);
+  await ca.waitFor(/\r\n:alice!~u@node-chat PRIVMSG #lobby :tagged\r\n/);
+  await tom.waitFor(texts.message('alice', 'tagged'));
+  al.send('@+typing=active TAGMSG #lobby\r\nPRIVMSG #lobby :after\r\n');
+  await bo.waitFor(/@msgid=([^; ]+);\+typing=active :alice!~u@node-chat TAGMSG #lobby\r\n@msgid=\S+ :alice!~u@node-chat PRIVMSG #lobby :after/);
+  await ca.waitFor('PRIVMSG #lobby :after');
+  await tom.waitFor(texts.message('alice', 'after'));
+  await al.waitFor('PRIVMSG #lobby :after');
+  const relayed = lines(bo).find((l) => l.includes('TAGMSG #lobby'))!;
+  assert.is(lines(al).find((l) => l.includes('TAGMSG #lobby')), relayed, 'the echo on node one: the same line, the same msgid');
+  assert.not.match(ca.text, ' TAGMSG ', 'the 005 line names TAGMSG in TARGMAX: the command itself never came');
+  assert.not.match(ca.text, 'baz');
+  assert.not.match(tom.text, 'typing');
+  al.send('@+draft/reply=x1 PRIVMSG bob :psst\r\n@+typing=paused TAGMSG bob\r\n@+typing=paused TAGMSG nobody\r\nPRIVMSG carol :psst carol\r\n');
+  await bo.waitFor(/@msgid=[^; ]+;\+draft\/reply=x1 :alice!~u@node-chat PRIVMSG bob :psst\r\n@msgid=[^; ]+;\+typing=paused :alice!~u@node-chat TAGMSG bob\r\n/);
+  await al.waitFor(' 401 alice nobody ');
+  await al.waitFor(/;\+typing=paused :alice!~u@node-chat TAGMSG bob\r\n/);
+  await ca.waitFor(/\r\n:alice!~u@node-chat PRIVMSG carol :psst carol\r\n/);
+  assert.is(lines(al).find((l) => l.includes('TAGMSG bob'))!.split(';')[0], lines(bo).find((l) => l.includes('TAGMSG bob'))!.split(';')[0], 'one msgid');
+});
+
 cluster.run();

@@ -7,6 +7,9 @@ import { GatewayCounts } from '../src/gateway/counts.js';
 import type { Codec, Session } from '../src/edges/edge.js';
 import type { ChatEvent } from '../src/model/events.js';
 import { LineFramer } from '../src/edges/telnet/framer.js';
+import { renderTelnet } from '../src/edges/telnet/render.js';
+import * as texts from '../src/edges/telnet/texts.js';
+import { codecFor, TAGS, TIME } from '../src/edges/irc/render.js';
 
 /** A protocol whose rendering of a line is its text, counting its renders; `upper` another one. */
 let renders = 0;
@@ -251,3 +254,29 @@ counted('an event rendered as nothing, in a run or alone, is not counted as deli
   assert.is(counts.of('plain').events, 3, '1 gets a, 2 gets a and b');
 });
 counted.run();
+
+const nothing = suite('delivery: an event that renders to nothing for a codec');
+nothing('a TAGMSG: written once per message-tags variant, no write at all for telnet or IRC without the cap', () => {
+  const telnet: Codec = { protocol: 'telnet', render: renderTelnet };
+  const tags = codecFor(TAGS);
+  const time = codecFor(TIME);
+  const codecOf = (id: number): Codec => (id <= 2 ? tags : id <= 4 ? time : telnet);
+  const { delivery, written, writes } = world([1, 2, 3, 4, 5, 6], codecOf);
+  const tagged: ChatEvent = { k: 'tagged', room: 'r', id: '1-0', at: 0, nick: 'n', tags: { '+typing': 'active' } };
+  delivery.deliver(Int32Array.of(1, 2, 3, 4, 5, 6), 1, tagged);
+  delivery.flush();
+  assert.is(written.get(2), '@msgid=1-0;+typing=active :n!~u@node-chat TAGMSG #r\r\n');
+  assert.equal([1, 3, 4, 5, 6].map((id) => writes.get(id)), [0, 0, 0, 0, 0], 'the sender (no echo), the others: nothing written');
+  // In a run of broadcasts too: those without the cap get the line alone, the others both.
+  const all = Int32Array.of(1, 2, 3, 4, 5, 6);
+  delivery.deliverRun([
+    { t: 'deliver', to: all, except: -1, event: tagged },
+    { t: 'deliver', to: all, except: -1, event: said('line') },
+  ]);
+  delivery.flush();
+  assert.match(written.get(1)!, /TAGMSG #r\r\n.*PRIVMSG #r :line\r\n$/s);
+  assert.match(written.get(3)!, /^@time=\S+ :n!~u@node-chat PRIVMSG #r :line\r\n$/);
+  assert.is(written.get(5), texts.message('n', 'line'));
+  assert.equal([3, 4, 5, 6].map((id) => writes.get(id)), [1, 1, 1, 1], 'one write each, for the line');
+});
+nothing.run();

@@ -6,7 +6,7 @@ import { checkNick, nickKey } from '../model/nicknames.js';
 import { maskOf, matchMask, normalizeMask } from '../model/moderation.js';
 import { LOBBY } from '../model/rooms.js';
 import { roomAddress, type ConnId, type DirectoryMsg, type MemberRecord } from '../model/messages.js';
-import type { Notice, UserInfo } from '../model/events.js';
+import type { ClientTags, Notice, UserInfo } from '../model/events.js';
 import type { Profile } from '../model/intents.js';
 import { only, type Outbox } from './outbox.js';
 import { Stamps } from './stamps.js';
@@ -92,7 +92,9 @@ export class Directory {
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
-        return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
+        return this.private(msg.conn, msg.target, msg.text, msg.notice === true, msg.tags);
+      case 'tagmsg':
+        return this.tagmsg(msg.conn, msg.target, msg.tags);
       case 'located': {
         const entry = this.names.get(msg.conn);
         const joined = msg.present && entry !== undefined && !entry.rooms.has(msg.room);
@@ -209,7 +211,7 @@ export class Directory {
     }
   }
 
-  private private(conn: ConnId, target: string, text: string, notice: boolean): void {
+  private private(conn: ConnId, target: string, text: string, notice: boolean, tags: ClientTags | undefined): void {
     const sender = this.names.get(conn);
     const owner = this.owners.get(nickKey(target));
     if (!sender) return this.settle(conn);
@@ -218,9 +220,23 @@ export class Directory {
     const to = addressee.nick;
     const { id, at } = this.stamps.next();
     const flag = notice ? { notice: true } : {};
-    this.out.deliver(only(owner), -1, { k: 'private', id, at, from: sender.nick, to, text, ...flag });
+    const tagged = tags ? { tags } : {};
+    this.out.deliver(only(owner), -1, { k: 'private', id, at, from: sender.nick, to, text, ...flag, ...tagged });
     const away = addressee.away !== undefined && !notice ? { away: addressee.away } : {};
-    this.out.deliver(only(conn), -1, { k: 'privateSent', to, text, ...flag, ...away, id, at });
+    this.out.deliver(only(conn), -1, { k: 'privateSent', to, text, ...flag, ...away, id, at, ...tagged });
+    this.settle(conn);
+  }
+
+  /** Tags alone to one user (IRC TAGMSG): as a private message, without an away reply (nobody reads a TAGMSG). */
+  private tagmsg(conn: ConnId, target: string, tags: ClientTags): void {
+    const sender = this.names.get(conn);
+    const owner = this.owners.get(nickKey(target));
+    if (!sender) return this.settle(conn);
+    if (owner === undefined) return this.refuse(conn, { code: 'noSuchNick', nick: target });
+    const to = this.names.get(owner)!.nick;
+    const { id, at } = this.stamps.next();
+    this.out.deliver(only(owner), -1, { k: 'privateTagged', id, at, from: sender.nick, to, tags });
+    this.out.deliver(only(conn), -1, { k: 'privateTagged', id, at, from: sender.nick, to, tags, echo: true });
     this.settle(conn);
   }
 

@@ -71,17 +71,20 @@ export class RoomActor {
       case 'join':
         return this.join(msg);
       case 'say':
-      case 'act': {
+      case 'act':
+      case 'tagmsg': {
         const nick = this.members.get(msg.conn);
         if (nick === undefined) return;
         if (!this.maySpeak(msg.conn)) {
-          // A NOTICE is never answered automatically, a refusal included (IRC).
-          if (msg.t === 'say' && msg.notice) return;
+          // A NOTICE is never answered automatically, a refusal included (IRC); nor is a TAGMSG, which has no text to lose.
+          if ((msg.t === 'say' && msg.notice) || msg.t === 'tagmsg') return;
           return this.out.deliver(only(msg.conn), -1, { k: 'notice', notice: { code: 'cannotSpeak', room: this.name } });
         }
-        if (msg.t === 'act') return this.out.deliver(this.all(), msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text });
+        if (msg.t === 'tagmsg') return this.out.deliver(this.all(), msg.conn, { k: 'tagged', room: this.name, ...this.stamps.next(), nick, tags: msg.tags });
+        const tags = msg.tags ? { tags: msg.tags } : {};
+        if (msg.t === 'act') return this.out.deliver(this.all(), msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...tags });
         const notice = msg.notice ? { notice: true } : {};
-        return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice });
+        return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice, ...tags });
       }
       case 'who': {
         // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own);

@@ -3,6 +3,7 @@
 // its own connections (replica.ts); the order of the log is the room's one order, and an
 // entry's stream id is the event's id on every node.
 
+import type { ClientTags } from '../model/events.js';
 import type { ModeChange } from '../model/moderation.js';
 
 /** A connection's cluster-wide id: "<node>:<local id>". */
@@ -24,13 +25,18 @@ export type LogEvent =
   | { t: 'join'; g: Gid; n: string; size: number; claim?: 1; moved?: 1; again?: 1; tp?: LoggedTopic }
   /** `quit`: gone from the chat; `to`: moved there; `part`: left this room only; `reaped`: its node was taken for dead. */
   | { t: 'leave'; g: Gid; n: string; r?: string; quit?: 1; to?: string; part?: 1; reaped?: 1 }
-  /** `no`: an IRC NOTICE. */
-  | { t: 'msg'; g: Gid; n: string; x: string; no?: 1 }
+  /** `no`: an IRC NOTICE; `tg`: its client-only tags (IRC), relayed with it. */
+  | { t: 'msg'; g: Gid; n: string; x: string; no?: 1; tg?: ClientTags }
+  /**
+   * Client-only tags alone (IRC TAGMSG): in the log only to reach every node in the room's order;
+   * never replayed (history reads lines only).
+   */
+  | { t: 'tag'; g: Gid; n: string; tg: ClientTags }
   /** Away with `x`, or back (IRC AWAY); not part of what a room replays. */
   | { t: 'away'; g: Gid; n: string; x?: string }
   /** A new real name `x` (IRC SETNAME); `o`: the happening's token, the same in each of the user's rooms. Not replayed. */
   | { t: 'real'; g: Gid; n: string; x: string; o: string }
-  | { t: 'act'; g: Gid; n: string; x: string }
+  | { t: 'act'; g: Gid; n: string; x: string; tg?: ClientTags }
   /** `s`: this room's entry settles the rename (the first of the user's rooms). */
   | { t: 'ren'; g: Gid; o: string; n: string; s?: 1 }
   | { t: 'topic'; g: Gid; n: string; x: string }
@@ -41,11 +47,31 @@ export type LogEvent =
 
 export type InboxEvent =
   /** `i`: the line's id in its conversation's history (its msgid), when the conversation is kept. */
-  | { t: 'priv'; to: Gid; f: string; x: string; no?: 1; i?: string }
+  /** `tg`: its client-only tags as JSON text (the Lua script hands them on without reading them). */
+  | { t: 'priv'; to: Gid; f: string; x: string; no?: 1; i?: string; tg?: string }
+  /** Client-only tags alone (IRC TAGMSG) to `to` (`tg` as JSON text); never kept in history. */
+  | { t: 'ptag'; to: Gid; f: string; tg: string }
   /** `by` invited `to` into room `r`. */
   | { t: 'inv'; to: Gid; r: string; by: string }
   /** A server operator `by` disconnects `to`, saying `r`. */
   | { t: 'kill'; to: Gid; by: string; r: string };
+
+/**
+ * Client-only tags from their JSON text in an inbox entry or a kept private line: `{}` for none,
+ * or for anything that is not an object of strings (an entry is never trusted to crash a node).
+ */
+export function tagsOf(json: string | undefined): { tags?: ClientTags } {
+  if (json === undefined || json === '') return {};
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    const entries = Object.entries(value);
+    if (entries.length === 0 || !entries.every(([k, v]) => k.startsWith('+') && typeof v === 'string')) return {};
+    return { tags: value as ClientTags };
+  } catch {
+    return {};
+  }
+}
 
 /** A stream id's time part: when Redis logged the entry (ms since the epoch). */
 export const idTime = (id: string): number => Number(id.slice(0, id.indexOf('-')));

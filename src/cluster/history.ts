@@ -7,7 +7,7 @@
 
 import type { Redis } from 'ioredis';
 import { idKey, isLine, select, type HistoryRef, type HistorySelect, type Kept } from '../model/history.js';
-import { idTime, type LogEvent } from './events.js';
+import { idTime, tagsOf, type LogEvent } from './events.js';
 import { keys } from './keys.js';
 
 /** The entries one read asks for; pages repeat until enough lines are found. */
@@ -22,6 +22,8 @@ interface KeptPrivate {
   to: string;
   x: string;
   no?: 1;
+  /** Client-only tags, as JSON text. */
+  tg?: string;
 }
 
 /** A conversation's entry as the model's private line; null for anything unreadable. */
@@ -34,7 +36,7 @@ function privateOf(id: string, json: string | undefined): Kept | null {
     return null;
   }
   if (typeof e.f !== 'string' || typeof e.to !== 'string' || typeof e.x !== 'string') return null;
-  return { k: 'private', id, at: idTime(id), from: e.f, to: e.to, text: e.x, ...(e.no ? { notice: true } : {}) };
+  return { k: 'private', id, at: idTime(id), from: e.f, to: e.to, text: e.x, ...(e.no ? { notice: true } : {}), ...tagsOf(e.tg) };
 }
 
 /** A room log's entry as the model's event, when it is a line (a chat line or an action); null otherwise. */
@@ -47,8 +49,8 @@ function lineOf(room: string, id: string, json: string | undefined): Kept | null
     return null;
   }
   const at = idTime(id);
-  if (e.t === 'msg') return { k: 'said', room, id, at, nick: e.n, text: e.x, ...(e.no ? { notice: true } : {}) };
-  if (e.t === 'act') return { k: 'acted', room, id, at, nick: e.n, text: e.x };
+  if (e.t === 'msg') return { k: 'said', room, id, at, nick: e.n, text: e.x, ...(e.no ? { notice: true } : {}), ...(e.tg ? { tags: e.tg } : {}) };
+  if (e.t === 'act') return { k: 'acted', room, id, at, nick: e.n, text: e.x, ...(e.tg ? { tags: e.tg } : {}) };
   return null;
 }
 

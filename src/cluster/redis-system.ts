@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ActorSystem, SystemHooks } from '../runtime/system.js';
-import type { HistoryTarget, Notice, UserInfo } from '../model/events.js';
+import type { ClientTags, HistoryTarget, Notice, UserInfo } from '../model/events.js';
 import type { Profile } from '../model/intents.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
@@ -300,7 +300,9 @@ export class ClusterSystem implements ActorSystem {
       case 'rename':
         return this.rename(msg.conn, msg.nick);
       case 'private':
-        return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
+        return this.private(msg.conn, msg.target, msg.text, msg.notice === true, msg.tags);
+      case 'tagmsg':
+        return this.privateTags(msg.conn, msg.target, msg.tags);
       case 'lookup': {
         const found = msg.room !== undefined ? await this.inRoom(msg.room, gidOf(this.node, msg.conn)) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'users', ask: msg.ask, ...found });
@@ -356,11 +358,17 @@ export class ClusterSystem implements ActorSystem {
       case 'invisible':
         return; // the directory's part of an away or a new real name (see away, setname): in a cluster, logged there
       case 'say':
-      case 'act': {
-        const e: LogEvent = msg.t === 'act' ? { t: 'act', g: gid, n: me.nick, x: msg.text } : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}) };
+      case 'act':
+      case 'tagmsg': {
+        const e: LogEvent =
+          msg.t === 'tagmsg'
+            ? { t: 'tag', g: gid, n: me.nick, tg: msg.tags }
+            : msg.t === 'act'
+              ? { t: 'act', g: gid, n: me.nick, x: msg.text, ...(msg.tags ? { tg: msg.tags } : {}) }
+              : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}), ...(msg.tags ? { tg: msg.tags } : {}) };
         const id = await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
-        // A NOTICE is never answered automatically, a refusal included (IRC).
-        if (id !== null && id.startsWith(REFUSED) && !(msg.t === 'say' && msg.notice)) this.refuse(conn, refusalOf(id, room), false);
+        // A NOTICE is never answered automatically, a refusal included (IRC); nor is a TAGMSG.
+        if (id !== null && id.startsWith(REFUSED) && !(msg.t === 'say' && msg.notice) && msg.t !== 'tagmsg') this.refuse(conn, refusalOf(id, room), false);
         return;
       }
       case 'who': {
@@ -550,11 +558,11 @@ export class ClusterSystem implements ActorSystem {
     }
   }
 
-  private async private(conn: ConnId, target: string, text: string, notice: boolean): Promise<void> {
+  private async private(conn: ConnId, target: string, text: string, notice: boolean, tags: ClientTags | undefined): Promise<void> {
     const me = this.replica.locals.get(conn);
     if (!me) return this.settle(conn);
     const { lines, bytes, ttlMs } = this.pm;
-    const answer = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION, notice ? '1' : '0', lines, bytes, ttlMs);
+    const answer = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), text, INBOX_RETENTION, notice ? '1' : '0', lines, bytes, ttlMs, tags ? JSON.stringify(tags) : '', '0');
     if (answer === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
     // Reaped while this node stalled: until it is registered again (reassert), not sent.
     if (answer === NOT_THERE) return this.refuse(conn, { code: 'storeFailed' }, true);
@@ -565,7 +573,20 @@ export class ClusterSystem implements ActorSystem {
     // An away addressee's message goes back to the sender (IRC 301); a NOTICE is never answered.
     const owner = notice ? null : await this.redis.get(keys.nick(nickKey(target)));
     const away = owner ? await this.redis.hget(keys.away, owner) : null;
-    this.replica.privateSent(conn, to, text, { ...(notice ? { notice: true } : {}), ...(away !== null ? { away } : {}), ...kept });
+    this.replica.privateSent(conn, to, text, { ...(notice ? { notice: true } : {}), ...(away !== null ? { away } : {}), ...kept, ...(tags ? { tags } : {}) });
+    this.settle(conn);
+  }
+
+  /** Tags alone to one user (IRC TAGMSG): through the addressee's inbox as a private line, never kept; its inbox id is its msgid. */
+  private async privateTags(conn: ConnId, target: string, tags: ClientTags): Promise<void> {
+    const me = this.replica.locals.get(conn);
+    if (!me) return this.settle(conn);
+    const answer = await this.scripts.ncPrivate(gidOf(this.node, conn), this.nextOp(), nickKey(target), '', INBOX_RETENTION, '0', 0, 0, 0, JSON.stringify(tags), '1');
+    if (answer === null) return this.refuse(conn, { code: 'noSuchNick', nick: target }, true);
+    if (answer === NOT_THERE) return this.refuse(conn, { code: 'storeFailed' }, true);
+    const tab = answer.indexOf('\t');
+    const id = answer.slice(tab + 1);
+    this.replica.deliver(Int32Array.of(conn), -1, { k: 'privateTagged', id, at: idTime(id), from: me.nick, to: answer.slice(0, tab), tags, echo: true });
     this.settle(conn);
   }
 

@@ -3,10 +3,10 @@
 // host returns), so the gateway cannot tell a cluster from a single process. Tested without Redis.
 
 import { nickKey } from '../model/nicknames.js';
-import type { ChatEvent, LeaveHow, Notice } from '../model/events.js';
+import type { ChatEvent, ClientTags, LeaveHow, Notice } from '../model/events.js';
 import type { ConnId, Effect } from '../model/messages.js';
 import { RecipientList } from '../actors/recipients.js';
-import { before, idLess, idTime, localConn, type InboxEvent, type LogEvent } from './events.js';
+import { before, idLess, idTime, localConn, tagsOf, type InboxEvent, type LogEvent } from './events.js';
 
 export interface Local {
   nick: string;
@@ -191,14 +191,16 @@ export class Replica {
         return;
       }
       case 'msg':
-        return this.deliver(this.all(room), conn, { k: 'said', ...stamp, nick: e.n, text: e.x, ...(e.no ? { notice: true } : {}) });
+        return this.deliver(this.all(room), conn, { k: 'said', ...stamp, nick: e.n, text: e.x, ...(e.no ? { notice: true } : {}), ...(e.tg ? { tags: e.tg } : {}) });
+      case 'tag':
+        return this.deliver(this.all(room), conn, { k: 'tagged', ...stamp, nick: e.n, tags: e.tg });
       case 'away':
         return this.deliver(this.all(room), conn, { k: 'awayChanged', room: roomName, nick: e.n, ...(e.x !== undefined ? { text: e.x } : {}), once: `a${e.g}|${e.x ?? ''}` });
       case 'real':
         // The member itself too: SETNAME is shown back to its sender.
         return this.deliver(this.all(room), -1, { k: 'realnameChanged', room: roomName, nick: e.n, real: e.x, once: `s${e.g}|${e.o}` });
       case 'act':
-        return this.deliver(this.all(room), conn, { k: 'acted', ...stamp, nick: e.n, text: e.x });
+        return this.deliver(this.all(room), conn, { k: 'acted', ...stamp, nick: e.n, text: e.x, ...(e.tg ? { tags: e.tg } : {}) });
       case 'topic':
         this.deliver(this.all(room), -1, { k: 'topicSet', ...stamp, nick: e.n, text: e.x });
         if (conn >= 0) this.effects.push({ t: 'settled', conn }); // setting a topic is a barrier
@@ -249,7 +251,11 @@ export class Replica {
     switch (e.t) {
       case 'priv':
         // Named by its history id when kept, so the live line and its history carry one msgid.
-        return this.deliver(me, -1, { k: 'private', id: e.i ?? id, at: idTime(e.i ?? id), from: e.f, to: local.nick, text: e.x, ...(e.no ? { notice: true } : {}) });
+        return this.deliver(me, -1, { k: 'private', id: e.i ?? id, at: idTime(e.i ?? id), from: e.f, to: local.nick, text: e.x, ...(e.no ? { notice: true } : {}), ...tagsOf(e.tg) });
+      case 'ptag': {
+        const tags = tagsOf(e.tg).tags;
+        return tags === undefined ? undefined : this.deliver(me, -1, { k: 'privateTagged', id, at: idTime(id), from: e.f, to: local.nick, tags });
+      }
       case 'inv':
         return this.deliver(me, -1, { k: 'invited', room: e.r, by: e.by, nick: local.nick });
       case 'kill':
@@ -302,7 +308,7 @@ export class Replica {
   }
 
   /** The sender's copy of a private message the store handed on. */
-  privateSent(conn: ConnId, to: string, text: string, more: { notice?: boolean; away?: string; id?: string; at?: number } = {}): void {
+  privateSent(conn: ConnId, to: string, text: string, more: { notice?: boolean; away?: string; id?: string; at?: number; tags?: ClientTags } = {}): void {
     this.deliver(Int32Array.of(conn), -1, { k: 'privateSent', to, text, ...more });
   }
 

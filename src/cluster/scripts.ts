@@ -324,7 +324,9 @@ return done(gid, seq, id)
    * when nobody has it, or NOT_THERE when the sender is not registered (its node was reaped): it
    * must not speak under a name that may be someone else's by now. The sender is named as the
    * store has it; `notice` (1) marks an IRC NOTICE. The line is kept (see private-lua.ts) and
-   * handed to the addressee's inbox in this one step, its history id with it (`i`).
+   * handed to the addressee's inbox in this one step, its history id with it (`i`). ARGV 10: its
+   * client-only tags as JSON text ('' for none), handed on unread; ARGV 11 '1': tags alone (IRC
+   * TAGMSG), never kept, answered with the nickname, a tab and the inbox entry's id (its msgid).
    */
   ncPrivate: script(
     0,
@@ -341,11 +343,16 @@ local node = string.match(owner, '^(.*):[^:]*$')
 local info = redis.call('HGET', P..'conns:'..node, owner)
 if not info then return done(gid, seq, nil) end
 local nick = string.match(info, '\\t(.*)$')
+if ARGV[11] == '1' then
+  local id = redis.call('XADD', P..'inbox:'..node, 'MAXLEN', '~', maxlen, '*', 'e', cjson.encode({t='ptag', to=owner, f=from, tg=ARGV[10]}))
+  return done(gid, seq, nick..'\t'..id)
+end
 local ev = {t='priv', to=owner, f=from, x=text}
 if ARGV[6] == '1' then ev.no = 1 end
+if ARGV[10] ~= '' then ev.tg = ARGV[10] end
 local keep, answer = tonumber(ARGV[7]) or 0, nick
 if keep > 0 then
-  local line = {f=from, to=nick, x=text, no=ev.no}
+  local line = {f=from, to=nick, x=text, no=ev.no, tg=ev.tg}
   ev.i = keepPrivate(string.match(mine, '^([^\t]*)'), targetKey, cjson.encode(line), keep, tonumber(ARGV[8]), tonumber(ARGV[9]))
   answer = nick..'\t'..ev.i
 end

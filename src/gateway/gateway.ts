@@ -751,7 +751,7 @@ export class Gateway {
           history.record(event as RoomEvent);
           return;
         case 'private': {
-          const line = { k: 'private', id: event.id, at: event.at, from: event.from, to: event.to, text: event.text, ...(event.notice ? { notice: true } : {}) } as const;
+          const line = { k: 'private', id: event.id, at: event.at, from: event.from, to: event.to, text: event.text, ...(event.notice ? { notice: true } : {}), ...(event.tags ? { tags: event.tags } : {}) } as const;
           this.privateSeen = { id: event.id, to: e.to[0]!, line };
           return;
         }

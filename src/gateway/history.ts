@@ -4,7 +4,7 @@
 // conversation, bytes per conversation, and bytes in all (past that, the conversation written
 // to longest ago loses its oldest events first). Lost on restart: a cluster reads Redis instead.
 
-import type { RoomEvent } from '../model/events.js';
+import type { ClientTags, RoomEvent } from '../model/events.js';
 import { isLine, type Kept, type PrivateLine } from '../model/history.js';
 import type { ConnId } from '../model/messages.js';
 
@@ -26,11 +26,13 @@ export function keptBytes(e: Kept): number {
   switch (e.k) {
     case 'said':
     case 'acted':
+      chars += e.nick.length + e.text.length + e.room.length + tagChars(e.tags);
+      break;
     case 'topicSet':
       chars += e.nick.length + e.text.length + e.room.length;
       break;
     case 'private':
-      chars += e.from.length + e.to.length + e.text.length;
+      chars += e.from.length + e.to.length + e.text.length + tagChars(e.tags);
       break;
     case 'joined':
       chars += e.nick.length + e.room.length;
@@ -43,6 +45,14 @@ export function keptBytes(e: Kept): number {
       break;
   }
   return 100 + 2 * chars;
+}
+
+/** A line's client-only tags (up to 4 KB of them): each key and value, and a field's cost. */
+function tagChars(tags: ClientTags | undefined): number {
+  if (tags === undefined) return 0;
+  let chars = 0;
+  for (const key in tags) chars += 16 + key.length + tags[key]!.length;
+  return chars;
 }
 
 /** One conversation's events, oldest first; the oldest go first when it is full. */

@@ -14,6 +14,13 @@ import type { Ban, JoinRefusal, ModeChange, RoomModes } from './moderation.js';
  */
 export type MsgId = string;
 
+/**
+ * The client-only tags a line was sent with (IRCv3 message-tags: keys starting '+', values
+ * unescaped), already checked by the edge that read them: plain data, never protocol bytes. An
+ * edge that shows tags writes them in its own syntax; the others ignore them.
+ */
+export type ClientTags = Readonly<Record<string, string>>;
+
 /** How a member left a room. */
 export type LeaveHow =
   /** Gone from the chat: `/quit` (with its reason, if any) or the connection closed. */
@@ -37,8 +44,13 @@ export type ChatEvent =
   | (InRoom & { k: 'joined'; nick: string })
   /** `once` (see Once): on a quit or a loss, announced in each of the user's rooms. */
   | (InRoom & { k: 'left'; nick: string; how: LeaveHow; reason?: string; once?: Once })
-  | (InRoom & { k: 'said'; nick: string; text: string; notice?: boolean })
-  | (InRoom & { k: 'acted'; nick: string; text: string })
+  | (InRoom & { k: 'said'; nick: string; text: string; notice?: boolean; tags?: ClientTags })
+  | (InRoom & { k: 'acted'; nick: string; text: string; tags?: ClientTags })
+  /**
+   * Tags and nothing else (IRC TAGMSG: typing notifications, reactions) to a room's members. Not
+   * part of its history (see RoomEvent): most are ephemeral, and they would push lines out of it.
+   */
+  | (InRoom & { k: 'tagged'; nick: string; tags: ClientTags })
   | (InRoom & { k: 'renamed'; from: string; nick: string; once?: Once })
   /** A member went away (with `text`) or came back; not part of the room's history. */
   | { k: 'awayChanged'; room: string; nick: string; text?: string; once: Once }
@@ -83,12 +95,17 @@ export type ChatEvent =
   /** To one user who asked: every room with its member count, in no particular order. */
   | { k: 'rooms'; rooms: Array<[room: string, count: number]> }
   /** To the addressee of a private message. */
-  | { k: 'private'; id: MsgId; at: number; from: string; to: string; text: string; notice?: boolean }
+  | { k: 'private'; id: MsgId; at: number; from: string; to: string; text: string; notice?: boolean; tags?: ClientTags }
+  /**
+   * Tags alone (IRC TAGMSG) to the user `to`; `echo`: the sender's own copy, once it was handed on
+   * (its edge shows it only with echo-message). Not kept in history, as a room's `tagged`.
+   */
+  | { k: 'privateTagged'; id: MsgId; at: number; from: string; to: string; tags: ClientTags; echo?: boolean }
   /**
    * To the sender of a private message, once it was handed on: to whom (as the addressee spells
    * it); `away`: the addressee's away message; `id`/`at`: the message's, where known.
    */
-  | { k: 'privateSent'; to: string; text: string; notice?: boolean; away?: string; id?: MsgId; at?: number }
+  | { k: 'privateSent'; to: string; text: string; notice?: boolean; away?: string; id?: MsgId; at?: number; tags?: ClientTags }
   /** To one user: an answer that is no chat event (a refusal, a notice about the server). */
   | { k: 'notice'; notice: Notice }
   /**
@@ -203,4 +220,4 @@ export type Farewell =
   | { code: 'idsExhausted' };
 
 /** The events that belong to a room's history (they carry an id and a time). */
-export type RoomEvent = Extract<ChatEvent, { id: MsgId; room: string }>;
+export type RoomEvent = Exclude<Extract<ChatEvent, { id: MsgId; room: string }>, { k: 'tagged' }>;

@@ -2,7 +2,7 @@
 // and pure functions, the same for every protocol (telnet /history, IRC CHATHISTORY) and for
 // every store (the gateway's memory in a single process, a room's Redis Stream in a cluster).
 
-import type { MsgId, RoomEvent } from './events.js';
+import type { ClientTags, MsgId, RoomEvent } from './events.js';
 
 /** A point in a conversation: one event (by its id), or a server time (ms since the epoch). */
 export type HistoryRef = { msgid: MsgId } | { at: number };
@@ -30,9 +30,14 @@ export interface PrivateLine {
   to: string;
   text: string;
   notice?: boolean;
+  tags?: ClientTags;
 }
 
-/** What a conversation's history holds: a room's events, or the lines of a private conversation. */
+/**
+ * What a conversation's history holds: a room's events, or the lines of a private conversation.
+ * A line keeps its client-only tags (an IRC `+draft/reply` still points at its message when
+ * replayed); tags sent alone (TAGMSG) are not kept (see the `tagged` event).
+ */
 export type Kept = RoomEvent | PrivateLine;
 
 /** The kinds a conversation's history shows: lines and actions (and topics, to telnet users). */

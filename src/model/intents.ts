@@ -3,13 +3,19 @@
 
 import type { HistorySelect } from './history.js';
 import type { ModeChange } from './moderation.js';
+import type { ClientTags } from './events.js';
 
 export type Intent =
   /** The first nickname (telnet: the line at the prompt); `enter`: the room it starts in (none for IRC). */
   | { kind: 'claim'; nick: string; enter: string | null; profile?: Profile }
   /** `notice`: a line nobody should answer automatically (IRC NOTICE); telnet shows it as any line. */
-  | { kind: 'say'; room: string; text: string; notice?: boolean }
-  | { kind: 'act'; room: string; text: string }
+  /** `tags`: the client-only tags it was sent with (IRC), relayed with it (see ClientTags). */
+  | { kind: 'say'; room: string; text: string; notice?: boolean; tags?: ClientTags }
+  | { kind: 'act'; room: string; text: string; tags?: ClientTags }
+  /** Tags alone to a room's members (IRC TAGMSG). */
+  | { kind: 'tagmsg'; room: string; tags: ClientTags }
+  /** Tags alone to one user (IRC TAGMSG to a nick). */
+  | { kind: 'privateTagmsg'; target: string; tags: ClientTags }
   /** Join `room` and stay in the others (IRC JOIN); `key`: the room's password, if it has one. */
   | { kind: 'join'; room: string; key?: string }
   /** Leave `room` and stay in the chat (IRC PART). */
@@ -25,7 +31,7 @@ export type Intent =
   /** A server operator disconnects a user. */
   | { kind: 'kill'; nick: string; reason: string }
   | { kind: 'rename'; nick: string }
-  | { kind: 'private'; target: string; text: string; notice?: boolean }
+  | { kind: 'private'; target: string; text: string; notice?: boolean; tags?: ClientTags }
   /** `ifMember`: answered only if the asker is in the room (the NAMES after a join, which may have been refused). */
   | { kind: 'who'; room: string; ifMember?: boolean }
   | { kind: 'rooms' }
@@ -68,6 +74,7 @@ export function isBarrier(intent: Intent): boolean {
   switch (intent.kind) {
     case 'say':
     case 'act':
+    case 'tagmsg':
     case 'quit':
       return false;
     case 'history':

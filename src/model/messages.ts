@@ -2,7 +2,7 @@
 // and between actors. Plain data only, so structured clone carries it unchanged; each union is
 // discriminated by `t`.
 
-import type { ChatEvent } from './events.js';
+import type { ChatEvent, ClientTags } from './events.js';
 import type { Profile } from './intents.js';
 import type { HistorySelect } from './history.js';
 import type { ModeChange, RoomState } from './moderation.js';
@@ -23,7 +23,9 @@ export type DirectoryMsg =
   | { t: 'claim'; conn: ConnId; nick: string; enter: string | null; profile?: Profile }
   | { t: 'rename'; conn: ConnId; nick: string }
   /** The directory knows where every nickname is. */
-  | { t: 'private'; conn: ConnId; target: string; text: string; notice?: boolean }
+  | { t: 'private'; conn: ConnId; target: string; text: string; notice?: boolean; tags?: ClientTags }
+  /** Tags alone to one user (IRC TAGMSG). */
+  | { t: 'tagmsg'; conn: ConnId; target: string; tags: ClientTags }
   /** What is known of some users (see the lookup intent). */
   | { t: 'lookup'; conn: ConnId; ask: string; nicks?: string[]; room?: string; past?: boolean; mask?: string }
   | { t: 'count'; conn: ConnId }
@@ -62,8 +64,10 @@ export type RoomMsg =
    * `oper`: a server operator (its nickname), whom no mode stops.
    */
   | { t: 'join'; conn: ConnId; nick: string; moved?: boolean; key?: string; oper?: string; from?: string; back?: boolean }
-  | { t: 'say'; conn: ConnId; text: string; notice?: boolean }
-  | { t: 'act'; conn: ConnId; text: string }
+  | { t: 'say'; conn: ConnId; text: string; notice?: boolean; tags?: ClientTags }
+  | { t: 'act'; conn: ConnId; text: string; tags?: ClientTags }
+  /** Tags alone to the room's members (IRC TAGMSG). */
+  | { t: 'tagmsg'; conn: ConnId; tags: ClientTags }
   | { t: 'who'; conn: ConnId; ifMember?: boolean }
   /** `oper` on these: the asker is a server operator, with its nickname (it may be in no room). */
   | { t: 'topic'; conn: ConnId; text?: string; oper?: string }

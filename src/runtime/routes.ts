@@ -22,7 +22,9 @@ export function route(conn: ConnId, nick: string | null, intent: Intent, oper = 
     case 'rename':
       return { to: 'directory', msg: { t: 'rename', conn, nick: intent.nick }, barrier };
     case 'private':
-      return { to: 'directory', msg: { t: 'private', conn, target: intent.target, text: intent.text, ...(intent.notice ? { notice: true } : {}) }, barrier };
+      return { to: 'directory', msg: { t: 'private', conn, target: intent.target, text: intent.text, ...(intent.notice ? { notice: true } : {}), ...(intent.tags ? { tags: intent.tags } : {}) }, barrier };
+    case 'privateTagmsg':
+      return { to: 'directory', msg: { t: 'tagmsg', conn, target: intent.target, tags: intent.tags }, barrier };
     case 'lookup': {
       const { kind: _, ...ask } = intent;
       return { to: 'directory', msg: { t: 'lookup', conn, ...ask }, barrier };
@@ -38,9 +40,11 @@ export function route(conn: ConnId, nick: string | null, intent: Intent, oper = 
     case 'rooms':
       return { to: 'directory', msg: { t: 'rooms', conn }, barrier };
     case 'say':
-      return { to: roomAddress(intent.room), msg: { t: 'say', conn, text: intent.text, ...(intent.notice ? { notice: true } : {}) }, barrier };
+      return { to: roomAddress(intent.room), msg: { t: 'say', conn, text: intent.text, ...(intent.notice ? { notice: true } : {}), ...(intent.tags ? { tags: intent.tags } : {}) }, barrier };
     case 'act':
-      return { to: roomAddress(intent.room), msg: { t: 'act', conn, text: intent.text }, barrier };
+      return { to: roomAddress(intent.room), msg: { t: 'act', conn, text: intent.text, ...(intent.tags ? { tags: intent.tags } : {}) }, barrier };
+    case 'tagmsg':
+      return { to: roomAddress(intent.room), msg: { t: 'tagmsg', conn, tags: intent.tags }, barrier };
     case 'who':
       return { to: roomAddress(intent.room), msg: intent.ifMember ? { t: 'who', conn, ifMember: true } : { t: 'who', conn }, barrier };
     case 'topic':

@@ -9,6 +9,7 @@ import { checkNick, nickKey } from '../../model/nicknames.js';
 import { checkRoom } from '../../model/rooms.js';
 import { parseModes } from '../../model/moderation.js';
 import type { IrcLine } from './message.js';
+import { clientTagsOf, type ClientTags } from './client-tags.js';
 import { channel, SERVER } from './names.js';
 import { CRLF } from './render.js';
 import * as r from './replies.js';
@@ -20,7 +21,8 @@ interface Command {
   min: number;
   /** Allowed before registration (the others get 451). */
   early?: boolean;
-  run(s: IrcSession, p: string[], me: string, from: Sender): Reading[];
+  /** `tags`: the line's tags, unescaped (only PRIVMSG, NOTICE and TAGMSG read them). */
+  run(s: IrcSession, p: string[], me: string, from: Sender, tags: Readonly<Record<string, string>>): Reading[];
 }
 
 const NOTHING: Reading[] = [];
@@ -133,11 +135,22 @@ function part(_s: IrcSession, p: string[], me: string, from: Sender): Reading[] 
   });
 }
 
+/**
+ * The client-only tags to relay with a line: only from a client that negotiated message-tags
+ * (the spec lets no other send tags; what one does send anyway is not relayed), undefined for none.
+ */
+function relayedTags(s: IrcSession, tags: Readonly<Record<string, string>>): { tags?: ClientTags } {
+  if (!s.caps.has('message-tags')) return {};
+  const client = clientTagsOf(tags);
+  return client === undefined ? {} : { tags: client };
+}
+
 function message(notice: boolean) {
-  return (s: IrcSession, p: string[], me: string, from: Sender): Reading[] => {
+  return (s: IrcSession, p: string[], me: string, from: Sender, lineTags: Readonly<Record<string, string>>): Reading[] => {
     if (p.length === 0 || p[0] === '') return notice ? NOTHING : say(r.num(me, '411', 'No recipient given (PRIVMSG)'));
     const text = p[1];
     if (text === undefined || text === '') return notice ? NOTHING : say(r.num(me, '412', 'No text to send'));
+    const tags = relayedTags(s, lineTags);
     const out: Reading[] = [];
     for (const target of list(p[0]).slice(0, 4)) {
       if (target.startsWith('#')) {
@@ -147,14 +160,39 @@ function message(notice: boolean) {
           continue;
         }
         const action = !notice && text.startsWith('\x01ACTION') ? text.slice(8).replace(/\x01$/, '').replace(/^ /, '') : null;
-        out.push(ask(action !== null ? { kind: 'act', room, text: action } : notice ? { kind: 'say', room, text, notice: true } : { kind: 'say', room, text }));
+        out.push(ask(action !== null ? { kind: 'act', room, text: action, ...tags } : notice ? { kind: 'say', room, text, notice: true, ...tags } : { kind: 'say', room, text, ...tags }));
         continue;
       }
       s.privates.push(notice);
-      out.push(ask(notice ? { kind: 'private', target, text, notice: true } : { kind: 'private', target, text }));
+      out.push(ask(notice ? { kind: 'private', target, text, notice: true, ...tags } : { kind: 'private', target, text, ...tags }));
     }
     return out;
   };
+}
+
+/**
+ * TAGMSG (IRCv3 message-tags): client-only tags and no text, to channels or nicks. A command of
+ * the capability: a client without message-tags is told it does not exist (421). One without
+ * client-only tags carries nothing, and is dropped as ergo does. Errors as for PRIVMSG.
+ */
+function tagmsg(s: IrcSession, p: string[], me: string, from: Sender, lineTags: Readonly<Record<string, string>>): Reading[] {
+  if (!s.caps.has('message-tags')) return say(r.num(me, '421', 'TAGMSG', 'Unknown command'));
+  if (p[0] === '') return say(r.num(me, '411', 'No recipient given (TAGMSG)'));
+  const tags = clientTagsOf(lineTags);
+  if (tags === undefined) return NOTHING;
+  const out: Reading[] = [];
+  for (const target of list(p[0]).slice(0, 4)) {
+    if (target.startsWith('#')) {
+      const room = roomOf(target);
+      if (room === null || !from.rooms.includes(room)) out.push(answer(r.num(me, room === null ? '403' : '404', target, room === null ? 'No such channel' : 'Cannot send to channel')));
+      else out.push(ask({ kind: 'tagmsg', room, tags }));
+      continue;
+    }
+    // Answered as a private message is (its echo, or 401), in the same queue.
+    s.privates.push(false);
+    out.push(ask({ kind: 'privateTagmsg', target, tags }));
+  }
+  return out;
 }
 
 function names(_s: IrcSession, p: string[], me: string): Reading[] {
@@ -360,6 +398,7 @@ const TABLE: Record<string, Command> = {
   PART: { min: 1, run: part },
   PRIVMSG: { min: 0, run: message(false) },
   NOTICE: { min: 0, run: message(true) },
+  TAGMSG: { min: 1, run: tagmsg },
   NAMES: { min: 0, run: names },
   TOPIC: { min: 1, run: topic },
   LIST: { min: 0, run: listRooms },
@@ -403,5 +442,5 @@ export function readCommand(s: IrcSession, msg: IrcLine, from: Sender): Reading[
   if (command === undefined) return from.nick === null ? say(r.num(me, '451', 'You have not registered')) : say(r.num(me, '421', verb, 'Unknown command'));
   if (!command.early && from.nick === null) return say(r.num(me, '451', 'You have not registered'));
   if (msg.params.length < command.min) return say(r.num(me, '461', verb, 'Not enough parameters'));
-  return command.run(s, msg.params, me, from);
+  return command.run(s, msg.params, me, from, msg.tags);
 }

@@ -1,4 +1,4 @@
-// The IRC edge: its framer (512-byte lines, tags up to 8191), the command reader and
+// The IRC edge: its framer (512-byte lines, client tags up to 4096), the command reader and
 // registration (session.ts, commands.ts), and its codecs, one per capability variant (render.ts).
 
 import type { Config } from '../../config.js';

@@ -6,10 +6,12 @@
 // no line is lost for one bad byte). Formatting controls (bold, colour…) stay: they pass between IRC users;
 // the telnet renderer strips them. No telnet negotiation: an IRC client never sends IAC.
 //
-// Limits (modern.ircdocs.horse): 512 bytes for the message without its tags, CR LF included, and
-// up to 8191 for the tags part ('@' and the space after it included). A longer line is dropped
-// whole and answered 417 (ERR_INPUTTOOLONG); bytes held for an unfinished line never exceed
-// the sum, so a client that never sends a line end costs bounded memory.
+// Limits (modern.ircdocs.horse, IRCv3 message-tags "Size limit"): 512 bytes for the message
+// without its tags, CR LF included, and up to 4096 for the tags part a client sends ('@' and the
+// space after it included: 4094 bytes of tag data; 8191 is the total once a server adds its own,
+// which only lines to clients carry). A longer line is dropped whole and answered 417
+// (ERR_INPUTTOOLONG), nothing of it relayed; bytes held for an unfinished line never exceed the
+// sum, so a client that never sends a line end costs bounded memory.
 
 import { isUtf8 } from 'node:buffer';
 import type { LineSink } from '../edge.js';
@@ -17,8 +19,11 @@ import { ResumableFramer } from '../resumable.js';
 import { SERVER } from './names.js';
 
 export const MAX_BODY_BYTES = 512;
+/** The tags part of a line to a client: the client's tags and the server's. */
 export const MAX_TAGS_BYTES = 8191;
-const MAX_HELD = MAX_BODY_BYTES + MAX_TAGS_BYTES;
+/** The tags part of a line from a client, '@' and the space after it included. */
+export const MAX_CLIENT_TAGS_BYTES = 4096;
+const MAX_HELD = MAX_BODY_BYTES + MAX_CLIENT_TAGS_BYTES;
 
 const LF = 10;
 const CR = 13;
@@ -84,13 +89,13 @@ export class IrcFramer extends ResumableFramer {
   }
 }
 
-/** Tags up to 8191 bytes, the rest up to 510 (512 with the CR LF it came with). */
+/** Tags up to 4096 bytes, the rest up to 510 (512 with the CR LF it came with); measured on the bytes sent. */
 function withinLimits(line: Buffer): boolean {
   let body = 0;
   if (line[0] === AT) {
     const space = line.indexOf(SPACE);
-    if (space < 0) return line.length <= MAX_TAGS_BYTES;
-    if (space + 1 > MAX_TAGS_BYTES) return false;
+    if (space < 0) return line.length <= MAX_CLIENT_TAGS_BYTES;
+    if (space + 1 > MAX_CLIENT_TAGS_BYTES) return false;
     body = space + 1;
   }
   return line.length - body <= MAX_BODY_BYTES - 2;

@@ -5,6 +5,7 @@ import type { ChatEvent, MsgId } from '../../model/events.js';
 import type { ModeChange } from '../../model/moderation.js';
 import type { Codec } from '../edge.js';
 import { channel, source } from './names.js';
+import { clientTagText, type ClientTags } from './client-tags.js';
 import { splitBytes } from './split.js';
 
 export const CRLF = '\r\n';
@@ -22,11 +23,18 @@ const BREAKS = /[\r\n\0]/g;
 const ANY_BREAK = /[\r\n\0]/;
 const safe = (text: string): string => (ANY_BREAK.test(text) ? text.replace(BREAKS, ' ') : text);
 
-/** The tags an event's line carries in variant `bits`: its server time and its id. */
-export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefined): string {
+/**
+ * The tags an event's line carries in variant `bits`: its server time and its id, then (message-tags
+ * only) the sender's client-only tags, after the server's as the spec orders them.
+ */
+export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefined, client?: ClientTags): string {
   const parts: string[] = [];
   if (bits & TIME && at !== undefined) parts.push(`time=${new Date(at).toISOString()}`);
   if (bits & TAGS && id !== undefined) parts.push(`msgid=${id}`);
+  if (bits & TAGS && client !== undefined) {
+    const text = clientTagText(client);
+    if (text !== '') parts.push(text);
+  }
   return parts.length === 0 ? '' : `@${parts.join(';')} `;
 }
 
@@ -39,7 +47,7 @@ export function tagsFor(bits: number, at: number | undefined, id: MsgId | undefi
  * bytes without their tags. Pieces after the first carry `<id>:<n>` as their msgid, so every
  * line has its own.
  */
-export function messageLines(bits: number, at: number | undefined, id: MsgId | undefined, from: string, verb: string, target: string, text: string, action: boolean): string {
+export function messageLines(bits: number, at: number | undefined, id: MsgId | undefined, from: string, verb: string, target: string, text: string, action: boolean, client?: ClientTags): string {
   const body = `${verb} ${target} :${action ? '\x01ACTION ' : ''}`;
   const head = `:${source(from)} ${body}`;
   const tail = action ? '\x01' : '';
@@ -50,8 +58,17 @@ export function messageLines(bits: number, at: number | undefined, id: MsgId | u
   const budget = LINE_BYTES - Buffer.byteLength(head) - tail.length - CRLF.length;
   const pieces = asSent ? [clean] : splitBytes(clean, Math.max(1, budget));
   let out = '';
-  for (let n = 0; n < pieces.length; n++) out += `${tagsFor(bits, at, n === 0 || id === undefined ? id : `${id}:${n}`)}${head}${pieces[n]}${tail}${CRLF}`;
+  for (let n = 0; n < pieces.length; n++) out += `${tagsFor(bits, at, n === 0 || id === undefined ? id : `${id}:${n}`, client)}${head}${pieces[n]}${tail}${CRLF}`;
   return out;
+}
+
+/**
+ * A TAGMSG from `from` to `target`: only to clients that negotiated message-tags (the others
+ * get nothing, server-time or not: it is made of tags), '' for the others.
+ */
+export function tagmsgLine(bits: number, at: number, id: MsgId, from: string, target: string, client: ClientTags): string {
+  if (!(bits & TAGS)) return '';
+  return `${tagsFor(bits, at, id, client)}:${source(from)} TAGMSG ${target}${CRLF}`;
 }
 
 /** A broadcast event in variant `bits`; '' for an event that is not a broadcast. */
@@ -69,9 +86,11 @@ export function renderBroadcast(event: ChatEvent, bits: number): string {
       return `${tags}:${source(event.nick)} QUIT :${why}${CRLF}`;
     }
     case 'said':
-      return messageLines(bits, event.at, event.id, event.nick, event.notice ? 'NOTICE' : 'PRIVMSG', channel(event.room), event.text, false);
+      return messageLines(bits, event.at, event.id, event.nick, event.notice ? 'NOTICE' : 'PRIVMSG', channel(event.room), event.text, false, event.tags);
     case 'acted':
-      return messageLines(bits, event.at, event.id, event.nick, 'PRIVMSG', channel(event.room), event.text, true);
+      return messageLines(bits, event.at, event.id, event.nick, 'PRIVMSG', channel(event.room), event.text, true, event.tags);
+    case 'tagged':
+      return tagmsgLine(bits, event.at, event.id, event.nick, channel(event.room), event.tags);
     case 'renamed':
       return `${tagsFor(bits, event.at, event.id)}:${source(event.from)} NICK ${event.nick}${CRLF}`;
     case 'topicSet':

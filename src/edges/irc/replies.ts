@@ -63,7 +63,7 @@ export function isupport(me: string, o: IrcOptions): string {
     `NETWORK=${NETWORK}`,
     `NICKLEN=${MAX_NICK_CHARS}`,
     'PREFIX=(ov)@+',
-    'TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1,ISON:,USERHOST:5',
+    'TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,TAGMSG:4,NAMES:1,WHOIS:1,ISON:,USERHOST:5',
     `TOPICLEN=${o.topicBytes}`,
     'UTF8ONLY',
     ...(o.chathistory ? [`CHATHISTORY=${o.chathistory}`, 'MSGREFTYPES=msgid,timestamp'] : []),
@@ -227,6 +227,6 @@ export function moderationNumeric(me: string, n: Notice): string | null {
 export const HELP = [
   'node-chat speaks IRC: JOIN PART PRIVMSG NOTICE NAMES TOPIC LIST WHO WHOIS WHOWAS',
   'MODE KICK INVITE OPER KILL AWAY ISON USERHOST NICK QUIT PING MOTD LUSERS VERSION TIME',
-  'INFO HELP,',
+  'INFO HELP, TAGMSG (with message-tags),',
   'and the IRCv3 capabilities in CAP LS. Rooms are channels: the telnet room dev is #dev.',
 ];

@@ -13,7 +13,7 @@ import { answer, readCommand } from './commands.js';
 import { IrcFramer } from './framer.js';
 import { parseLine } from './message.js';
 import { channel, SERVER, source } from './names.js';
-import { codecFor, CRLF, messageLines, renderBroadcast, safe } from './render.js';
+import { codecFor, CRLF, messageLines, renderBroadcast, safe, tagmsgLine } from './render.js';
 import * as r from './replies.js';
 
 /** How many happenings (see seen) a session remembers: its users' recent quits, renames, aways. */
@@ -166,12 +166,16 @@ export class IrcSession implements Session {
       case 'users':
         return this.users(me, event.ask, event);
       case 'private':
-        return messageLines(bits, event.at, event.id, event.from, event.notice ? 'NOTICE' : 'PRIVMSG', me, event.text, false);
+        return messageLines(bits, event.at, event.id, event.from, event.notice ? 'NOTICE' : 'PRIVMSG', me, event.text, false, event.tags);
       case 'privateSent': {
         this.privates.shift();
-        const echo = this.echoes ? messageLines(bits, event.at, event.id, me, event.notice ? 'NOTICE' : 'PRIVMSG', event.to, event.text, false) : '';
+        const echo = this.echoes ? messageLines(bits, event.at, event.id, me, event.notice ? 'NOTICE' : 'PRIVMSG', event.to, event.text, false, event.tags) : '';
         return echo + (event.away !== undefined ? r.num(me, '301', event.to, event.away) : '');
       }
+      case 'privateTagged':
+        if (event.echo !== true) return tagmsgLine(bits, event.at, event.id, event.from, me, event.tags);
+        this.privates.shift();
+        return this.echoes ? tagmsgLine(bits, event.at, event.id, me, event.to, event.tags) : '';
       case 'notice':
         return this.notice(me, event.notice);
       case 'history':
@@ -195,7 +199,7 @@ export class IrcSession implements Session {
     if (e.refused) return `FAIL CHATHISTORY INVALID_TARGET ${sub} ${target} :Messages could not be retrieved${CRLF}`;
     let body = '';
     for (const line of e.events) {
-      if (line.k === 'private') body += messageLines(bits, line.at, line.id, line.from, line.notice ? 'NOTICE' : 'PRIVMSG', line.to, line.text, false);
+      if (line.k === 'private') body += messageLines(bits, line.at, line.id, line.from, line.notice ? 'NOTICE' : 'PRIVMSG', line.to, line.text, false, line.tags);
       else body += renderBroadcast(line, bits);
     }
     const reset = e.reset ? r.line('NOTE', 'CHATHISTORY', 'HISTORY_RESET', target, 'The message store restarted empty: history before this is lost') : '';

@@ -62,6 +62,9 @@ export function renderTelnet(event: ChatEvent): string {
       return history(event);
     case 'historyTargets':
       return ''; // asked by IRC users only
+    case 'tagged':
+    case 'privateTagged':
+      return ''; // tags alone (IRC TAGMSG): telnet never shows tags
   }
 }
 
