@@ -35,7 +35,7 @@ t('escaped values round-trip through parse and render', () => {
 /** What the framer makes of `text`: its lines, and 'tooLong' for each refused one. */
 function frame(text: string): string[] {
   const out: string[] = [];
-  new IrcFramer().push(Buffer.from(text), { line: (l) => void out.push(l), tooLong: () => void out.push('tooLong'), reply: () => {} });
+  new IrcFramer().push(Buffer.from(text), { line: (l) => void out.push(l), tooLong: () => void out.push('tooLong'), reply: () => {}, notice: () => {} });
   return out;
 }
 
