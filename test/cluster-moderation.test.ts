@@ -235,7 +235,7 @@ s('operator status goes with the member who leaves; the room\'s state goes when 
   assert.equal(await admin.smembers(keys.ops('dev')), ['B:2'], 'the room made anew: its first joiner runs it, with none of the old modes');
   b.room('dev', { t: 'mode', conn: 2, changes: [] }, true);
   await b.until(() => last(b, 2, 'modes') !== undefined, 'modes');
-  assert.equal(last(b, 2, 'modes')!.modes, { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, key: null, limit: null });
+  assert.equal(last(b, 2, 'modes')!.modes, { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, secret: false, key: null, limit: null });
 });
 
 s('modes survive the death of the node whose operator set them: the state is in the store', async () => {
@@ -308,6 +308,50 @@ s('a user mask folded in TS is its nickname key and the folded tail; the Lua glo
     }),
     { numRuns: 300 },
   );
+});
+
+/** Asks the directory (a barrier: it settles) and returns the answer of kind `k`. */
+async function askDirectory<K extends ChatEvent['k']>(n: TestNode, msg: Extract<Parameters<TestNode['send']>[0], { to: 'directory' }>['msg'], k: K) {
+  const before = n.count(msg.conn, 'settled');
+  n.send({ to: 'directory', msg, barrier: true });
+  await n.settled(msg.conn, before + 1);
+  return last(n, msg.conn, k)!;
+}
+const listed = async (n: TestNode, conn: ConnId): Promise<string[]> =>
+  (await askDirectory(n, { t: 'rooms', conn }, 'rooms')).rooms.filter(([, count]) => count > 0).map(([r]) => r).sort();
+
+s('+s across nodes: a secret room is listed, named in WHOIS and shown by NAMES and WHO only to its members, on any node', async () => {
+  const [a, b] = [node('A'), node('B')];
+  await named(a, 1, 'alice');
+  await named(b, 1, 'bob');
+  await join(a, 1, 'alice', 'dev');
+  await mode(a, 1, 'dev', '+s');
+  assert.is(await admin.hget(keys.modes('dev'), 's'), '1');
+  await ask(a, 'dev', { t: 'mode', conn: 1, changes: [] });
+  assert.is(last(a, 1, 'modes')!.modes.secret, true, 'MODE #dev shows it');
+  assert.equal(await listed(a, 1), ['dev'], 'alice, in it, sees it listed');
+  assert.equal(await listed(b, 1), [], 'bob, on B and outside it, does not');
+  await ask(b, 'dev', { t: 'who', conn: 1 });
+  assert.equal(last(b, 1, 'members'), { k: 'members', room: 'dev', nicks: [], secret: true }, 'NAMES from outside: nobody');
+  await ask(a, 'dev', { t: 'who', conn: 1 });
+  assert.equal(last(a, 1, 'members'), { k: 'members', room: 'dev', nicks: ['alice'], marks: ['@'], secret: true });
+  assert.equal((await askDirectory(b, { t: 'lookup', conn: 1, ask: 'who', room: 'dev' }, 'users')).users, [], 'WHO #dev from outside');
+  const whois = await askDirectory(b, { t: 'lookup', conn: 1, ask: 'whois', nicks: ['alice'] }, 'users');
+  assert.equal([whois.users[0]?.nick, whois.users[0]?.rooms, whois.users[0]?.marks], ['alice', [], undefined], "WHOIS from outside: not her secret room");
+  assert.equal((await askDirectory(a, { t: 'lookup', conn: 1, ask: 'whois', nicks: ['alice'] }, 'users')).users[0]?.rooms, ['dev']);
+
+  await join(b, 1, 'bob', 'dev');
+  assert.equal(await listed(b, 1), ['dev'], 'a member now, on B');
+  assert.equal((await askDirectory(b, { t: 'lookup', conn: 1, ask: 'whois', nicks: ['alice'] }, 'users')).users[0]?.rooms, ['dev']);
+  await mode(a, 1, 'dev', '-s');
+  await ask(b, 'dev', { t: 'part', conn: 1 });
+  assert.equal(await listed(b, 1), ['dev'], 'public again');
+
+  await mode(a, 1, 'dev', '+s');
+  await ask(a, 'dev', { t: 'part', conn: 1 });
+  assert.is(await admin.hget(keys.modes('dev'), 's'), null, 'an emptied room forgets it');
+  await join(b, 1, 'bob', 'dev');
+  assert.equal(await listed(a, 1), ['dev'], 'made anew by its next joiner: public');
 });
 
 s.run();

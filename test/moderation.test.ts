@@ -106,7 +106,7 @@ ops('an emptied room is made anew: its next first joiner runs it, with fresh mod
   h.line(1, '/leave');
   h.line(2, '/join dev');
   h.line(2, '/mode');
-  assert.equal(h.got(2), [{ k: 'modes', room: 'dev', modes: { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, key: null, limit: null }, created: (h.events(2)[0] as { created: number }).created, member: true }]);
+  assert.equal(h.got(2), [{ k: 'modes', room: 'dev', modes: { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, secret: false, key: null, limit: null }, created: (h.events(2)[0] as { created: number }).created, member: true }]);
   h.line(2, '/who');
   assert.equal((h.got(2)[0] as { marks: string[] }).marks, ['@']);
 });

@@ -43,6 +43,8 @@ export class Directory {
   private peak = 0;
   /** Names given up, oldest first (at most PAST_NAMES). */
   private readonly past: Array<{ key: string; info: UserInfo }> = [];
+  /** Rooms set +s, as they told us: shown (LIST, /rooms, WHO, WHOIS) only to their members. */
+  private readonly secret = new Set<string>();
 
   constructor(private readonly out: Outbox) {
     this.counts.set(LOBBY, 0);
@@ -65,6 +67,7 @@ export class Directory {
     this.owners.clear();
     this.names.clear();
     this.counts.clear();
+    this.secret.clear();
     this.counts.set(LOBBY, 0);
     for (const r of records) {
       if (r.released) continue;
@@ -104,9 +107,15 @@ export class Directory {
         return;
       }
       case 'rooms': {
-        this.out.deliver(only(msg.conn), -1, { k: 'rooms', rooms: [...this.counts] });
+        const rooms = this.secret.size === 0 ? [...this.counts] : [...this.counts].filter(([room]) => this.visible(room, msg.conn));
+        this.out.deliver(only(msg.conn), -1, { k: 'rooms', rooms });
         return this.settle(msg.conn);
       }
+      case 'secret':
+        // Only a room in being is secret: its emptying (see locate) forgets it.
+        if (msg.on && this.counts.has(msg.room)) this.secret.add(msg.room);
+        else this.secret.delete(msg.room);
+        return;
       case 'release':
         return this.release(msg.conn);
       case 'invite':
@@ -131,9 +140,10 @@ export class Directory {
     }
   }
 
-  /** Marks as rooms announced them, restored from the rooms' states after a crash. */
-  restoreMarks(states: ReadonlyArray<[room: string, state: { ops: number[]; voiced: number[] }]>): void {
+  /** Marks and secret rooms as rooms announced them, restored from the rooms' states after a crash. */
+  restoreMarks(states: ReadonlyArray<[room: string, state: { ops: number[]; voiced: number[]; modes?: { secret?: boolean } }]>): void {
     for (const [room, state] of states) {
+      if (state.modes?.secret === true && this.counts.has(room)) this.secret.add(room);
       for (const conn of new Set([...state.ops, ...state.voiced])) this.status(conn, room, (state.ops.includes(conn) ? '@' : '') + (state.voiced.includes(conn) ? '+' : ''));
     }
   }
@@ -233,8 +243,10 @@ export class Directory {
     const missing: string[] = [];
     if (room !== undefined) {
       const inside = this.names.get(asker)?.rooms.has(room) === true;
+      // From outside, a secret room shows nobody.
+      if (!inside && this.secret.has(room)) return { users, missing };
       // A scan of every user: asked for by IRC WHO #room, a command people type, not one per line.
-      for (const e of this.names.values()) if (e.rooms.has(room) && (inside || !e.invisible)) users.push(this.info(e));
+      for (const e of this.names.values()) if (e.rooms.has(room) && (inside || !e.invisible)) users.push(this.info(e, asker));
       return { users, missing };
     }
     for (const nick of nicks ?? []) {
@@ -247,7 +259,7 @@ export class Directory {
       }
       const owner = this.owners.get(key);
       if (owner === undefined) missing.push(nick);
-      else users.push(this.info(this.names.get(owner)!));
+      else users.push(this.info(this.names.get(owner)!, asker));
     }
     return { users, missing };
   }
@@ -263,15 +275,22 @@ export class Directory {
     const shares = (e: Entry): boolean => e === me || (me !== undefined && [...e.rooms].some((r) => me.rooms.has(r)));
     for (const e of this.names.values()) {
       if (users.length >= LOOKUP_LIMIT) break;
-      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick)) && (!e.invisible || shares(e))) users.push(this.info(e));
+      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick)) && (!e.invisible || shares(e))) users.push(this.info(e, asker));
     }
     return { users, missing: [] };
   }
 
-  private info(e: Entry): UserInfo {
-    const rooms = [...e.rooms];
-    const marks = e.marks && e.marks.size > 0 ? { marks: rooms.map((r) => e.marks!.get(r) ?? '') } : {};
+  /** What `asker` may know of a user: its secret rooms only if `asker` is in them too. */
+  private info(e: Entry, asker: ConnId): UserInfo {
+    const all = [...e.rooms];
+    const rooms = this.secret.size === 0 ? all : all.filter((r) => this.visible(r, asker));
+    const marks = e.marks && e.marks.size > 0 && rooms.some((r) => e.marks!.has(r)) ? { marks: rooms.map((r) => e.marks!.get(r) ?? '') } : {};
     return { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms, ...marks, ...(e.away !== undefined ? { away: e.away } : {}), since: e.since };
+  }
+
+  /** Whether `asker` may see that `room` exists: it is not secret, or `asker` is in it. */
+  private visible(room: string, asker: ConnId): boolean {
+    return !this.secret.has(room) || this.names.get(asker)?.rooms.has(room) === true;
   }
 
   private away(conn: ConnId, text: string | undefined): void {
@@ -349,7 +368,10 @@ export class Directory {
     entry.marks?.delete(room);
     const n = (this.counts.get(room) ?? 1) - 1;
     if (n > 0 || room === LOBBY) this.counts.set(room, n);
-    else this.counts.delete(room);
+    else {
+      this.counts.delete(room);
+      this.secret.delete(room); // emptied: its next joiner makes it anew, public
+    }
   }
 
   /** Members per room, as the directory knows them (for tests). */

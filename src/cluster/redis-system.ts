@@ -302,7 +302,7 @@ export class ClusterSystem implements ActorSystem {
       case 'private':
         return this.private(msg.conn, msg.target, msg.text, msg.notice === true);
       case 'lookup': {
-        const found = msg.room !== undefined ? await this.inRoom(msg.room, gidOf(this.node, msg.conn)) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
+        const found = msg.room !== undefined ? await this.inRoom(msg.room, gidOf(this.node, msg.conn)) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? [], msg.conn);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'users', ask: msg.ask, ...found });
         return this.settle(msg.conn);
       }
@@ -321,8 +321,12 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(msg.conn);
       }
       case 'rooms': {
-        const counts = await this.redis.hgetall(keys.rooms);
-        this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms: Object.entries(counts).map(([r, n]) => [r, Number(n)]) });
+        const counts = Object.entries(await this.redis.hgetall(keys.rooms));
+        // A secret room is listed only to its members.
+        const secret = await this.store.secret(counts.map(([r]) => r));
+        const mine = new Set(this.replica.locals.get(msg.conn)?.rooms ?? []);
+        const rooms = counts.filter(([r]) => !secret.has(r) || mine.has(r)).map(([r, n]): [string, number] => [r, Number(n)]);
+        this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms });
         return this.settle(msg.conn);
       }
       case 'release':
@@ -336,6 +340,7 @@ export class ClusterSystem implements ActorSystem {
       case 'located':
       case 'status':
       case 'invite':
+      case 'secret':
         return; // a room actor's bookkeeping: in a cluster, the scripts keep it (and WHO reads marks from the store)
     }
   }
@@ -366,12 +371,13 @@ export class ClusterSystem implements ActorSystem {
       case 'who': {
         const inside = (await this.redis.hexists(keys.members(room), gid)) === 1;
         if (msg.ifMember && !inside) return this.settle(conn);
-        const all = await this.store.members(room);
-        // Asked from outside the room: its invisible members are left out.
-        const shown = inside || all.gids.length === 0 ? null : (await this.redis.smismember(keys.invisible, ...all.gids)).map((x) => x === 0);
-        const nicks = shown === null ? all.nicks : all.nicks.filter((_, i) => shown[i]);
-        const marks = shown === null ? all.marks : all.marks.filter((_, i) => shown[i]);
-        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks, ...(marks.some((m) => m !== '') ? { marks } : {}) });
+        const [all, secret] = await Promise.all([this.store.members(room), this.store.secret([room])]);
+        const hidden = secret.has(room) && !inside;
+        // Asked from outside the room: a secret room shows nobody, another its visible members.
+        const shown = inside || hidden || all.gids.length === 0 ? null : (await this.redis.smismember(keys.invisible, ...all.gids)).map((x) => x === 0);
+        const nicks = hidden ? [] : shown === null ? all.nicks : all.nicks.filter((_, i) => shown[i]);
+        const marks = hidden ? [] : shown === null ? all.marks : all.marks.filter((_, i) => shown[i]);
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks, ...(marks.some((m) => m !== '') ? { marks } : {}), ...(secret.has(room) ? { secret: true } : {}) });
         return this.settle(conn);
       }
       case 'mode':
@@ -612,12 +618,13 @@ export class ClusterSystem implements ActorSystem {
 
   // --- what IRC asks about users (WHOIS, WHO, ISON, USERHOST, WHOWAS, LUSERS, AWAY) ----------
 
-  /** Users by nickname, as the store has them now. */
-  private async named(nicks: string[]): Promise<{ users: UserInfo[]; missing: string[] }> {
+  /** Users by nickname, as the store has them now, as `asker` may see them (secret rooms only if it is in them). */
+  private async named(nicks: string[], asker: ConnId): Promise<{ users: UserInfo[]; missing: string[] }> {
     const gids = await Promise.all(nicks.map((n) => this.redis.get(keys.nick(nickKey(n)))));
     const users: UserInfo[] = [];
     const missing: string[] = [];
-    const infos = await Promise.all(gids.map((g) => (g === null ? Promise.resolve(null) : this.userInfo(g))));
+    const mine = new Set(this.replica.locals.get(asker)?.rooms ?? []);
+    const infos = await Promise.all(gids.map((g) => (g === null ? Promise.resolve(null) : this.userInfo(g, mine))));
     infos.forEach((info, i) => (info === null ? missing.push(nicks[i]!) : users.push(info)));
     return { users, missing };
   }
@@ -625,7 +632,10 @@ export class ClusterSystem implements ActorSystem {
   /** Everyone in `room` (IRC WHO #room); asked by `asker` from outside it, the invisible left out. */
   private async inRoom(room: string, asker: string): Promise<{ users: UserInfo[]; missing: string[] }> {
     let gids = await this.redis.hkeys(keys.members(room));
-    if (gids.length > 0 && !gids.includes(asker)) {
+    const inside = gids.includes(asker);
+    // From outside, a secret room shows nobody.
+    if (!inside && gids.length > 0 && (await this.store.secret([room])).has(room)) return { users: [], missing: [] };
+    if (gids.length > 0 && !inside) {
       const hidden = await this.redis.smismember(keys.invisible, ...gids);
       gids = gids.filter((_, i) => hidden[i] === 0);
     }
@@ -633,8 +643,9 @@ export class ClusterSystem implements ActorSystem {
     return { users: infos.filter((u): u is UserInfo => u !== null), missing: [] };
   }
 
-  private async userInfo(gid: string): Promise<UserInfo | null> {
-    const [info, rooms, profile, away] = await Promise.all([
+  /** What the store has of user `gid`; with `viewer` (the asker's rooms), its secret rooms only if the asker shares them. */
+  private async userInfo(gid: string, viewer?: ReadonlySet<string>): Promise<UserInfo | null> {
+    const [info, all, profile, away] = await Promise.all([
       this.redis.hget(keys.conns(nodeOfGid(gid)), gid),
       this.redis.lrange(keys.in(gid), 0, -1),
       this.redis.hget(keys.profiles, gid),
@@ -642,6 +653,8 @@ export class ClusterSystem implements ActorSystem {
     ]);
     const tab = info?.indexOf('\t') ?? -1;
     if (info == null || tab < 0) return null;
+    const secret = viewer === undefined ? null : await this.store.secret(all);
+    const rooms = secret === null || secret.size === 0 ? all : all.filter((r) => !secret.has(r) || viewer!.has(r));
     const p = profile?.split('\t');
     const marks = await this.store.marks(gid, rooms);
     return {

@@ -78,8 +78,11 @@ export type ChatEvent =
   | { k: 'topic'; room: string; text: string; by: string; at: number }
   /** To one member who asked: the room has no topic. */
   | { k: 'noTopic'; room: string }
-  /** To one member who asked: who is in the room, in the order they came. */
-  | { k: 'members'; room: string; nicks: string[]; marks?: string[] }
+  /**
+   * To one member who asked: who is in the room, in the order they came. `secret`: the room is
+   * +s (IRC NAMES marks it `@`); asked from outside a secret room, `nicks` is empty.
+   */
+  | { k: 'members'; room: string; nicks: string[]; marks?: string[]; secret?: boolean }
   /** To one user who asked: every room with its member count, in no particular order. */
   | { k: 'rooms'; rooms: Array<[room: string, count: number]> }
   /** To the addressee of a private message. */

@@ -52,7 +52,12 @@ export type DirectoryMsg =
   /** A member's status in a room changed ('@', '+', '@+' or ''), for WHO and WHOIS. */
   | { t: 'status'; conn: ConnId; room: string; mark: string }
   /** A server operator (`oper`, vouched for by the gateway) disconnects `nick`. */
-  | { t: 'kill'; conn: ConnId; nick: string; reason: string; oper: boolean };
+  | { t: 'kill'; conn: ConnId; nick: string; reason: string; oper: boolean }
+  /**
+   * A room became secret (+s) or stopped being (`conn`: whoever changed it): the directory hides
+   * it from LIST, /rooms, WHO and WHOIS for those not in it.
+   */
+  | { t: 'secret'; conn: ConnId; room: string; on: boolean };
 
 /** Messages a room actor understands. */
 export type RoomMsg =

@@ -53,7 +53,7 @@ export function isupport(me: string, o: IrcOptions): string {
     'CASEMAPPING=rfc8265',
     `CHANLIMIT=#:${o.maxRooms}`,
     // Lists, settings with an argument both ways, with one when set, flags (see model/moderation.ts).
-    'CHANMODES=b,k,l,imnt',
+    'CHANMODES=b,k,l,imnst',
     `CHANNELLEN=${MAX_ROOM_CHARS + 1}`,
     'CHANTYPES=#',
     'ELIST=',
@@ -97,7 +97,7 @@ export function welcome(me: string, o: IrcOptions, users: number, rooms: number)
     num(me, '001', `Welcome to the ${NETWORK} IRC network ${me}!~u@${HOST}`) +
     num(me, '002', `Your host is ${SERVER}, running version node-chat-${o.version}`) +
     num(me, '003', `This server was created ${o.created.toUTCString()}`) +
-    num(me, '004', SERVER, `node-chat-${o.version}`, 'iow', 'biklmnotv', 'bklov') +
+    num(me, '004', SERVER, `node-chat-${o.version}`, 'iow', 'biklmnostv', 'bklov') +
     isupport(me, o) +
     counts(me, users, rooms) +
     motd(me, o)
@@ -150,10 +150,13 @@ export function ison(me: string, users: UserInfo[]): string {
   return num(me, '303', users.map((u) => u.nick).join(' '));
 }
 
-/** NAMES: 353 lines within 512 bytes each, then 366. With userhost-in-names, nick!user@host. */
-export function names(me: string, room: string, nicks: string[], full: boolean, marks?: readonly string[], allMarks = false): string {
+/**
+ * NAMES: 353 lines within 512 bytes each, then 366. With userhost-in-names, nick!user@host. The
+ * symbol is `@` for a secret room, `=` for a public one (RFC 2812 3.2.5).
+ */
+export function names(me: string, room: string, nicks: string[], full: boolean, marks?: readonly string[], allMarks = false, secret = false): string {
   const chan = channel(room);
-  const head = `:${SERVER} 353 ${me} = ${chan} :`;
+  const head = `:${SERVER} 353 ${me} ${secret ? '@' : '='} ${chan} :`;
   const budget = LINE_BYTES - Buffer.byteLength(head) - CRLF.length;
   let out = '';
   let row = '';
