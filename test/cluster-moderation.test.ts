@@ -354,4 +354,31 @@ s('+s across nodes: a secret room is listed, named in WHOIS and shown by NAMES a
   assert.equal(await listed(a, 1), ['dev'], 'made anew by its next joiner: public');
 });
 
+s('-n across nodes: +n (the default) refuses a line from outside; after -n a user of node B outside the room is heard on node A', async () => {
+  const [a, b] = [node('A'), node('B')];
+  await named(a, 1, 'alice');
+  await named(b, 1, 'bob');
+  await join(a, 1, 'alice', 'dev');
+  b.room('dev', { t: 'say', conn: 1, text: 'knock', from: 'bob' });
+  await b.until(() => b.notices(1).includes('cannotSpeak'), 'bob refused under +n');
+  b.room('dev', { t: 'say', conn: 1, text: 'psst', notice: true, from: 'bob' });
+  b.room('nowhere', { t: 'say', conn: 1, text: 'anyone?', from: 'bob' });
+  await b.until(() => b.notices(1).includes('noSuchRoom'), 'a room nobody is in');
+  assert.is(b.notices(1).filter((c) => c === 'cannotSpeak').length, 1, 'the NOTICE is refused silently');
+  await mode(a, 1, 'dev', '-n');
+  assert.equal(last(a, 1, 'modeChanged')?.changes, [{ set: false, mode: 'n' }]);
+  assert.is(await admin.hget(keys.modes('dev'), 'n'), '0');
+  b.room('dev', { t: 'say', conn: 1, text: 'hello from B', from: 'bob' });
+  b.room('dev', { t: 'act', conn: 1, text: 'waves', from: 'bob' });
+  await a.until(() => a.events(1).some((e) => e.k === 'acted' && e.nick === 'bob'), 'alice hears bob on A');
+  const heard = a.events(1).filter((e) => (e.k === 'said' || e.k === 'acted') && e.nick === 'bob').map((e) => (e as { text: string }).text);
+  assert.equal(heard, ['hello from B', 'waves'], 'what bob said from outside, once each; nothing refused before');
+  b.room('dev', { t: 'say', conn: 1, text: 'stale' });
+  await mode(a, 1, 'dev', '+m');
+  b.room('dev', { t: 'say', conn: 1, text: 'moderated?', from: 'bob' });
+  await b.until(() => b.notices(1).filter((c) => c === 'cannotSpeak').length === 2, '+m refuses outsiders');
+  assert.not.ok(a.events(1).some((e) => e.k === 'said' && (e.text === 'stale' || e.text === 'moderated?')), 'a line without `from` from a non-member, or refused, reaches nobody');
+  assert.not.ok(await inRoom('dev', 'B:1'), 'speaking from outside does not join');
+});
+
 s.run();

@@ -72,16 +72,21 @@ export class RoomActor {
         return this.join(msg);
       case 'say':
       case 'act': {
-        const nick = this.members.get(msg.conn);
+        const member = this.members.get(msg.conn);
+        // Not a member: a line from outside (IRC, under -n), or a stale one that followed its sender out.
+        const nick = member ?? msg.from;
         if (nick === undefined) return;
-        if (!this.maySpeak(msg.conn)) {
+        const outside = member === undefined;
+        if (outside ? this.state.modes.noOutside || !this.mayOutsiderSpeak(nick) : !this.maySpeak(msg.conn)) {
           // A NOTICE is never answered automatically, a refusal included (IRC).
           if (msg.t === 'say' && msg.notice) return;
           return this.out.deliver(only(msg.conn), -1, { k: 'notice', notice: { code: 'cannotSpeak', room: this.name } });
         }
-        if (msg.t === 'act') return this.out.deliver(this.all(), msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text });
+        // An outsider is among the recipients as the sender (`except`): it sees its line only if its edge echoes.
+        const to = outside ? Int32Array.of(...this.all(), msg.conn) : this.all();
+        if (msg.t === 'act') return this.out.deliver(to, msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text });
         const notice = msg.notice ? { notice: true } : {};
-        return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice });
+        return this.out.deliver(to, msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice });
       }
       case 'who': {
         // IRC NAMES asks about rooms one is not in (telnet asks only its own): from outside, a
@@ -310,6 +315,11 @@ export class RoomActor {
   private maySpeak(conn: ConnId): boolean {
     if (this.gagged.has(conn) && !this.isOp(conn) && !this.state.voiced.includes(conn)) return false;
     return !this.state.modes.moderated || this.isOp(conn) || this.state.voiced.includes(conn);
+  }
+
+  /** Under -n, whoever is not in the room speaks unless banned or the room is moderated (no voice from outside). */
+  private mayOutsiderSpeak(nick: string): boolean {
+    return !this.state.modes.moderated && !isBanned(this.state.bans, nick);
   }
 
   private isOp(conn: ConnId): boolean {

@@ -135,7 +135,7 @@ redis.call('HSETNX', M, 'c', now())
 for _, c in ipairs(cjson.decode(json)) do
   local m, s, a = c.m, c.s, c.a
   if m == 't' or m == 'n' or m == 'm' or m == 'i' or m == 's' then
-    if not (m == 'n' and not s) and flag(room, m) ~= s then
+    if flag(room, m) ~= s then
       redis.call('HSET', M, m, s and '1' or '0')
       applied[#applied + 1] = {set=s, mode=m}
     end

@@ -363,7 +363,8 @@ export class ClusterSystem implements ActorSystem {
       case 'say':
       case 'act': {
         const e: LogEvent = msg.t === 'act' ? { t: 'act', g: gid, n: me.nick, x: msg.text } : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}) };
-        const id = await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
+        // `from`: sent from outside the room (IRC, under -n); the script checks the room takes it.
+        const id = await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention, msg.from !== undefined ? '1' : '');
         // A NOTICE is never answered automatically, a refusal included (IRC).
         if (id !== null && id.startsWith(REFUSED) && !(msg.t === 'say' && msg.notice)) this.refuse(conn, refusalOf(id, room), false);
         return;

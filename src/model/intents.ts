@@ -7,9 +7,13 @@ import type { ModeChange } from './moderation.js';
 export type Intent =
   /** The first nickname (telnet: the line at the prompt); `enter`: the room it starts in (none for IRC). */
   | { kind: 'claim'; nick: string; enter: string | null; profile?: Profile }
-  /** `notice`: a line nobody should answer automatically (IRC NOTICE); telnet shows it as any line. */
-  | { kind: 'say'; room: string; text: string; notice?: boolean }
-  | { kind: 'act'; room: string; text: string }
+  /**
+   * `notice`: a line nobody should answer automatically (IRC NOTICE); telnet shows it as any line.
+   * `outside`: the sender is not in the room (IRC PRIVMSG to a channel one is not on): the room
+   * takes it only under `-n`.
+   */
+  | { kind: 'say'; room: string; text: string; notice?: boolean; outside?: boolean }
+  | { kind: 'act'; room: string; text: string; outside?: boolean }
   /** Join `room` and stay in the others (IRC JOIN); `key`: the room's password, if it has one. */
   | { kind: 'join'; room: string; key?: string }
   /** Leave `room` and stay in the chat (IRC PART). */

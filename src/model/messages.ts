@@ -67,8 +67,9 @@ export type RoomMsg =
    * `oper`: a server operator (its nickname), whom no mode stops.
    */
   | { t: 'join'; conn: ConnId; nick: string; moved?: boolean; key?: string; oper?: string; from?: string; back?: boolean }
-  | { t: 'say'; conn: ConnId; text: string; notice?: boolean }
-  | { t: 'act'; conn: ConnId; text: string }
+  /** `from`: the sender's nickname when it is not a member (a line from outside, taken only under -n). */
+  | { t: 'say'; conn: ConnId; text: string; notice?: boolean; from?: string }
+  | { t: 'act'; conn: ConnId; text: string; from?: string }
   | { t: 'who'; conn: ConnId; ifMember?: boolean }
   /** `oper` on these: the asker is a server operator, with its nickname (it may be in no room). */
   | { t: 'topic'; conn: ConnId; text?: string; oper?: string }

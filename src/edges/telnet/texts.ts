@@ -206,7 +206,7 @@ export const help = (): string => HELP.map((line) => grey(` > ${line}`)).join(''
 export const MODES_HELP: readonly string[] = [
   'room modes (/mode +FLAGS or -FLAGS, operators only):',
   't  only operators set the topic (new rooms have it)',
-  'n  no messages from outside the room (always)',
+  'n  no messages from outside the room (new rooms have it; IRC users may send to a -n room they are not in)',
   'm  moderated: only operators and voiced members speak',
   'i  invite-only: /invite NICK lets someone in',
   's  secret: /rooms, and IRC LIST, NAMES, WHO and WHOIS, show the room only to its members',
