@@ -381,4 +381,24 @@ s('-n across nodes: +n (the default) refuses a line from outside; after -n a use
   assert.not.ok(await inRoom('dev', 'B:1'), 'speaking from outside does not join');
 });
 
+s('LUSERS across nodes: every node counts the +i users of all, its own users apart, and the rooms with someone in them', async () => {
+  const [a, b] = [node('A'), node('B')];
+  await named(a, 1, 'alice');
+  await named(b, 1, 'bob');
+  await named(b, 2, 'carol');
+  const counts = async () => {
+    const c = await askDirectory(a, { t: 'count', conn: 1 }, 'counts');
+    return { users: c.users, invisible: c.invisible, local: c.local, rooms: c.rooms };
+  };
+  assert.equal(await counts(), { users: 3, invisible: 0, local: 1, rooms: 0 }, 'nobody in the lobby: no channel formed');
+  await askDirectory(b, { t: 'invisible', conn: 1, on: true }, 'notice');
+  await askDirectory(b, { t: 'invisible', conn: 2, on: true }, 'notice');
+  await join(a, 1, 'alice', 'dev');
+  assert.equal(await counts(), { users: 3, invisible: 2, local: 1, rooms: 1 });
+  b.release(2);
+  for (let i = 0; i < 100 && (await admin.hexists(keys.conns('B'), 'B:2')) === 1; i++) await new Promise((r) => setTimeout(r, 50)); // the leave's script, run by B
+  assert.is(await admin.sismember(keys.invisible, 'B:2'), 0, 'released in the same script that took carol out');
+  assert.equal(await counts(), { users: 2, invisible: 1, local: 1, rooms: 1 }, 'carol left: no longer counted');
+});
+
 s.run();

@@ -41,6 +41,8 @@ export class Directory {
   private readonly stamps: Stamps;
   /** The most users there have been at once (IRC LUSERS' max). */
   private peak = 0;
+  /** Named users with user mode +i (IRC LUSERS' invisible), kept in step with their entries. */
+  private invisibles = 0;
   /** Names given up, oldest first (at most PAST_NAMES). */
   private readonly past: Array<{ key: string; info: UserInfo }> = [];
   /** Rooms set +s, as they told us: shown (LIST, /rooms, WHO, WHOIS) only to their members. */
@@ -68,6 +70,7 @@ export class Directory {
     this.names.clear();
     this.counts.clear();
     this.secret.clear();
+    this.invisibles = 0; // +i is not restored after a crash (see README)
     this.counts.set(LOBBY, 0);
     for (const r of records) {
       if (r.released) continue;
@@ -84,7 +87,7 @@ export class Directory {
         this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...(msg.mask !== undefined ? this.matching(msg.mask, msg.conn) : this.lookup(msg.nicks, msg.room, msg.past === true, msg.conn)) });
         return this.settle(msg.conn);
       case 'count':
-        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size, peak: this.peak });
+        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, invisible: this.invisibles, rooms: this.formed(), peak: this.peak });
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
@@ -186,7 +189,7 @@ export class Directory {
     this.set(conn, check.nick, check.key);
     if (profile) this.names.get(conn)!.profile = profile;
     this.out.effect({ t: 'named', conn, nick: check.nick });
-    this.out.deliver(only(conn), -1, { k: 'welcome', nick: check.nick, users: this.names.size, rooms: this.counts.size });
+    this.out.deliver(only(conn), -1, { k: 'welcome', nick: check.nick, users: this.names.size, rooms: this.formed(), invisible: this.invisibles });
     // The room settles the connection once it has announced the join.
     if (enter !== null) this.out.send({ to: roomAddress(enter), msg: { t: 'join', conn, nick: check.nick } });
     else this.settle(conn);
@@ -321,6 +324,7 @@ export class Directory {
   private invisible(conn: ConnId, on: boolean): void {
     const entry = this.names.get(conn);
     if (!entry) return this.settle(conn);
+    if (on !== (entry.invisible === true)) this.invisibles += on ? 1 : -1;
     if (on) entry.invisible = true;
     else delete entry.invisible;
     for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: { t: 'invisible', conn, on } });
@@ -333,6 +337,7 @@ export class Directory {
     if (!entry) return;
     for (const room of [...entry.rooms]) this.locate(conn, room, false);
     this.remember(entry);
+    if (entry.invisible) this.invisibles--;
     this.names.delete(conn);
     this.owners.delete(entry.key);
     this.out.effect({ t: 'named', conn, nick: null });
@@ -372,6 +377,11 @@ export class Directory {
       this.counts.delete(room);
       this.secret.delete(room); // emptied: its next joiner makes it anew, public
     }
+  }
+
+  /** Rooms with someone in them (IRC 254): the lobby is kept in `counts` even when empty. */
+  private formed(): number {
+    return this.counts.size - (this.counts.get(LOBBY) === 0 ? 1 : 0);
   }
 
   /** Members per room, as the directory knows them (for tests). */

@@ -22,6 +22,7 @@ import type { HistoryTarget, Notice, UserInfo } from '../model/events.js';
 import type { Profile } from '../model/intents.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
+import { LOBBY } from '../model/rooms.js';
 import { gidOf, idLess, idTime, nodeOfGid, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX, pairOf } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
@@ -521,6 +522,7 @@ export class ClusterSystem implements ActorSystem {
     );
     if (ids === null && !registered) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
     if (profile) await this.redis.hset(keys.profiles, gidOf(this.node, conn), `${profile.user}\t${profile.real}`);
+    // IRC's welcome carries LUSERS (telnet's shows none of it).
     this.replica.deliver(Int32Array.of(conn), -1, { k: 'welcome', nick: check.nick, ...(profile ? await this.counts() : {}) });
     if (registered) {
       // In no room: nothing in a log to name and settle it.
@@ -688,10 +690,21 @@ export class ClusterSystem implements ActorSystem {
     await this.redis.multi().lpush(keys.was, JSON.stringify(entry)).ltrim(keys.was, 0, 99).exec();
   }
 
-  private async counts(): Promise<{ users: number; rooms: number }> {
+  /**
+   * Users on every node (and how many are +i: the scripts' release takes a user out of the
+   * invisible set, on a leave and a reap alike), this node's own, and the rooms with someone in
+   * them (the lobby's count stays in the rooms hash at 0).
+   */
+  private async counts(): Promise<{ users: number; rooms: number; invisible: number; local: number }> {
     const nodes = await this.redis.smembers(keys.nodes);
-    const [perNode, rooms] = await Promise.all([Promise.all(nodes.map((n) => this.redis.hlen(keys.conns(n)))), this.redis.hlen(keys.rooms)]);
-    return { users: perNode.reduce((a, b) => a + b, 0), rooms };
+    const [perNode, rooms, lobby, invisible, local] = await Promise.all([
+      Promise.all(nodes.map((n) => this.redis.hlen(keys.conns(n)))),
+      this.redis.hlen(keys.rooms),
+      this.redis.hget(keys.rooms, LOBBY),
+      this.redis.scard(keys.invisible),
+      this.redis.hlen(keys.conns(this.node)),
+    ]);
+    return { users: perNode.reduce((a, b) => a + b, 0), rooms: rooms - (lobby === '0' ? 1 : 0), invisible, local };
   }
 
   /**

@@ -81,6 +81,7 @@ local function release(gid, node, key)
   if redis.call('GET', P..'nick:'..key) == gid then redis.call('DEL', P..'nick:'..key) end
   redis.call('HDEL', P..'conns:'..node, gid)
   redis.call('DEL', P..'in:'..gid)
+  redis.call('SREM', P..'invisible', gid) -- LUSERS counts the set: only registered users may be in it
 end
 -- Out of every room it is in, each told with \`ev\` (plus who): a quit, or a reap. Returns "room=id" per room.
 local function leaveAll(gid, ev, maxlen)

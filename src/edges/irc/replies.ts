@@ -73,15 +73,30 @@ export function isupport(me: string, o: IrcOptions): string {
   return out;
 }
 
-export function counts(me: string, users: number, rooms: number, more: { peak?: number; unknown?: number; opers?: number } = {}): string {
+export interface MoreCounts {
+  invisible?: number;
+  local?: number;
+  peak?: number;
+  unknown?: number;
+  opers?: number;
+}
+
+/**
+ * LUSERS 251–255, 265, 266. 251 splits `users` into visible and invisible (+i), which add up to
+ * it; 255 and 265 count this server's own users (a cluster node's), 266 everyone's.
+ */
+export function counts(me: string, users: number, rooms: number, more: MoreCounts = {}): string {
   const peak = Math.max(users, more.peak ?? users);
+  const invisible = Math.min(users, Math.max(0, more.invisible ?? 0));
+  const local = Math.min(users, more.local ?? users);
+  const localPeak = more.local === undefined ? peak : local; // a node keeps no peak of its own
   return (
-    num(me, '251', `There are ${users} users and 0 invisible on 1 servers`) +
+    num(me, '251', `There are ${users - invisible} users and ${invisible} invisible on 1 servers`) +
     num(me, '252', String(more.opers ?? 0), 'operator(s) online') +
     num(me, '253', String(more.unknown ?? 0), 'unknown connection(s)') +
     num(me, '254', String(rooms), 'channels formed') +
-    num(me, '255', `I have ${users} clients and 0 servers`) +
-    num(me, '265', String(users), String(peak), `Current local users ${users}, max ${peak}`) +
+    num(me, '255', `I have ${local} clients and 0 servers`) +
+    num(me, '265', String(local), String(localPeak), `Current local users ${local}, max ${localPeak}`) +
     num(me, '266', String(users), String(peak), `Current global users ${users}, max ${peak}`)
   );
 }
@@ -92,14 +107,14 @@ export function motd(me: string, o: IrcOptions): string {
 }
 
 /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
-export function welcome(me: string, o: IrcOptions, users: number, rooms: number): string {
+export function welcome(me: string, o: IrcOptions, users: number, rooms: number, more: MoreCounts = {}): string {
   return (
     num(me, '001', `Welcome to the ${NETWORK} IRC network ${me}!~u@${HOST}`) +
     num(me, '002', `Your host is ${SERVER}, running version node-chat-${o.version}`) +
     num(me, '003', `This server was created ${o.created.toUTCString()}`) +
     num(me, '004', SERVER, `node-chat-${o.version}`, 'iow', 'biklmnostv', 'bklov') +
     isupport(me, o) +
-    counts(me, users, rooms) +
+    counts(me, users, rooms, more) +
     motd(me, o)
   );
 }

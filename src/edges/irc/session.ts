@@ -139,7 +139,7 @@ export class IrcSession implements Session {
     switch (event.k) {
       case 'welcome':
         this.claiming = false;
-        return r.welcome(event.nick, this.options, event.users ?? 1, event.rooms ?? 1);
+        return r.welcome(event.nick, this.options, event.users ?? 1, event.rooms ?? 1, event);
       case 'nickChanged':
         return `:${source(event.from)} NICK ${event.nick}${CRLF}`;
       case 'roomSize':
