@@ -4,7 +4,7 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HostGroup } from './helpers/actors.js';
+import { Harness, HostGroup } from './helpers/actors.js';
 import { freshState, modeString, parseModes } from '../src/model/moderation.js';
 import { applyModes } from '../src/actors/modes.js';
 import type { ChatEvent } from '../src/model/events.js';
@@ -15,7 +15,7 @@ const HOSTS = 3;
 /** A room placed on another host than the directory's, so every word between them crosses hosts. */
 const ROOM = ['dev', 'ops', 'team', 'alpha', 'beta', 'gamma'].find((r) => hostFor(`room:${r}`, HOSTS) !== hostFor('directory', HOSTS))!;
 
-function first<K extends ChatEvent['k']>(h: HostGroup, conn: ConnId, k: K): Extract<ChatEvent, { k: K }> | undefined {
+function first<K extends ChatEvent['k']>(h: HostGroup | Harness, conn: ConnId, k: K): Extract<ChatEvent, { k: K }> | undefined {
   return h.events(conn).find((e): e is Extract<ChatEvent, { k: K }> => e.k === k);
 }
 const roomsSeen = (h: HostGroup, conn: ConnId): string[] => {
@@ -93,5 +93,23 @@ hide('an emptied secret room is forgotten: made anew by its next joiner, it is p
   h.leave(3);
   h.line(2, `/join ${ROOM}`);
   assert.equal(roomsSeen(h, 1), [ROOM, 'lobby'].sort());
+});
+hide('after a crash, a host rebuilt from the rooms\' last states keeps a secret room secret', () => {
+  const h = new Harness();
+  const members = [
+    { conn: 1, nick: 'ann', rooms: [ROOM], since: [1] },
+    { conn: 2, nick: 'ben', rooms: ['lobby'], since: [2] },
+  ];
+  const state = freshState(ROOM, 0);
+  state.modes.secret = true;
+  state.ops.push(1);
+  h.host.restore({ members, topics: [], states: [[ROOM, state]] });
+  h.mirror.learn(members.flatMap((m) => [{ t: 'named' as const, conn: m.conn, nick: m.nick }, ...m.rooms.map((room) => ({ t: 'placed' as const, conn: m.conn, room, present: true }))]));
+  h.intent(2, { kind: 'rooms' });
+  assert.equal((first(h, 2, 'rooms')?.rooms ?? []).filter(([, n]) => n > 0).map(([r]) => r), ['lobby'], 'still unlisted');
+  h.intent(2, { kind: 'who', room: ROOM });
+  assert.equal(first(h, 2, 'members')?.nicks, []);
+  h.intent(1, { kind: 'who', room: ROOM });
+  assert.equal(first(h, 1, 'members')?.nicks, ['ann']);
 });
 hide.run();
