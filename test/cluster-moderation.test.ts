@@ -235,7 +235,7 @@ s('operator status goes with the member who leaves; the room\'s state goes when 
   assert.equal(await admin.smembers(keys.ops('dev')), ['B:2'], 'the room made anew: its first joiner runs it, with none of the old modes');
   b.room('dev', { t: 'mode', conn: 2, changes: [] }, true);
   await b.until(() => last(b, 2, 'modes') !== undefined, 'modes');
-  assert.equal(last(b, 2, 'modes')!.modes, { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, key: null, limit: null });
+  assert.equal(last(b, 2, 'modes')!.modes, { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, secret: false, key: null, limit: null });
 });
 
 s('modes survive the death of the node whose operator set them: the state is in the store', async () => {
@@ -308,6 +308,97 @@ s('a user mask folded in TS is its nickname key and the folded tail; the Lua glo
     }),
     { numRuns: 300 },
   );
+});
+
+/** Asks the directory (a barrier: it settles) and returns the answer of kind `k`. */
+async function askDirectory<K extends ChatEvent['k']>(n: TestNode, msg: Extract<Parameters<TestNode['send']>[0], { to: 'directory' }>['msg'], k: K) {
+  const before = n.count(msg.conn, 'settled');
+  n.send({ to: 'directory', msg, barrier: true });
+  await n.settled(msg.conn, before + 1);
+  return last(n, msg.conn, k)!;
+}
+const listed = async (n: TestNode, conn: ConnId): Promise<string[]> =>
+  (await askDirectory(n, { t: 'rooms', conn }, 'rooms')).rooms.filter(([, count]) => count > 0).map(([r]) => r).sort();
+
+s('+s across nodes: a secret room is listed, named in WHOIS and shown by NAMES and WHO only to its members, on any node', async () => {
+  const [a, b] = [node('A'), node('B')];
+  await named(a, 1, 'alice');
+  await named(b, 1, 'bob');
+  await join(a, 1, 'alice', 'dev');
+  await mode(a, 1, 'dev', '+s');
+  assert.is(await admin.hget(keys.modes('dev'), 's'), '1');
+  await ask(a, 'dev', { t: 'mode', conn: 1, changes: [] });
+  assert.is(last(a, 1, 'modes')!.modes.secret, true, 'MODE #dev shows it');
+  assert.equal(await listed(a, 1), ['dev'], 'alice, in it, sees it listed');
+  assert.equal(await listed(b, 1), [], 'bob, on B and outside it, does not');
+  await ask(b, 'dev', { t: 'who', conn: 1 });
+  assert.equal(last(b, 1, 'members'), { k: 'members', room: 'dev', nicks: [], secret: true }, 'NAMES from outside: nobody');
+  await ask(a, 'dev', { t: 'who', conn: 1 });
+  assert.equal(last(a, 1, 'members'), { k: 'members', room: 'dev', nicks: ['alice'], marks: ['@'], secret: true });
+  assert.equal((await askDirectory(b, { t: 'lookup', conn: 1, ask: 'who', room: 'dev' }, 'users')).users, [], 'WHO #dev from outside');
+  const whois = await askDirectory(b, { t: 'lookup', conn: 1, ask: 'whois', nicks: ['alice'] }, 'users');
+  assert.equal([whois.users[0]?.nick, whois.users[0]?.rooms, whois.users[0]?.marks], ['alice', [], undefined], "WHOIS from outside: not her secret room");
+  assert.equal((await askDirectory(a, { t: 'lookup', conn: 1, ask: 'whois', nicks: ['alice'] }, 'users')).users[0]?.rooms, ['dev']);
+
+  await join(b, 1, 'bob', 'dev');
+  assert.equal(await listed(b, 1), ['dev'], 'a member now, on B');
+  assert.equal((await askDirectory(b, { t: 'lookup', conn: 1, ask: 'whois', nicks: ['alice'] }, 'users')).users[0]?.rooms, ['dev']);
+  await mode(a, 1, 'dev', '-s');
+  await ask(b, 'dev', { t: 'part', conn: 1 });
+  assert.equal(await listed(b, 1), ['dev'], 'public again');
+
+  await mode(a, 1, 'dev', '+s');
+  await ask(a, 'dev', { t: 'part', conn: 1 });
+  assert.is(await admin.hget(keys.modes('dev'), 's'), null, 'an emptied room forgets it');
+  await join(b, 1, 'bob', 'dev');
+  assert.equal(await listed(a, 1), ['dev'], 'made anew by its next joiner: public');
+});
+
+s('-n across nodes: +n (the default) refuses a line from outside; after -n a user of node B outside the room is heard on node A', async () => {
+  const [a, b] = [node('A'), node('B')];
+  await named(a, 1, 'alice');
+  await named(b, 1, 'bob');
+  await join(a, 1, 'alice', 'dev');
+  b.room('dev', { t: 'say', conn: 1, text: 'knock', from: 'bob' });
+  await b.until(() => b.notices(1).includes('cannotSpeak'), 'bob refused under +n');
+  b.room('dev', { t: 'say', conn: 1, text: 'psst', notice: true, from: 'bob' });
+  b.room('nowhere', { t: 'say', conn: 1, text: 'anyone?', from: 'bob' });
+  await b.until(() => b.notices(1).includes('noSuchRoom'), 'a room nobody is in');
+  assert.is(b.notices(1).filter((c) => c === 'cannotSpeak').length, 1, 'the NOTICE is refused silently');
+  await mode(a, 1, 'dev', '-n');
+  assert.equal(last(a, 1, 'modeChanged')?.changes, [{ set: false, mode: 'n' }]);
+  assert.is(await admin.hget(keys.modes('dev'), 'n'), '0');
+  b.room('dev', { t: 'say', conn: 1, text: 'hello from B', from: 'bob' });
+  b.room('dev', { t: 'act', conn: 1, text: 'waves', from: 'bob' });
+  await a.until(() => a.events(1).some((e) => e.k === 'acted' && e.nick === 'bob'), 'alice hears bob on A');
+  const heard = a.events(1).filter((e) => (e.k === 'said' || e.k === 'acted') && e.nick === 'bob').map((e) => (e as { text: string }).text);
+  assert.equal(heard, ['hello from B', 'waves'], 'what bob said from outside, once each; nothing refused before');
+  b.room('dev', { t: 'say', conn: 1, text: 'stale' });
+  await mode(a, 1, 'dev', '+m');
+  b.room('dev', { t: 'say', conn: 1, text: 'moderated?', from: 'bob' });
+  await b.until(() => b.notices(1).filter((c) => c === 'cannotSpeak').length === 2, '+m refuses outsiders');
+  assert.not.ok(a.events(1).some((e) => e.k === 'said' && (e.text === 'stale' || e.text === 'moderated?')), 'a line without `from` from a non-member, or refused, reaches nobody');
+  assert.not.ok(await inRoom('dev', 'B:1'), 'speaking from outside does not join');
+});
+
+s('LUSERS across nodes: every node counts the +i users of all, its own users apart, and the rooms with someone in them', async () => {
+  const [a, b] = [node('A'), node('B')];
+  await named(a, 1, 'alice');
+  await named(b, 1, 'bob');
+  await named(b, 2, 'carol');
+  const counts = async () => {
+    const c = await askDirectory(a, { t: 'count', conn: 1 }, 'counts');
+    return { users: c.users, invisible: c.invisible, local: c.local, rooms: c.rooms };
+  };
+  assert.equal(await counts(), { users: 3, invisible: 0, local: 1, rooms: 0 }, 'nobody in the lobby: no channel formed');
+  await askDirectory(b, { t: 'invisible', conn: 1, on: true }, 'notice');
+  await askDirectory(b, { t: 'invisible', conn: 2, on: true }, 'notice');
+  await join(a, 1, 'alice', 'dev');
+  assert.equal(await counts(), { users: 3, invisible: 2, local: 1, rooms: 1 });
+  b.release(2);
+  for (let i = 0; i < 100 && (await admin.hexists(keys.conns('B'), 'B:2')) === 1; i++) await new Promise((r) => setTimeout(r, 50)); // the leave's script, run by B
+  assert.is(await admin.sismember(keys.invisible, 'B:2'), 0, 'released in the same script that took carol out');
+  assert.equal(await counts(), { users: 2, invisible: 1, local: 1, rooms: 1 }, 'carol left: no longer counted');
 });
 
 s.run();

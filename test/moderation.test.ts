@@ -106,7 +106,7 @@ ops('an emptied room is made anew: its next first joiner runs it, with fresh mod
   h.line(1, '/leave');
   h.line(2, '/join dev');
   h.line(2, '/mode');
-  assert.equal(h.got(2), [{ k: 'modes', room: 'dev', modes: { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, key: null, limit: null }, created: (h.events(2)[0] as { created: number }).created, member: true }]);
+  assert.equal(h.got(2), [{ k: 'modes', room: 'dev', modes: { topicLock: true, noOutside: true, moderated: false, inviteOnly: false, secret: false, key: null, limit: null }, created: (h.events(2)[0] as { created: number }).created, member: true }]);
   h.line(2, '/who');
   assert.equal((h.got(2)[0] as { marks: string[] }).marks, ['@']);
 });
@@ -195,10 +195,34 @@ modes('/mode shows the modes, the key only to members', () => {
     '\x1b[90m > dev modes: +ntk (topic set by operators, no messages from outside, a key)\x1b[39m\r\n',
   ]);
 });
-modes('-n is not taken: lines from outside never reach a room', () => {
+modes('+n (new rooms have it) refuses a line from outside; -n lets it in, but not past +m or a ban', () => {
   const h = devRoom();
+  h.claim(4, 'dan'); // in the lobby, not in dev
+  const outside = (text: string, notice = false) => h.intent(4, { kind: 'say', room: 'dev', text, outside: true, ...(notice ? { notice } : {}) });
+  outside('knock knock');
+  assert.equal(h.receivers(), [4]);
+  assert.equal(notices(h, 4), [{ code: 'cannotSpeak', room: 'dev' }], '+n: refused (IRC 404)');
+  outside('a notice', true);
+  assert.equal(h.receivers(), [], 'a NOTICE is refused silently');
   h.line(1, '/mode -n');
-  assert.equal(h.receivers(), []);
+  assert.equal(h.got(2), [{ k: 'modeChanged', room: 'dev', nick: 'ann', changes: [{ set: false, mode: 'n' }] }]);
+  outside('hello from outside');
+  assert.equal(h.got(1), [ev.said('dan', 'hello from outside', 'dev')], 'the members hear it from dan');
+  assert.equal(h.receivers().sort(), [1, 2, 3], 'and dan gets no copy (its edge would echo it, if asked)');
+  h.intent(4, { kind: 'act', room: 'dev', text: 'waves', outside: true });
+  assert.equal(h.got(3), [ev.acted('dan', 'waves', 'dev')]);
+  h.line(1, '/mode +m');
+  outside('moderated?');
+  assert.equal(notices(h, 4), [{ code: 'cannotSpeak', room: 'dev' }], '+m: no voice from outside');
+  h.line(1, '/mode -m');
+  h.line(1, '/ban dan');
+  outside('banned?');
+  assert.equal(notices(h, 4), [{ code: 'cannotSpeak', room: 'dev' }], 'a ban holds outside too');
+  h.intent(4, { kind: 'say', room: 'nowhere', text: 'anyone?', outside: true });
+  assert.equal(notices(h, 4), [{ code: 'noSuchRoom', room: 'nowhere' }], 'a room nobody is in: no such channel (403)');
+  h.line(2, '/join lobby');
+  h.intent(2, { kind: 'say', room: 'dev', text: 'a stale line, not from outside' });
+  assert.equal(h.receivers(), [], 'a line without `outside` from a non-member is dropped, as before');
 });
 modes.run();
 

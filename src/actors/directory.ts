@@ -41,8 +41,12 @@ export class Directory {
   private readonly stamps: Stamps;
   /** The most users there have been at once (IRC LUSERS' max). */
   private peak = 0;
+  /** Named users with user mode +i (IRC LUSERS' invisible), kept in step with their entries. */
+  private invisibles = 0;
   /** Names given up, oldest first (at most PAST_NAMES). */
   private readonly past: Array<{ key: string; info: UserInfo }> = [];
+  /** Rooms set +s, as they told us: shown (LIST, /rooms, WHO, WHOIS) only to their members. */
+  private readonly secret = new Set<string>();
 
   constructor(private readonly out: Outbox) {
     this.counts.set(LOBBY, 0);
@@ -65,6 +69,8 @@ export class Directory {
     this.owners.clear();
     this.names.clear();
     this.counts.clear();
+    this.secret.clear();
+    this.invisibles = 0; // +i is not restored after a crash (see README)
     this.counts.set(LOBBY, 0);
     for (const r of records) {
       if (r.released) continue;
@@ -81,7 +87,7 @@ export class Directory {
         this.out.deliver(only(msg.conn), -1, { k: 'users', ask: msg.ask, ...(msg.mask !== undefined ? this.matching(msg.mask, msg.conn) : this.lookup(msg.nicks, msg.room, msg.past === true, msg.conn)) });
         return this.settle(msg.conn);
       case 'count':
-        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, rooms: this.counts.size, peak: this.peak });
+        this.out.deliver(only(msg.conn), -1, { k: 'counts', users: this.names.size, invisible: this.invisibles, rooms: this.formed(), peak: this.peak });
         return this.settle(msg.conn);
       case 'away':
         return this.away(msg.conn, msg.text);
@@ -106,9 +112,15 @@ export class Directory {
         return;
       }
       case 'rooms': {
-        this.out.deliver(only(msg.conn), -1, { k: 'rooms', rooms: [...this.counts] });
+        const rooms = this.secret.size === 0 ? [...this.counts] : [...this.counts].filter(([room]) => this.visible(room, msg.conn));
+        this.out.deliver(only(msg.conn), -1, { k: 'rooms', rooms });
         return this.settle(msg.conn);
       }
+      case 'secret':
+        // Only a room in being is secret: its emptying (see locate) forgets it.
+        if (msg.on && this.counts.has(msg.room)) this.secret.add(msg.room);
+        else this.secret.delete(msg.room);
+        return;
       case 'release':
         return this.release(msg.conn);
       case 'invite':
@@ -133,9 +145,10 @@ export class Directory {
     }
   }
 
-  /** Marks as rooms announced them, restored from the rooms' states after a crash. */
-  restoreMarks(states: ReadonlyArray<[room: string, state: { ops: number[]; voiced: number[] }]>): void {
+  /** Marks and secret rooms as rooms announced them, restored from the rooms' states after a crash. */
+  restoreMarks(states: ReadonlyArray<[room: string, state: { ops: number[]; voiced: number[]; modes?: { secret?: boolean } }]>): void {
     for (const [room, state] of states) {
+      if (state.modes?.secret === true && this.counts.has(room)) this.secret.add(room);
       for (const conn of new Set([...state.ops, ...state.voiced])) this.status(conn, room, (state.ops.includes(conn) ? '@' : '') + (state.voiced.includes(conn) ? '+' : ''));
     }
   }
@@ -178,7 +191,7 @@ export class Directory {
     this.set(conn, check.nick, check.key);
     if (profile) this.names.get(conn)!.profile = profile;
     this.out.effect({ t: 'named', conn, nick: check.nick });
-    this.out.deliver(only(conn), -1, { k: 'welcome', nick: check.nick, users: this.names.size, rooms: this.counts.size });
+    this.out.deliver(only(conn), -1, { k: 'welcome', nick: check.nick, users: this.names.size, rooms: this.formed(), invisible: this.invisibles });
     // The room settles the connection once it has announced the join.
     if (enter !== null) this.out.send({ to: roomAddress(enter), msg: { t: 'join', conn, nick: check.nick } });
     else this.settle(conn);
@@ -249,8 +262,10 @@ export class Directory {
     const missing: string[] = [];
     if (room !== undefined) {
       const inside = this.names.get(asker)?.rooms.has(room) === true;
+      // From outside, a secret room shows nobody.
+      if (!inside && this.secret.has(room)) return { users, missing };
       // A scan of every user: asked for by IRC WHO #room, a command people type, not one per line.
-      for (const e of this.names.values()) if (e.rooms.has(room) && (inside || !e.invisible)) users.push(this.info(e));
+      for (const e of this.names.values()) if (e.rooms.has(room) && (inside || !e.invisible)) users.push(this.info(e, asker));
       return { users, missing };
     }
     for (const nick of nicks ?? []) {
@@ -263,7 +278,7 @@ export class Directory {
       }
       const owner = this.owners.get(key);
       if (owner === undefined) missing.push(nick);
-      else users.push(this.info(this.names.get(owner)!));
+      else users.push(this.info(this.names.get(owner)!, asker));
     }
     return { users, missing };
   }
@@ -279,15 +294,22 @@ export class Directory {
     const shares = (e: Entry): boolean => e === me || (me !== undefined && [...e.rooms].some((r) => me.rooms.has(r)));
     for (const e of this.names.values()) {
       if (users.length >= LOOKUP_LIMIT) break;
-      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick)) && (!e.invisible || shares(e))) users.push(this.info(e));
+      if (matchMask(pattern, pattern === mask ? e.nick : maskOf(e.nick)) && (!e.invisible || shares(e))) users.push(this.info(e, asker));
     }
     return { users, missing: [] };
   }
 
-  private info(e: Entry): UserInfo {
-    const rooms = [...e.rooms];
-    const marks = e.marks && e.marks.size > 0 ? { marks: rooms.map((r) => e.marks!.get(r) ?? '') } : {};
+  /** What `asker` may know of a user: its secret rooms only if `asker` is in them too. */
+  private info(e: Entry, asker: ConnId): UserInfo {
+    const all = [...e.rooms];
+    const rooms = this.secret.size === 0 ? all : all.filter((r) => this.visible(r, asker));
+    const marks = e.marks && e.marks.size > 0 && rooms.some((r) => e.marks!.has(r)) ? { marks: rooms.map((r) => e.marks!.get(r) ?? '') } : {};
     return { nick: e.nick, ...(e.profile ? { profile: e.profile } : {}), rooms, ...marks, ...(e.away !== undefined ? { away: e.away } : {}), since: e.since };
+  }
+
+  /** Whether `asker` may see that `room` exists: it is not secret, or `asker` is in it. */
+  private visible(room: string, asker: ConnId): boolean {
+    return !this.secret.has(room) || this.names.get(asker)?.rooms.has(room) === true;
   }
 
   private away(conn: ConnId, text: string | undefined): void {
@@ -318,6 +340,7 @@ export class Directory {
   private invisible(conn: ConnId, on: boolean): void {
     const entry = this.names.get(conn);
     if (!entry) return this.settle(conn);
+    if (on !== (entry.invisible === true)) this.invisibles += on ? 1 : -1;
     if (on) entry.invisible = true;
     else delete entry.invisible;
     for (const room of entry.rooms) this.out.send({ to: roomAddress(room), msg: { t: 'invisible', conn, on } });
@@ -330,6 +353,7 @@ export class Directory {
     if (!entry) return;
     for (const room of [...entry.rooms]) this.locate(conn, room, false);
     this.remember(entry);
+    if (entry.invisible) this.invisibles--;
     this.names.delete(conn);
     this.owners.delete(entry.key);
     this.out.effect({ t: 'named', conn, nick: null });
@@ -365,7 +389,15 @@ export class Directory {
     entry.marks?.delete(room);
     const n = (this.counts.get(room) ?? 1) - 1;
     if (n > 0 || room === LOBBY) this.counts.set(room, n);
-    else this.counts.delete(room);
+    else {
+      this.counts.delete(room);
+      this.secret.delete(room); // emptied: its next joiner makes it anew, public
+    }
+  }
+
+  /** Rooms with someone in them (IRC 254): the lobby is kept in `counts` even when empty. */
+  private formed(): number {
+    return this.counts.size - (this.counts.get(LOBBY) === 0 ? 1 : 0);
   }
 
   /** Members per room, as the directory knows them (for tests). */

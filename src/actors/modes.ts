@@ -31,8 +31,6 @@ export function applyModes(state: RoomState, changes: readonly ModeChange[], mem
   for (const change of changes.slice(0, MAX_MODE_CHANGES)) {
     const { set, mode, arg } = change;
     if (isFlag(mode)) {
-      // Lines from outside a room never reach it (every edge sends only to rooms one is in), so +n stays.
-      if (mode === 'n' && !set) continue;
       const field = flagField(mode);
       if (state.modes[field] === set) continue;
       state.modes[field] = set;

@@ -73,28 +73,35 @@ export class RoomActor {
       case 'say':
       case 'act':
       case 'tagmsg': {
-        const nick = this.members.get(msg.conn);
+        const member = this.members.get(msg.conn);
+        // Not a member: a line from outside (IRC, under -n), or a stale one that followed its sender out.
+        // A TAGMSG comes from members only.
+        const nick = member ?? (msg.t === 'tagmsg' ? undefined : msg.from);
         if (nick === undefined) return;
-        if (!this.maySpeak(msg.conn)) {
+        const outside = member === undefined;
+        if (outside ? this.state.modes.noOutside || !this.mayOutsiderSpeak(nick) : !this.maySpeak(msg.conn)) {
           // A NOTICE is never answered automatically, a refusal included (IRC); nor is a TAGMSG, which has no text to lose.
           if ((msg.t === 'say' && msg.notice) || msg.t === 'tagmsg') return;
           return this.out.deliver(only(msg.conn), -1, { k: 'notice', notice: { code: 'cannotSpeak', room: this.name } });
         }
         if (msg.t === 'tagmsg') return this.out.deliver(this.all(), msg.conn, { k: 'tagged', room: this.name, ...this.stamps.next(), nick, tags: msg.tags });
+        // An outsider is among the recipients as the sender (`except`): it sees its line only if its edge echoes.
+        const to = outside ? Int32Array.of(...this.all(), msg.conn) : this.all();
         const tags = msg.tags ? { tags: msg.tags } : {};
-        if (msg.t === 'act') return this.out.deliver(this.all(), msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...tags });
+        if (msg.t === 'act') return this.out.deliver(to, msg.conn, { k: 'acted', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...tags });
         const notice = msg.notice ? { notice: true } : {};
-        return this.out.deliver(this.all(), msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice, ...tags });
+        return this.out.deliver(to, msg.conn, { k: 'said', room: this.name, ...this.stamps.next(), nick, text: msg.text, ...notice, ...tags });
       }
       case 'who': {
-        // Rooms are public: IRC NAMES asks about rooms one is not in (telnet asks only its own);
-        // then the invisible members are left out.
+        // IRC NAMES asks about rooms one is not in (telnet asks only its own): from outside, a
+        // secret room shows nobody and other rooms leave their invisible members out.
         const inside = this.members.has(msg.conn);
         if (msg.ifMember && !inside) return this.settle(msg.conn);
-        const shown = inside || this.invisible.size === 0 ? null : [...this.members.keys()].map((c) => !this.invisible.has(c));
+        const secret = this.state.modes.secret;
+        const shown = inside || (!secret && this.invisible.size === 0) ? null : [...this.members.keys()].map((c) => !secret && !this.invisible.has(c));
         const pick = <T>(list: T[]): T[] => (shown === null ? list : list.filter((_, i) => shown[i]));
         const marks = this.state.ops.length + this.state.voiced.length > 0 ? { marks: pick(this.marks()) } : {};
-        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: pick(this.nicks()), ...marks });
+        this.out.deliver(only(msg.conn), -1, { k: 'members', room: this.name, nicks: pick(this.nicks()), ...marks, ...(secret ? { secret } : {}) });
         return this.settle(msg.conn);
       }
       case 'invisible':
@@ -156,7 +163,11 @@ export class RoomActor {
     const { conn, nick } = msg;
     if (this.members.has(conn)) return this.settle(conn); // a retry after a crash, or a join twice
     const fresh = this.members.size === 0 && this.name !== LOBBY;
-    if (fresh) this.state = freshState(this.name, this.out.now()); // the room did not exist: made anew
+    if (fresh) {
+      // The room did not exist: made anew. A secret room that emptied is public again, for the directory too.
+      if (this.state.modes.secret) this.out.send({ to: 'directory', msg: { t: 'secret', conn, room: this.name, on: false } });
+      this.state = freshState(this.name, this.out.now());
+    }
     const refusal = msg.oper ? null : msg.back ? (isBanned(this.state.bans, nick) ? 'banned' : null) : this.refusal(nick, msg.key);
     if (refusal !== null) {
       this.out.deliver(only(conn), -1, { k: 'notice', notice: { code: 'joinRefused', room: this.name, why: refusal } });
@@ -267,6 +278,8 @@ export class RoomActor {
     if (result.applied.length > 0) {
       for (const member of new Set(result.members)) this.out.send({ to: 'directory', msg: { t: 'status', conn: member, room: this.name, mark: this.markOf(member) } });
       if (result.bansChanged) this.regag();
+      const secret = result.applied.find((c) => c.mode === 's');
+      if (secret) this.out.send({ to: 'directory', msg: { t: 'secret', conn, room: this.name, on: secret.set } });
       this.announceState();
       this.out.deliver(this.all(), -1, { k: 'modeChanged', room: this.name, ...this.stamps.next(), nick, changes: result.applied });
     }
@@ -306,6 +319,11 @@ export class RoomActor {
   private maySpeak(conn: ConnId): boolean {
     if (this.gagged.has(conn) && !this.isOp(conn) && !this.state.voiced.includes(conn)) return false;
     return !this.state.modes.moderated || this.isOp(conn) || this.state.voiced.includes(conn);
+  }
+
+  /** Under -n, whoever is not in the room speaks unless banned or the room is moderated (no voice from outside). */
+  private mayOutsiderSpeak(nick: string): boolean {
+    return !this.state.modes.moderated && !isBanned(this.state.bans, nick);
   }
 
   private isOp(conn: ConnId): boolean {

@@ -46,7 +46,7 @@ export const keys = {
   /** Names given up, newest first (a list of JSON, capped): what WHOWAS shows. */
   was: `${P}was`,
   /**
-   * A room's settings (a hash: t n m i as '1'/'0', k its key, l its limit, c when it was made in
+   * A room's settings (a hash: t n m i s as '1'/'0', k its key, l its limit, c when it was made in
    * ms); absent fields read as the defaults (model/moderation.ts). Like every key of a room's
    * moderation below, gone when the room empties (the lobby's stay).
    */

@@ -71,7 +71,7 @@ local function banned(room, key)
   end
   return false
 end
--- A flag (t n m i) as set, or its default: +t everywhere but the lobby, +n everywhere.
+-- A flag (t n m i s) as set, or its default: +t everywhere but the lobby, +n everywhere, the others off.
 local function flag(room, f)
   local v = redis.call('HGET', P..'modes:'..room, f)
   if v then return v == '1' end
@@ -134,8 +134,8 @@ local M = P..'modes:'..room
 redis.call('HSETNX', M, 'c', now())
 for _, c in ipairs(cjson.decode(json)) do
   local m, s, a = c.m, c.s, c.a
-  if m == 't' or m == 'n' or m == 'm' or m == 'i' then
-    if not (m == 'n' and not s) and flag(room, m) ~= s then
+  if m == 't' or m == 'n' or m == 'm' or m == 'i' or m == 's' then
+    if flag(room, m) ~= s then
       redis.call('HSET', M, m, s and '1' or '0')
       applied[#applied + 1] = {set=s, mode=m}
     end

@@ -70,10 +70,20 @@ export class RoomStore {
     modes.noOutside = flag('n', modes.noOutside);
     modes.moderated = flag('m', false);
     modes.inviteOnly = flag('i', false);
+    modes.secret = flag('s', false);
     if (fields.k !== undefined) modes.key = fields.k;
     if (fields.l !== undefined) modes.limit = Number(fields.l);
     // A room that was never given a time (the lobby, untouched) dates from now, as a fresh actor's would.
     return { modes, created: fields.c !== undefined ? Number(fields.c) : Date.now(), member: member === 1 || oper };
+  }
+
+  /** Which of `rooms` are secret (+s). */
+  async secret(rooms: readonly string[]): Promise<Set<string>> {
+    if (rooms.length === 0) return new Set();
+    const pipeline = this.redis.pipeline();
+    for (const room of rooms) pipeline.hget(keys.modes(room), 's');
+    const read = (await pipeline.exec()) ?? [];
+    return new Set(rooms.filter((_, i) => read[i]?.[1] === '1'));
   }
 
   async bans(room: string): Promise<Ban[]> {

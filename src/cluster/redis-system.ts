@@ -22,6 +22,7 @@ import type { ClientTags, HistoryTarget, Notice, UserInfo } from '../model/event
 import type { Profile } from '../model/intents.js';
 import { roomOf, type ConnId, type DirectoryMsg, type Envelope, type MemberRecord, type RoomMsg } from '../model/messages.js';
 import { checkNick, nickKey } from '../model/nicknames.js';
+import { LOBBY } from '../model/rooms.js';
 import { gidOf, idLess, idTime, nodeOfGid, type InboxEvent, type LogEvent } from './events.js';
 import { keys, LOG_PREFIX, pairOf } from './keys.js';
 import { ALIVE_MS, HEARTBEAT_MS, heartbeat, oldestOf, refusedForMemory, storeEpoch, trimmedPast, trimmedRead } from './liveness.js';
@@ -304,7 +305,7 @@ export class ClusterSystem implements ActorSystem {
       case 'tagmsg':
         return this.privateTags(msg.conn, msg.target, msg.tags);
       case 'lookup': {
-        const found = msg.room !== undefined ? await this.inRoom(msg.room, gidOf(this.node, msg.conn)) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? []);
+        const found = msg.room !== undefined ? await this.inRoom(msg.room, gidOf(this.node, msg.conn)) : msg.past ? await this.pastNames(msg.nicks ?? []) : await this.named(msg.nicks ?? [], msg.conn);
         this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'users', ask: msg.ask, ...found });
         return this.settle(msg.conn);
       }
@@ -323,8 +324,12 @@ export class ClusterSystem implements ActorSystem {
         return this.settle(msg.conn);
       }
       case 'rooms': {
-        const counts = await this.redis.hgetall(keys.rooms);
-        this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms: Object.entries(counts).map(([r, n]) => [r, Number(n)]) });
+        const counts = Object.entries(await this.redis.hgetall(keys.rooms));
+        // A secret room is listed only to its members.
+        const secret = await this.store.secret(counts.map(([r]) => r));
+        const mine = new Set(this.replica.locals.get(msg.conn)?.rooms ?? []);
+        const rooms = counts.filter(([r]) => !secret.has(r) || mine.has(r)).map(([r, n]): [string, number] => [r, Number(n)]);
+        this.replica.deliver(Int32Array.of(msg.conn), -1, { k: 'rooms', rooms });
         return this.settle(msg.conn);
       }
       case 'release':
@@ -338,6 +343,7 @@ export class ClusterSystem implements ActorSystem {
       case 'located':
       case 'status':
       case 'invite':
+      case 'secret':
         return; // a room actor's bookkeeping: in a cluster, the scripts keep it (and WHO reads marks from the store)
     }
   }
@@ -366,7 +372,8 @@ export class ClusterSystem implements ActorSystem {
             : msg.t === 'act'
               ? { t: 'act', g: gid, n: me.nick, x: msg.text, ...(msg.tags ? { tg: msg.tags } : {}) }
               : { t: 'msg', g: gid, n: me.nick, x: msg.text, ...(msg.notice ? { no: 1 as const } : {}), ...(msg.tags ? { tg: msg.tags } : {}) };
-        const id = await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention);
+        // `from`: sent from outside the room (IRC, under -n); the script checks the room takes it.
+        const id = await this.scripts.ncSay(gid, this.nextOp(), room, JSON.stringify(e), retention, msg.t !== 'tagmsg' && msg.from !== undefined ? '1' : '');
         // A NOTICE is never answered automatically, a refusal included (IRC); nor is a TAGMSG.
         if (id !== null && id.startsWith(REFUSED) && !(msg.t === 'say' && msg.notice) && msg.t !== 'tagmsg') this.refuse(conn, refusalOf(id, room), false);
         return;
@@ -374,12 +381,13 @@ export class ClusterSystem implements ActorSystem {
       case 'who': {
         const inside = (await this.redis.hexists(keys.members(room), gid)) === 1;
         if (msg.ifMember && !inside) return this.settle(conn);
-        const all = await this.store.members(room);
-        // Asked from outside the room: its invisible members are left out.
-        const shown = inside || all.gids.length === 0 ? null : (await this.redis.smismember(keys.invisible, ...all.gids)).map((x) => x === 0);
-        const nicks = shown === null ? all.nicks : all.nicks.filter((_, i) => shown[i]);
-        const marks = shown === null ? all.marks : all.marks.filter((_, i) => shown[i]);
-        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks, ...(marks.some((m) => m !== '') ? { marks } : {}) });
+        const [all, secret] = await Promise.all([this.store.members(room), this.store.secret([room])]);
+        const hidden = secret.has(room) && !inside;
+        // Asked from outside the room: a secret room shows nobody, another its visible members.
+        const shown = inside || hidden || all.gids.length === 0 ? null : (await this.redis.smismember(keys.invisible, ...all.gids)).map((x) => x === 0);
+        const nicks = hidden ? [] : shown === null ? all.nicks : all.nicks.filter((_, i) => shown[i]);
+        const marks = hidden ? [] : shown === null ? all.marks : all.marks.filter((_, i) => shown[i]);
+        this.replica.deliver(Int32Array.of(conn), -1, { k: 'members', room, nicks, ...(marks.some((m) => m !== '') ? { marks } : {}), ...(secret.has(room) ? { secret: true } : {}) });
         return this.settle(conn);
       }
       case 'mode':
@@ -522,6 +530,7 @@ export class ClusterSystem implements ActorSystem {
     );
     if (ids === null && !registered) return this.refuse(conn, { code: 'nickTaken', stage: 'claim', nick: check.nick }, true);
     if (profile) await this.redis.hset(keys.profiles, gidOf(this.node, conn), `${profile.user}\t${profile.real}`);
+    // IRC's welcome carries LUSERS (telnet's shows none of it).
     this.replica.deliver(Int32Array.of(conn), -1, { k: 'welcome', nick: check.nick, ...(profile ? await this.counts() : {}) });
     if (registered) {
       // In no room: nothing in a log to name and settle it.
@@ -633,12 +642,13 @@ export class ClusterSystem implements ActorSystem {
 
   // --- what IRC asks about users (WHOIS, WHO, ISON, USERHOST, WHOWAS, LUSERS, AWAY) ----------
 
-  /** Users by nickname, as the store has them now. */
-  private async named(nicks: string[]): Promise<{ users: UserInfo[]; missing: string[] }> {
+  /** Users by nickname, as the store has them now, as `asker` may see them (secret rooms only if it is in them). */
+  private async named(nicks: string[], asker: ConnId): Promise<{ users: UserInfo[]; missing: string[] }> {
     const gids = await Promise.all(nicks.map((n) => this.redis.get(keys.nick(nickKey(n)))));
     const users: UserInfo[] = [];
     const missing: string[] = [];
-    const infos = await Promise.all(gids.map((g) => (g === null ? Promise.resolve(null) : this.userInfo(g))));
+    const mine = new Set(this.replica.locals.get(asker)?.rooms ?? []);
+    const infos = await Promise.all(gids.map((g) => (g === null ? Promise.resolve(null) : this.userInfo(g, mine))));
     infos.forEach((info, i) => (info === null ? missing.push(nicks[i]!) : users.push(info)));
     return { users, missing };
   }
@@ -646,7 +656,10 @@ export class ClusterSystem implements ActorSystem {
   /** Everyone in `room` (IRC WHO #room); asked by `asker` from outside it, the invisible left out. */
   private async inRoom(room: string, asker: string): Promise<{ users: UserInfo[]; missing: string[] }> {
     let gids = await this.redis.hkeys(keys.members(room));
-    if (gids.length > 0 && !gids.includes(asker)) {
+    const inside = gids.includes(asker);
+    // From outside, a secret room shows nobody.
+    if (!inside && gids.length > 0 && (await this.store.secret([room])).has(room)) return { users: [], missing: [] };
+    if (gids.length > 0 && !inside) {
       const hidden = await this.redis.smismember(keys.invisible, ...gids);
       gids = gids.filter((_, i) => hidden[i] === 0);
     }
@@ -654,8 +667,9 @@ export class ClusterSystem implements ActorSystem {
     return { users: infos.filter((u): u is UserInfo => u !== null), missing: [] };
   }
 
-  private async userInfo(gid: string): Promise<UserInfo | null> {
-    const [info, rooms, profile, away] = await Promise.all([
+  /** What the store has of user `gid`; with `viewer` (the asker's rooms), its secret rooms only if the asker shares them. */
+  private async userInfo(gid: string, viewer?: ReadonlySet<string>): Promise<UserInfo | null> {
+    const [info, all, profile, away] = await Promise.all([
       this.redis.hget(keys.conns(nodeOfGid(gid)), gid),
       this.redis.lrange(keys.in(gid), 0, -1),
       this.redis.hget(keys.profiles, gid),
@@ -663,6 +677,8 @@ export class ClusterSystem implements ActorSystem {
     ]);
     const tab = info?.indexOf('\t') ?? -1;
     if (info == null || tab < 0) return null;
+    const secret = viewer === undefined ? null : await this.store.secret(all);
+    const rooms = secret === null || secret.size === 0 ? all : all.filter((r) => !secret.has(r) || viewer!.has(r));
     const p = profile?.split('\t');
     const marks = await this.store.marks(gid, rooms);
     return {
@@ -695,10 +711,21 @@ export class ClusterSystem implements ActorSystem {
     await this.redis.multi().lpush(keys.was, JSON.stringify(entry)).ltrim(keys.was, 0, 99).exec();
   }
 
-  private async counts(): Promise<{ users: number; rooms: number }> {
+  /**
+   * Users on every node (and how many are +i: the scripts' release takes a user out of the
+   * invisible set, on a leave and a reap alike), this node's own, and the rooms with someone in
+   * them (the lobby's count stays in the rooms hash at 0).
+   */
+  private async counts(): Promise<{ users: number; rooms: number; invisible: number; local: number }> {
     const nodes = await this.redis.smembers(keys.nodes);
-    const [perNode, rooms] = await Promise.all([Promise.all(nodes.map((n) => this.redis.hlen(keys.conns(n)))), this.redis.hlen(keys.rooms)]);
-    return { users: perNode.reduce((a, b) => a + b, 0), rooms };
+    const [perNode, rooms, lobby, invisible, local] = await Promise.all([
+      Promise.all(nodes.map((n) => this.redis.hlen(keys.conns(n)))),
+      this.redis.hlen(keys.rooms),
+      this.redis.hget(keys.rooms, LOBBY),
+      this.redis.scard(keys.invisible),
+      this.redis.hlen(keys.conns(this.node)),
+    ]);
+    return { users: perNode.reduce((a, b) => a + b, 0), rooms: rooms - (lobby === '0' ? 1 : 0), invisible, local };
   }
 
   /**

@@ -81,6 +81,7 @@ local function release(gid, node, key)
   if redis.call('GET', P..'nick:'..key) == gid then redis.call('DEL', P..'nick:'..key) end
   redis.call('HDEL', P..'conns:'..node, gid)
   redis.call('DEL', P..'in:'..gid)
+  redis.call('SREM', P..'invisible', gid) -- LUSERS counts the set: only registered users may be in it
 end
 -- Out of every room it is in, each told with \`ev\` (plus who): a quit, or a reap. Returns "room=id" per room.
 local function leaveAll(gid, ev, maxlen)
@@ -284,16 +285,23 @@ return done(gid, seq, table.concat(written, ','))
 `,
   ),
   /**
-   * ARGV: gid seq room event-json maxlen → log id, `x:cannotSpeak` (a moderated room and no voice, or
-   * banned), or NOT_THERE when not a member: a chat line or action, logged once.
+   * ARGV: gid seq room event-json maxlen outside → log id, `x:cannotSpeak` (a moderated room and no
+   * voice, or banned; from outside, also +n), `x:noSuchRoom` (from outside, to a room nobody is in), or
+   * NOT_THERE when not a member and not sent from `outside` ('1': IRC, to a channel one is not on):
+   * a chat line or action, logged once.
    */
   ncSay: script(
     0,
     `
-local gid, seq, room, json, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local gid, seq, room, json, maxlen, outside = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local earlier = replay(gid, seq)
 if earlier then return earlier end
-if not member(gid, room) then return done(gid, seq, '${NOT_THERE}') end
+if not member(gid, room) then
+  if outside ~= '1' then return done(gid, seq, '${NOT_THERE}') end
+  if room ~= LOBBY and redis.call('HLEN', P..'members:'..room) == 0 then return done(gid, seq, '${REFUSED}noSuchRoom') end
+  -- Under -n an outsider speaks as a member without voice would: not banned, not in a moderated room.
+  if flag(room, 'n') then return done(gid, seq, '${REFUSED}cannotSpeak') end
+end
 if not maySpeak(room, gid) then return done(gid, seq, '${REFUSED}cannotSpeak') end
 return done(gid, seq, redis.call('XADD', P..'log:'..room, 'MAXLEN', '~', maxlen, '*', 'e', json))
 `,

@@ -73,13 +73,16 @@ export type ChatEvent =
   /** To the inviter, once the invitation was handed on. */
   | { k: 'inviteSent'; room: string; nick: string }
   /** To a user whose first nickname was accepted (before its first room's join, if it enters one). */
-  | { k: 'welcome'; nick: string; users?: number; rooms?: number }
+  /** `users`, `rooms`, `invisible`, `local`: as in counts (for IRC's LUSERS at registration). */
+  | { k: 'welcome'; nick: string; users?: number; rooms?: number; invisible?: number; local?: number }
   /** To one user who asked: how many users and rooms there are. */
   /**
+   * `users`: everyone named (in a cluster, on every node); `invisible`: how many of them are +i;
+   * `local`: those on this node (a cluster's; none: all of them); `rooms`: rooms with someone in them;
    * `peak`: the most users there have been at once; `unknown`, `opers`: connections on this node
    * that have no name yet, and server operators logged in here (both filled in by the gateway).
    */
-  | { k: 'counts'; users: number; rooms: number; peak?: number; unknown?: number; opers?: number }
+  | { k: 'counts'; users: number; rooms: number; invisible?: number; local?: number; peak?: number; unknown?: number; opers?: number }
   /** To one user who asked (a lookup): what is known of the users found, and which were not. */
   | { k: 'users'; ask: string; users: UserInfo[]; missing: string[] }
   /** To a user in no room who renamed itself (in rooms, each room announces `renamed`). */
@@ -90,8 +93,11 @@ export type ChatEvent =
   | { k: 'topic'; room: string; text: string; by: string; at: number }
   /** To one member who asked: the room has no topic. */
   | { k: 'noTopic'; room: string }
-  /** To one member who asked: who is in the room, in the order they came. */
-  | { k: 'members'; room: string; nicks: string[]; marks?: string[] }
+  /**
+   * To one member who asked: who is in the room, in the order they came. `secret`: the room is
+   * +s (IRC NAMES marks it `@`); asked from outside a secret room, `nicks` is empty.
+   */
+  | { k: 'members'; room: string; nicks: string[]; marks?: string[]; secret?: boolean }
   /** To one user who asked: every room with its member count, in no particular order. */
   | { k: 'rooms'; rooms: Array<[room: string, count: number]> }
   /** To the addressee of a private message. */

@@ -8,10 +8,14 @@ import type { ClientTags } from './events.js';
 export type Intent =
   /** The first nickname (telnet: the line at the prompt); `enter`: the room it starts in (none for IRC). */
   | { kind: 'claim'; nick: string; enter: string | null; profile?: Profile }
-  /** `notice`: a line nobody should answer automatically (IRC NOTICE); telnet shows it as any line. */
-  /** `tags`: the client-only tags it was sent with (IRC), relayed with it (see ClientTags). */
-  | { kind: 'say'; room: string; text: string; notice?: boolean; tags?: ClientTags }
-  | { kind: 'act'; room: string; text: string; tags?: ClientTags }
+  /**
+   * `notice`: a line nobody should answer automatically (IRC NOTICE); telnet shows it as any line.
+   * `tags`: the client-only tags it was sent with (IRC), relayed with it (see ClientTags).
+   * `outside`: the sender is not in the room (IRC PRIVMSG to a channel one is not on): the room
+   * takes it only under `-n`.
+   */
+  | { kind: 'say'; room: string; text: string; notice?: boolean; tags?: ClientTags; outside?: boolean }
+  | { kind: 'act'; room: string; text: string; tags?: ClientTags; outside?: boolean }
   /** Tags alone to a room's members (IRC TAGMSG). */
   | { kind: 'tagmsg'; room: string; tags: ClientTags }
   /** Tags alone to one user (IRC TAGMSG to a nick). */

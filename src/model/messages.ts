@@ -54,7 +54,12 @@ export type DirectoryMsg =
   /** A member's status in a room changed ('@', '+', '@+' or ''), for WHO and WHOIS. */
   | { t: 'status'; conn: ConnId; room: string; mark: string }
   /** A server operator (`oper`, vouched for by the gateway) disconnects `nick`. */
-  | { t: 'kill'; conn: ConnId; nick: string; reason: string; oper: boolean };
+  | { t: 'kill'; conn: ConnId; nick: string; reason: string; oper: boolean }
+  /**
+   * A room became secret (+s) or stopped being (`conn`: whoever changed it): the directory hides
+   * it from LIST, /rooms, WHO and WHOIS for those not in it.
+   */
+  | { t: 'secret'; conn: ConnId; room: string; on: boolean };
 
 /** Messages a room actor understands. */
 export type RoomMsg =
@@ -64,8 +69,9 @@ export type RoomMsg =
    * `oper`: a server operator (its nickname), whom no mode stops.
    */
   | { t: 'join'; conn: ConnId; nick: string; moved?: boolean; key?: string; oper?: string; from?: string; back?: boolean }
-  | { t: 'say'; conn: ConnId; text: string; notice?: boolean; tags?: ClientTags }
-  | { t: 'act'; conn: ConnId; text: string; tags?: ClientTags }
+  /** `from`: the sender's nickname when it is not a member (a line from outside, taken only under -n). */
+  | { t: 'say'; conn: ConnId; text: string; notice?: boolean; tags?: ClientTags; from?: string }
+  | { t: 'act'; conn: ConnId; text: string; tags?: ClientTags; from?: string }
   /** Tags alone to the room's members (IRC TAGMSG). */
   | { t: 'tagmsg'; conn: ConnId; tags: ClientTags }
   | { t: 'who'; conn: ConnId; ifMember?: boolean }

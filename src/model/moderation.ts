@@ -6,12 +6,12 @@ import { nickKey } from './nicknames.js';
 import { LOBBY } from './rooms.js';
 
 /** The letters of the room settings that take no argument. */
-export type FlagMode = 't' | 'n' | 'm' | 'i';
+export type FlagMode = 't' | 'n' | 'm' | 'i' | 's';
 /** Every room mode letter: member status (o, v), lists (b), settings with an argument (k, l). */
 export type ModeLetter = FlagMode | 'o' | 'v' | 'b' | 'k' | 'l';
 
-export const FLAG_MODES: readonly FlagMode[] = ['i', 'm', 'n', 't'];
-export const MODE_LETTERS = new Set<string>(['o', 'v', 'b', 'k', 'l', 't', 'n', 'm', 'i']);
+export const FLAG_MODES: readonly FlagMode[] = ['i', 'm', 'n', 's', 't'];
+export const MODE_LETTERS = new Set<string>(['o', 'v', 'b', 'k', 'l', 't', 'n', 'm', 'i', 's']);
 /** Changes one command may carry (IRC ISUPPORT MODES): bounds the work one line can cause. */
 export const MAX_MODE_CHANGES = 4;
 /** Bans one room may hold: each is checked on every join, and a list nobody bounds is memory anyone can take. */
@@ -44,6 +44,8 @@ export interface RoomModes {
   moderated: boolean;
   /** +i: only invited users join. */
   inviteOnly: boolean;
+  /** +s: secret: LIST, NAMES, WHO and WHOIS show the room only to its members. */
+  secret: boolean;
   /** +k: the password to join, or none. */
   key: string | null;
   /** +l: the most members, or none. */
@@ -68,15 +70,16 @@ export interface RoomState {
 
 /** The modes of a new room: the lobby has no creator and an open topic; others lock it. */
 export function defaultModes(room: string): RoomModes {
-  return { topicLock: room !== LOBBY, noOutside: true, moderated: false, inviteOnly: false, key: null, limit: null };
+  return { topicLock: room !== LOBBY, noOutside: true, moderated: false, inviteOnly: false, secret: false, key: null, limit: null };
 }
 
 export function freshState(room: string, now: number): RoomState {
   return { modes: defaultModes(room), bans: [], ops: [], voiced: [], invited: [], created: now };
 }
 
-const FLAG_FIELD: Record<FlagMode, 'topicLock' | 'noOutside' | 'moderated' | 'inviteOnly'> = { t: 'topicLock', n: 'noOutside', m: 'moderated', i: 'inviteOnly' };
-export const flagField = (mode: FlagMode): 'topicLock' | 'noOutside' | 'moderated' | 'inviteOnly' => FLAG_FIELD[mode];
+type FlagField = 'topicLock' | 'noOutside' | 'moderated' | 'inviteOnly' | 'secret';
+const FLAG_FIELD: Record<FlagMode, FlagField> = { t: 'topicLock', n: 'noOutside', m: 'moderated', i: 'inviteOnly', s: 'secret' };
+export const flagField = (mode: FlagMode): FlagField => FLAG_FIELD[mode];
 export const isFlag = (mode: ModeLetter): mode is FlagMode => mode in FLAG_FIELD;
 
 /** `+mnt` and the arguments for k and l (the key shown only to `withKey`), as IRC's 324 gives them. */

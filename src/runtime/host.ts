@@ -126,7 +126,9 @@ export class ActorHost implements HostApi, Outbox {
     if (!existing && msg.t !== 'join' && name !== LOBBY) {
       // A stale message for a room that emptied: nobody in it to hear it, but a sender waiting on it must go on.
       if (msg.t === 'who' && !msg.ifMember) this.deliver(Int32Array.of(msg.conn), -1, { k: 'members', room: name, nicks: [] }); // an empty room: nobody
-      if (msg.t === 'mode' || msg.t === 'kick' || msg.t === 'invite' || msg.t === 'topic') this.deliver(Int32Array.of(msg.conn), -1, { k: 'notice', notice: { code: 'noSuchRoom', room: name } });
+      // A line from outside (IRC, a channel one is not on) to a room nobody is in: no such channel (never to a NOTICE).
+      const outsideLine = (msg.t === 'say' || msg.t === 'act') && msg.from !== undefined && !(msg.t === 'say' && msg.notice === true);
+      if (outsideLine || msg.t === 'mode' || msg.t === 'kick' || msg.t === 'invite' || msg.t === 'topic') this.deliver(Int32Array.of(msg.conn), -1, { k: 'notice', notice: { code: 'noSuchRoom', room: name } });
       if (env.barrier || (msg.t === 'renamed' && msg.settle)) this.effect({ t: 'settled', conn: msg.conn });
       return;
     }

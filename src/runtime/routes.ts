@@ -12,6 +12,9 @@ import { roomAddress, type ConnId, type Envelope } from '../model/messages.js';
  * gateway answers itself (TARGETS, a private conversation's), or for a join from a connection
  * without a name. `oper`: the connection is a server operator.
  */
+/** A line from outside the room carries its sender's name: the room has no member to read it from. */
+const outside = (intent: { outside?: boolean }, nick: string | null): { from?: string } => (intent.outside && nick !== null ? { from: nick } : {});
+
 export function route(conn: ConnId, nick: string | null, intent: Intent, oper = false): Envelope | null {
   const barrier = isBarrier(intent);
   // A server operator moderates every room: the gateway vouches for it (see Gateway.oper).
@@ -40,9 +43,9 @@ export function route(conn: ConnId, nick: string | null, intent: Intent, oper = 
     case 'rooms':
       return { to: 'directory', msg: { t: 'rooms', conn }, barrier };
     case 'say':
-      return { to: roomAddress(intent.room), msg: { t: 'say', conn, text: intent.text, ...(intent.notice ? { notice: true } : {}), ...(intent.tags ? { tags: intent.tags } : {}) }, barrier };
+      return { to: roomAddress(intent.room), msg: { t: 'say', conn, text: intent.text, ...(intent.notice ? { notice: true } : {}), ...(intent.tags ? { tags: intent.tags } : {}), ...outside(intent, nick) }, barrier };
     case 'act':
-      return { to: roomAddress(intent.room), msg: { t: 'act', conn, text: intent.text, ...(intent.tags ? { tags: intent.tags } : {}) }, barrier };
+      return { to: roomAddress(intent.room), msg: { t: 'act', conn, text: intent.text, ...(intent.tags ? { tags: intent.tags } : {}), ...outside(intent, nick) }, barrier };
     case 'tagmsg':
       return { to: roomAddress(intent.room), msg: { t: 'tagmsg', conn, tags: intent.tags }, barrier };
     case 'who':

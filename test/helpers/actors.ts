@@ -23,6 +23,7 @@ export function shape(e: ChatEvent): Shape {
   if (rest.k === 'welcome') {
     delete (rest as { users?: number }).users;
     delete (rest as { rooms?: number }).rooms;
+    delete (rest as { invisible?: number }).invisible;
   }
   return rest;
 }

@@ -155,12 +155,14 @@ function message(notice: boolean) {
     for (const target of list(p[0]).slice(0, 4)) {
       if (target.startsWith('#')) {
         const room = roomOf(target);
-        if (room === null || !from.rooms.includes(room)) {
-          if (!notice) out.push(answer(r.num(me, room === null ? '403' : '404', target, room === null ? 'No such channel' : 'Cannot send to channel')));
+        if (room === null) {
+          if (!notice) out.push(answer(r.num(me, '403', target, 'No such channel')));
           continue;
         }
+        // To a channel one is not on: the room decides (+n, the default, refuses it with 404).
+        const outside = from.rooms.includes(room) ? {} : { outside: true };
         const action = !notice && text.startsWith('\x01ACTION') ? text.slice(8).replace(/\x01$/, '').replace(/^ /, '') : null;
-        out.push(ask(action !== null ? { kind: 'act', room, text: action, ...tags } : notice ? { kind: 'say', room, text, notice: true, ...tags } : { kind: 'say', room, text, ...tags }));
+        out.push(ask(action !== null ? { kind: 'act', room, text: action, ...tags, ...outside } : notice ? { kind: 'say', room, text, notice: true, ...tags, ...outside } : { kind: 'say', room, text, ...tags, ...outside }));
         continue;
       }
       s.privates.push(notice);

@@ -53,7 +53,7 @@ export function isupport(me: string, o: IrcOptions): string {
     'CASEMAPPING=rfc8265',
     `CHANLIMIT=#:${o.maxRooms}`,
     // Lists, settings with an argument both ways, with one when set, flags (see model/moderation.ts).
-    'CHANMODES=b,k,l,imnt',
+    'CHANMODES=b,k,l,imnst',
     `CHANNELLEN=${MAX_ROOM_CHARS + 1}`,
     'CHANTYPES=#',
     'ELIST=',
@@ -73,15 +73,30 @@ export function isupport(me: string, o: IrcOptions): string {
   return out;
 }
 
-export function counts(me: string, users: number, rooms: number, more: { peak?: number; unknown?: number; opers?: number } = {}): string {
+export interface MoreCounts {
+  invisible?: number;
+  local?: number;
+  peak?: number;
+  unknown?: number;
+  opers?: number;
+}
+
+/**
+ * LUSERS 251–255, 265, 266. 251 splits `users` into visible and invisible (+i), which add up to
+ * it; 255 and 265 count this server's own users (a cluster node's), 266 everyone's.
+ */
+export function counts(me: string, users: number, rooms: number, more: MoreCounts = {}): string {
   const peak = Math.max(users, more.peak ?? users);
+  const invisible = Math.min(users, Math.max(0, more.invisible ?? 0));
+  const local = Math.min(users, more.local ?? users);
+  const localPeak = more.local === undefined ? peak : local; // a node keeps no peak of its own
   return (
-    num(me, '251', `There are ${users} users and 0 invisible on 1 servers`) +
+    num(me, '251', `There are ${users - invisible} users and ${invisible} invisible on 1 servers`) +
     num(me, '252', String(more.opers ?? 0), 'operator(s) online') +
     num(me, '253', String(more.unknown ?? 0), 'unknown connection(s)') +
     num(me, '254', String(rooms), 'channels formed') +
-    num(me, '255', `I have ${users} clients and 0 servers`) +
-    num(me, '265', String(users), String(peak), `Current local users ${users}, max ${peak}`) +
+    num(me, '255', `I have ${local} clients and 0 servers`) +
+    num(me, '265', String(local), String(localPeak), `Current local users ${local}, max ${localPeak}`) +
     num(me, '266', String(users), String(peak), `Current global users ${users}, max ${peak}`)
   );
 }
@@ -92,14 +107,14 @@ export function motd(me: string, o: IrcOptions): string {
 }
 
 /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
-export function welcome(me: string, o: IrcOptions, users: number, rooms: number): string {
+export function welcome(me: string, o: IrcOptions, users: number, rooms: number, more: MoreCounts = {}): string {
   return (
     num(me, '001', `Welcome to the ${NETWORK} IRC network ${me}!~u@${HOST}`) +
     num(me, '002', `Your host is ${SERVER}, running version node-chat-${o.version}`) +
     num(me, '003', `This server was created ${o.created.toUTCString()}`) +
-    num(me, '004', SERVER, `node-chat-${o.version}`, 'iow', 'biklmnotv', 'bklov') +
+    num(me, '004', SERVER, `node-chat-${o.version}`, 'iow', 'biklmnostv', 'bklov') +
     isupport(me, o) +
-    counts(me, users, rooms) +
+    counts(me, users, rooms, more) +
     motd(me, o)
   );
 }
@@ -150,10 +165,13 @@ export function ison(me: string, users: UserInfo[]): string {
   return num(me, '303', users.map((u) => u.nick).join(' '));
 }
 
-/** NAMES: 353 lines within 512 bytes each, then 366. With userhost-in-names, nick!user@host. */
-export function names(me: string, room: string, nicks: string[], full: boolean, marks?: readonly string[], allMarks = false): string {
+/**
+ * NAMES: 353 lines within 512 bytes each, then 366. With userhost-in-names, nick!user@host. The
+ * symbol is `@` for a secret room, `=` for a public one (RFC 2812 3.2.5).
+ */
+export function names(me: string, room: string, nicks: string[], full: boolean, marks?: readonly string[], allMarks = false, secret = false): string {
   const chan = channel(room);
-  const head = `:${SERVER} 353 ${me} = ${chan} :`;
+  const head = `:${SERVER} 353 ${me} ${secret ? '@' : '='} ${chan} :`;
   const budget = LINE_BYTES - Buffer.byteLength(head) - CRLF.length;
   let out = '';
   let row = '';

@@ -139,7 +139,7 @@ export class IrcSession implements Session {
     switch (event.k) {
       case 'welcome':
         this.claiming = false;
-        return r.welcome(event.nick, this.options, event.users ?? 1, event.rooms ?? 1);
+        return r.welcome(event.nick, this.options, event.users ?? 1, event.rooms ?? 1, event);
       case 'nickChanged':
         return `:${source(event.from)} NICK ${event.nick}${CRLF}`;
       case 'roomSize':
@@ -150,7 +150,7 @@ export class IrcSession implements Session {
       case 'noTopic':
         return r.num(me, '331', channel(event.room), 'No topic is set');
       case 'members':
-        return r.names(me, event.room, event.nicks, this.caps.has('userhost-in-names'), event.marks, this.caps.has('multi-prefix'));
+        return r.names(me, event.room, event.nicks, this.caps.has('userhost-in-names'), event.marks, this.caps.has('multi-prefix'), event.secret === true);
       case 'modes':
         return r.modes(me, event.room, event.modes, event.created, event.member);
       case 'bans':

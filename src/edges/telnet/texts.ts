@@ -206,9 +206,10 @@ export const help = (): string => HELP.map((line) => grey(` > ${line}`)).join(''
 export const MODES_HELP: readonly string[] = [
   'room modes (/mode +FLAGS or -FLAGS, operators only):',
   't  only operators set the topic (new rooms have it)',
-  'n  no messages from outside the room (always)',
+  'n  no messages from outside the room (new rooms have it; IRC users may send to a -n room they are not in)',
   'm  moderated: only operators and voiced members speak',
   'i  invite-only: /invite NICK lets someone in',
+  's  secret: /rooms, and IRC LIST, NAMES, WHO and WHOIS, show the room only to its members',
   'k KEY    a password to join (/join ROOM KEY)',
   'l COUNT  at most COUNT members',
   'o NICK, v NICK, b MASK: operator, voice, ban (as /op, /voice, /ban)',
@@ -236,6 +237,8 @@ export function modeChange(who: string, c: ModeChange): string {
       return c.set ? `${w} set the room to moderated` : `${w} set the room to unmoderated`;
     case 'i':
       return c.set ? `${w} made the room invite-only` : `${w} opened the room to everyone`;
+    case 's':
+      return c.set ? `${w} made the room secret (unlisted)` : `${w} made the room public (listed)`;
     case 't':
       return c.set ? `${w} locked the topic (operators set it)` : `${w} unlocked the topic (anyone sets it)`;
     case 'n':
@@ -256,6 +259,7 @@ export function modesOf(room: string, modes: RoomModes, member: boolean): string
   if (modes.noOutside) said.push('no messages from outside');
   if (modes.moderated) said.push('moderated');
   if (modes.inviteOnly) said.push('invite-only');
+  if (modes.secret) said.push('secret');
   if (modes.key !== null) said.push(member ? `key ${modes.key}` : 'a key');
   if (modes.limit !== null) said.push(`at most ${modes.limit} members`);
   const { letters } = modeString(modes, member);
