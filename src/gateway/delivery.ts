@@ -19,6 +19,8 @@ const LONG_FLUSH_MS = 20;
  * batches can arrive: without a bound, ten thousand queues of hundreds of parts each.
  */
 const MAX_PARTS = 32;
+/** Concatenations kept for reuse within a flush (see Delivery.gathered). */
+const GATHERED = 4;
 
 /**
  * Whether `e` may be part of a run of broadcasts (see Delivery.deliverRun): not when it has one
@@ -85,15 +87,14 @@ export class Delivery {
   private scheduled = false;
   /** Under load, the earliest time for the next flush (see flush). */
   private nextFlushAt = 0;
-  /** The parts last concatenated in this flush, and the result (see gather). */
   /**
-   * The last two concatenations gather made (their parts, and the bytes): two, because the
-   * members of a mixed room alternate between two protocols' bytes in the flush list, and one
-   * slot would miss on every one of them (a copy per recipient).
+   * The last concatenations gather made in this flush (their parts, and the bytes), the most
+   * recently used first. More than one: the members of a mixed room alternate between two
+   * protocols' bytes in the flush list, and each sender among them has bytes of its own; with
+   * room for fewer, every sender would push out a protocol's shared copy and the members after
+   * it would each make a copy of their own.
    */
-  private readonly gathered: Array<{ parts: Buffer[]; data: Buffer } | null> = [null, null];
-  /** The slot gather fills next (the older one). */
-  private gatherNext = 0;
+  private readonly gathered: Array<{ parts: Buffer[]; data: Buffer }> = [];
 
   constructor(
     private readonly conns: ReadonlyMap<ConnId, Connection>,
@@ -295,7 +296,7 @@ export class Delivery {
       this.writeOut(conn, cap);
     }
     list.length = 0;
-    this.gathered[0] = this.gathered[1] = null;
+    this.gathered.length = 0;
     const now = this.now();
     const took = now - started;
     this.nextFlushAt = took > LONG_FLUSH_MS ? now + took : 0;
@@ -327,15 +328,23 @@ export class Delivery {
    */
   private gather(parts: Buffer[], bytes: number): Buffer {
     if (parts.length === 1) return parts[0]!;
-    for (const slot of this.gathered) {
-      if (slot === null || slot.parts.length !== parts.length || slot.data.length !== bytes) continue;
+    const cache = this.gathered;
+    for (let k = 0; k < cache.length; k++) {
+      const slot = cache[k]!;
+      if (slot.parts.length !== parts.length || slot.data.length !== bytes) continue;
       let same = true;
       for (let i = 0; i < parts.length && same; i++) same = parts[i] === slot.parts[i];
-      if (same) return slot.data;
+      if (!same) continue;
+      if (k > 0) {
+        cache[k] = cache[k - 1]!; // one step towards the front: shared copies stay, a sender's own drifts out
+        cache[k - 1] = slot;
+      }
+      return slot.data;
     }
     const data = Buffer.concat(parts, bytes);
-    this.gathered[this.gatherNext] = { parts: parts.slice(), data };
-    this.gatherNext ^= 1;
+    const entry = { parts: parts.slice(), data };
+    if (cache.length < GATHERED) cache.push(entry);
+    else cache[GATHERED - 1] = entry;
     return data;
   }
 }
