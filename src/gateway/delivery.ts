@@ -335,16 +335,14 @@ export class Delivery {
       let same = true;
       for (let i = 0; i < parts.length && same; i++) same = parts[i] === slot.parts[i];
       if (!same) continue;
-      if (k > 0) {
-        cache[k] = cache[k - 1]!; // one step towards the front: shared copies stay, a sender's own drifts out
-        cache[k - 1] = slot;
-      }
+      // To the front (at most GATHERED entries move): shared copies stay, a sender's own drifts out.
+      for (let j = k; j > 0; j--) cache[j] = cache[j - 1]!;
+      cache[0] = slot;
       return slot.data;
     }
     const data = Buffer.concat(parts, bytes);
-    const entry = { parts: parts.slice(), data };
-    if (cache.length < GATHERED) cache.push(entry);
-    else cache[GATHERED - 1] = entry;
+    if (cache.length === GATHERED) cache.pop();
+    cache.unshift({ parts: parts.slice(), data });
     return data;
   }
 }
