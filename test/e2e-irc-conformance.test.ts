@@ -146,4 +146,16 @@ s('user mode +i: WHO with a mask, WHO #chan and NAMES #chan hide an invisible us
   await third.waitFor(' 352 third #test ~evan ');
 });
 
+s('what the framer says of a line (invalid UTF-8, too long) comes after the answers to the lines before it', async () => {
+  const al = await irc('alice');
+  // JOIN is a barrier: the lines after it wait, and so must what the framer says of them.
+  al.send(Buffer.concat([Buffer.from('JOIN #order\r\nPRIVMSG #order :bad \xff byte\r\n', 'latin1'), Buffer.from(`PRIVMSG #order :${'x'.repeat(600)}\r\n`)]));
+  await al.waitFor(' 417 ');
+  const got = lines(al);
+  const names = got.findIndex((l) => l.includes(' 366 alice #order '));
+  const warn = got.findIndex((l) => l.includes(' WARN * INVALID_UTF8 '));
+  const tooLong = got.findIndex((l) => l.includes(' 417 '));
+  assert.ok(names >= 0 && warn > names && tooLong > warn, got.join('\n'));
+});
+
 s.run();

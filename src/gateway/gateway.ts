@@ -352,14 +352,24 @@ export class Gateway {
       },
       tooLong: () => {
         counts.tooLong++;
-        this.out.enqueue(conn, encoded(conn.codec, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null)));
+        this.framerAnswer(conn, conn.session.lineTooLong(this.config.maxLine, this.mirror.nickOf(conn.id) !== null));
       },
       reply: (bytes: Buffer) => this.out.enqueue(conn, bytes),
-      notice: (text: string) => this.out.enqueue(conn, encoded(conn.codec, text)),
+      notice: (text: string) => this.framerAnswer(conn, text),
     };
     conn.sink = sink;
     this.observer.opened(conn);
     return conn;
+  }
+
+  /**
+   * What the framer says of a line as it cuts it (too long; invalid UTF-8 replaced) comes in turn
+   * with the answers to the lines before it: behind a barrier or held lines it waits in the held
+   * queue, as an answer; otherwise it goes as any answer does (see answer).
+   */
+  private framerAnswer(conn: Connection, text: string): void {
+    if (conn.awaiting || conn.held.length > 0) conn.held.push({ answer: text });
+    else this.answer(conn, encoded(conn.codec, text));
   }
 
   private received(conn: Connection, chunk: Uint8Array): void {

@@ -115,11 +115,13 @@ export class ActorPool implements ActorSystem {
    * What a batch sent on to other actors is part of the work it was sent for (a rename tells the
    * rooms, and the rooms tell everyone): the waiters that waited for the batch wait for it too.
    * Those are the waiters that came after its first envelope was sent: a suffix of the list.
+   * Only the hosts it sent to are raised (`before`: their counts before it did), so that under
+   * steady traffic a wait does not grow with everyone else's work on the other hosts.
    */
-  private follow(slot: Slot, first: number): void {
+  private follow(slot: Slot, first: number, before: number[]): void {
     for (let i = this.waiters.length - 1; i >= 0 && this.waiters[i]!.marks[slot.index]! > first; i--) {
       const marks = this.waiters[i]!.marks;
-      for (const s of this.slots) if (s.sent > marks[s.index]!) marks[s.index] = s.sent;
+      for (const s of this.slots) if (s.sent > before[s.index]! && s.sent > marks[s.index]!) marks[s.index] = s.sent;
     }
   }
 
@@ -179,8 +181,9 @@ export class ActorPool implements ActorSystem {
 
   /** Messages for other hosts are queued before the effects are applied: a settle among them may let a line go that must come after. */
   private apply(output: HostOutput, slot: Slot, first: number): void {
+    const before = output.sends.length > 0 && this.waiters.length > 0 ? this.slots.map((s) => s.sent) : null;
     for (const env of output.sends) this.send(env);
-    if (output.sends.length > 0 && this.waiters.length > 0) this.follow(slot, first);
+    if (before !== null) this.follow(slot, first, before);
     this.options.onEffects(output.effects);
     this.release();
   }
