@@ -5,22 +5,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TestClient } from './helpers/client.js';
-import { ircUser, lines, startIrcServer, type IrcServer } from './helpers/irc.js';
+import { answerTo as answer, ircUser, startIrcServer, type IrcServer } from './helpers/irc.js';
 
 let server: IrcServer;
 let clients: TestClient[] = [];
 const keep = (c: TestClient): TestClient => (clients.push(c), c);
 const irc = async (nick: string, caps: string[] = []): Promise<TestClient> => keep(await ircUser(server.ircPort, nick, caps));
 
-let pings = 0;
-/** What `c` receives for `line`: everything up to the PONG of a PING sent right after it. */
-async function answer(c: TestClient, line: string): Promise<string[]> {
-  c.clear();
-  const token = `o${++pings}`;
-  c.send(`${line}\r\nPING :${token}\r\n`);
-  await c.waitFor(`PONG node-chat :${token}\r\n`);
-  return lines(c).filter((l) => !l.includes(`PONG node-chat :${token}`));
-}
 
 const s = suite('lines from outside a room');
 s.before.each(async () => {

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TestClient } from './helpers/client.js';
-import { ircUser, lines, startIrcServer, type IrcServer } from './helpers/irc.js';
+import { answerTo as answer, ircUser, startIrcServer, type IrcServer } from './helpers/irc.js';
 
 let server: IrcServer;
 let clients: TestClient[] = [];
@@ -13,15 +13,6 @@ const keep = (c: TestClient): TestClient => (clients.push(c), c);
 const irc = async (nick: string): Promise<TestClient> => keep(await ircUser(server.ircPort, nick));
 const info = (t: string): string => `\x1b[90m > ${t}\x1b[39m\r\n`;
 
-let pings = 0;
-/** What `c` receives for `line`: everything up to the PONG of a PING sent right after it. */
-async function answer(c: TestClient, line: string): Promise<string[]> {
-  c.clear();
-  const token = `s${++pings}`;
-  c.send(`${line}\r\nPING :${token}\r\n`);
-  await c.waitFor(`PONG node-chat :${token}\r\n`);
-  return lines(c).filter((l) => !l.includes(`PONG node-chat :${token}`));
-}
 const numerics = (got: string[], code: string): string[] => got.filter((l) => l.split(' ')[1] === code);
 
 const s = suite('secret rooms over sockets');

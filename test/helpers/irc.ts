@@ -49,3 +49,16 @@ export async function ircUser(port: number, nick: string, caps: string[] = []): 
   await c.waitFor(/ (376|422) /);
   return c;
 }
+
+let pings = 0;
+/**
+ * What `c` receives for `line`: everything up to the PONG of a PING sent right after it (PING
+ * is a barrier: see README "Keepalive and abuse"), the PONG left out.
+ */
+export async function answerTo(c: TestClient, line: string): Promise<string[]> {
+  c.clear();
+  const token = `a${++pings}`;
+  c.send(`${line}\r\nPING :${token}\r\n`);
+  await c.waitFor(`PONG node-chat :${token}\r\n`);
+  return lines(c).filter((l) => !l.includes(`PONG node-chat :${token}`));
+}
