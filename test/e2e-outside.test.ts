@@ -12,7 +12,6 @@ let clients: TestClient[] = [];
 const keep = (c: TestClient): TestClient => (clients.push(c), c);
 const irc = async (nick: string, caps: string[] = []): Promise<TestClient> => keep(await ircUser(server.ircPort, nick, caps));
 
-
 const s = suite('lines from outside a room');
 s.before.each(async () => {
   server = await startIrcServer();
